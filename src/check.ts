@@ -1,0 +1,306 @@
+/**
+ * The check pass: config → discovery → parse → schema replay → rules → findings
+ * (DESIGN.md §3). The CLI and the Action are thin wrappers over `check()`.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import picomatch from "picomatch";
+import { findConfig, type LoadedConfig, loadConfig } from "./config/load.js";
+import { UserError } from "./errors.js";
+import type { Finding, Severity } from "./finding.js";
+import type { InlineIgnore, Migration, SourceRange } from "./model.js";
+import type { SourceText } from "./parse/source-text.js";
+import { initSqlParser, parseSql } from "./parse/sql.js";
+import { displayPath } from "./paths.js";
+import { parseRequirement } from "./rules/coverage.js";
+import { ALL_RULE_IDS, RULES, UNUSED_IGNORE } from "./rules/index.js";
+import type { Rule, RuleFinding } from "./rules/rule.js";
+import { assumeVersion, detectRunner, RUNNERS, runnerLabel } from "./runners/index.js";
+import type { AssumedVersion, Runner } from "./runners/runner.js";
+import { assignTransactions } from "./runners/transactions.js";
+import { Catalog } from "./schema/catalog.js";
+import { applyStatement } from "./schema/replay.js";
+
+export interface CheckOptions {
+  /** Targets: directories or files. The config is looked up from the first. Default ".". */
+  paths?: string[];
+  /** Explicit config file. */
+  config?: string;
+  /** Called while reading files, for a progress line. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One migrations folder as checked: what runner and version the model assumed. */
+export interface MigrationSet {
+  path: string;
+  runner: string;
+  /** True when the runner was detected rather than named in the config. */
+  detected: boolean;
+  version: AssumedVersion;
+  migrations: Migration[];
+}
+
+export interface CheckResult {
+  config: string | null;
+  sets: MigrationSet[];
+  findings: Finding[];
+  summary: { errors: number; warnings: number; files: number; statements: number };
+  /** True when some input could not be read or parsed: the run is incomplete (exit 2). */
+  inputErrors: number;
+}
+
+export async function check(options: CheckOptions = {}): Promise<CheckResult> {
+  await initSqlParser();
+  const targets = (options.paths?.length ? options.paths : ["."]).map((p) => resolve(p));
+  for (const target of targets) {
+    if (!existsSync(target)) throw new UserError("no such file or directory", displayPath(target));
+  }
+  const config = resolveConfig(options.config, targets[0] as string);
+  const severities = ruleSeverities(config);
+  const requirements = config.requiredIndexes.map((entry) => parseRequirement(entry, config.file));
+  const ignoreGlobs = picomatch(config.data.ignore ?? [], { dot: true });
+
+  const sets: MigrationSet[] = [];
+  const catalogs: Catalog[] = [];
+  const raw: { rule: Rule | typeof UNUSED_IGNORE; finding: RuleFinding }[] = [];
+  const inputFindings: Finding[] = [];
+  const ignores: InlineIgnore[] = [];
+  const locators = new Map<Migration, ReturnType<typeof clauseLocator>>();
+  let fileCount = 0;
+  let statementCount = 0;
+
+  const entries = migrationEntries(config, targets);
+  const prepared = entries.map((entry) => {
+    const runner = entry.runner ? RUNNERS[entry.runner as keyof typeof RUNNERS] : detectRunner(entry.dir);
+    if (!runner) {
+      throw new UserError(
+        "found no migrations here (looked for Drizzle, Prisma, dbmate, golang-migrate, Flyway and plain .sql files)",
+        displayPath(entry.dir),
+      );
+    }
+    const files = runner
+      .list(entry.dir)
+      .filter((ref) => !ignoreGlobs(relative(config.dir, ref.absPath).split("\\").join("/")));
+    return { entry, runner, files };
+  });
+  const total = prepared.reduce((n, p) => n + p.files.length, 0);
+
+  for (const { entry, runner, files } of prepared) {
+    const version = assumeVersion(runner, entry.dir, entry.version);
+    const model = runner.model(version.version);
+    const label = runnerLabel(runner, version);
+    const migrations: Migration[] = [];
+    for (const ref of files) {
+      const file = displayPath(ref.absPath);
+      const migration: Migration = { file, id: ref.id, runner: runner.id, statements: [], errors: [] };
+      migrations.push(migration);
+      fileCount++;
+      options.onProgress?.(fileCount, total);
+      const text = readSource(ref.absPath, file);
+      if (typeof text !== "string") {
+        inputFindings.push(text);
+        continue;
+      }
+      const sql = runner.prepare(text, ref);
+      const parsed = parseSql(sql.sql, file);
+      migration.errors = parsed.errors;
+      migration.statements = assignTransactions(parsed.statements, model, sql, label);
+      locators.set(migration, clauseLocator(parsed.source));
+      ignores.push(...parsed.ignores);
+      for (const error of parsed.errors)
+        inputFindings.push(inputFinding("syntax-error", error.message, error.range));
+    }
+    statementCount += migrations.reduce((n, m) => n + m.statements.length, 0);
+
+    // Replay in order; statement rules see the catalog as it was before their statement.
+    const catalog = new Catalog();
+    migrations.forEach((migration, migrationIndex) => {
+      for (const statement of migration.statements) {
+        let rejected = false;
+        for (const rule of RULES) {
+          if (!rule.checkStatement) continue;
+          for (const finding of rule.checkStatement({ statement, catalog, migration, migrationIndex })) {
+            raw.push({ rule, finding });
+            if (rule.meta.rejectsStatement) rejected = true;
+          }
+        }
+        if (rejected) continue;
+        const locate = locators.get(migration);
+        applyStatement(catalog, statement.node, {
+          migration: migrationIndex,
+          range: statement.range,
+          ...(locate ? { locate: (at: number | undefined) => locate(at, statement.range) } : {}),
+        });
+      }
+    });
+    catalogs.push(catalog);
+    sets.push({
+      path: displayPath(entry.dir),
+      runner: runner.id,
+      detected: !entry.runner,
+      version,
+      migrations,
+    });
+  }
+
+  for (const rule of RULES) {
+    if (!rule.checkCatalog) continue;
+    for (const finding of rule.checkCatalog({ catalogs, requirements, configFile: config.file })) {
+      raw.push({ rule, finding });
+    }
+  }
+
+  const findings = applyIgnores(raw, ignores, severities);
+  findings.push(...inputFindings);
+  findings.sort(byLocation);
+  return {
+    config: config.file,
+    sets,
+    findings,
+    summary: {
+      errors: findings.filter((f) => f.severity === "error").length,
+      warnings: findings.filter((f) => f.severity === "warning").length,
+      files: fileCount,
+      statements: statementCount,
+    },
+    inputErrors: inputFindings.length,
+  };
+}
+
+/** Maps a parser location inside a statement to a range that ends with the line (or the statement). */
+function clauseLocator(source: SourceText) {
+  return (byteLocation: number | undefined, statement: SourceRange): SourceRange => {
+    if (byteLocation === undefined || byteLocation < 0) return statement;
+    const start = source.charOffset(byteLocation);
+    const { line, column } = source.position(start);
+    const onLastLine = line === statement.endLine;
+    const endColumn = onLastLine ? statement.endColumn : source.lineText(line).trimEnd().length + 1;
+    return { file: statement.file, line, column, endLine: line, endColumn: Math.max(endColumn, column + 1) };
+  };
+}
+
+function resolveConfig(explicit: string | undefined, target: string): LoadedConfig {
+  if (explicit) {
+    if (!existsSync(explicit)) throw new UserError("config file not found", displayPath(resolve(explicit)));
+    return loadConfig(resolve(explicit));
+  }
+  const found = findConfig(target);
+  if (found) return loadConfig(found);
+  const dir = statSync(target).isDirectory() ? target : resolve(target, "..");
+  return { file: null, dir, data: {}, requiredIndexes: [] };
+}
+
+interface MigrationsEntryResolved {
+  dir: string;
+  runner?: string;
+  version?: string;
+}
+
+/** The config's migrations entries; with none, the target itself is the migrations folder. */
+function migrationEntries(config: LoadedConfig, targets: string[]): MigrationsEntryResolved[] {
+  const configured = config.data.migrations ?? [];
+  if (configured.length === 0) {
+    return targets.map((t) => ({ dir: statSync(t).isDirectory() ? t : resolve(t, "..") }));
+  }
+  return configured.map((m) => {
+    const dir = resolve(config.dir, m.path);
+    if (!existsSync(dir)) {
+      throw new UserError(`migrations path "${m.path}" does not exist`, config.file ?? undefined);
+    }
+    const resolved: MigrationsEntryResolved = { dir };
+    if (m.runner) resolved.runner = m.runner;
+    if (m.version) resolved.version = m.version;
+    return resolved;
+  });
+}
+
+function ruleSeverities(config: LoadedConfig): Map<string, Severity | "off"> {
+  const map = new Map<string, Severity | "off">();
+  for (const [id, level] of Object.entries(config.data.rules ?? {})) {
+    if (!ALL_RULE_IDS.includes(id)) {
+      throw new UserError(
+        `rules: unknown rule "${id}" (see \`pg-index-lint rules\`)`,
+        config.file ?? undefined,
+      );
+    }
+    map.set(id, level);
+  }
+  return map;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The file's text, or a finding when it is binary or not UTF-8. */
+function readSource(absPath: string, file: string): string | Finding {
+  const bytes = readFileSync(absPath);
+  const at: SourceRange = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  if (bytes.includes(0)) return inputFinding("unreadable-file", "This is a binary file, not SQL.", at);
+  try {
+    return decoder.decode(bytes).replace(/^\uFEFF/, "");
+  } catch {
+    return inputFinding("unreadable-file", "This file is not valid UTF-8; save it as UTF-8.", at);
+  }
+}
+
+function inputFinding(rule: string, message: string, range: SourceRange): Finding {
+  return {
+    rule,
+    severity: "error",
+    message,
+    help:
+      rule === "syntax-error"
+        ? "Fix the SQL; this file's statements were not checked."
+        : "Remove the file or convert it.",
+    ...range,
+    source: "check",
+  };
+}
+
+/** Drops findings an inline ignore covers, reports ignores that covered nothing, applies severities. */
+function applyIgnores(
+  raw: { rule: Rule | typeof UNUSED_IGNORE; finding: RuleFinding }[],
+  ignores: InlineIgnore[],
+  severities: Map<string, Severity | "off">,
+): Finding[] {
+  // Statement findings start where their statement starts; so does the statement an ignore sits on.
+  const key = (r: SourceRange) => `${r.file}:${r.line}:${r.column}`;
+  const byStatement = new Map(ignores.map((i) => [key(i.statement), i]));
+  const used = new Set<string>();
+  const out: Finding[] = [];
+  for (const { rule, finding } of raw) {
+    const id = "meta" in rule ? rule.meta.id : rule.id;
+    const ignore = byStatement.get(key(finding.range));
+    if (ignore?.rules.includes(id)) {
+      used.add(`${ignore.range.file}:${ignore.range.line}:${id}`);
+      continue;
+    }
+    const meta = "meta" in rule ? rule.meta : rule;
+    const level = severities.get(id) ?? meta.defaultSeverity;
+    if (level === "off") continue;
+    out.push({ rule: id, severity: level, ...finding, ...finding.range, source: "check" });
+  }
+  const unusedLevel = severities.get(UNUSED_IGNORE.id) ?? UNUSED_IGNORE.defaultSeverity;
+  if (unusedLevel !== "off") {
+    for (const ignore of ignores) {
+      for (const id of ignore.rules) {
+        if (used.has(`${ignore.range.file}:${ignore.range.line}:${id}`)) continue;
+        const unknown = !ALL_RULE_IDS.includes(id);
+        out.push({
+          rule: UNUSED_IGNORE.id,
+          severity: unusedLevel,
+          message: unknown
+            ? `pg-index-lint-ignore names an unknown rule "${id}".`
+            : `pg-index-lint-ignore ${id} suppresses nothing: the statement below it has no ${id} finding.`,
+          help: "Remove the comment, or fix the rule id.",
+          ...ignore.range,
+          source: "check",
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function byLocation(a: Finding, b: Finding): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+}

@@ -1,0 +1,183 @@
+/**
+ * The `pg-index-lint` command line (DESIGN.md §5). Thin: it parses arguments, calls `check()`,
+ * formats, and maps the result to an exit code. 0 clean, 1 findings at or over --fail-on,
+ * 2 usage, config or input error.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { check } from "./check.js";
+import { UserError } from "./errors.js";
+import type { Finding } from "./finding.js";
+import { initConfig } from "./init.js";
+import { formatJson } from "./report/json.js";
+import { formatText } from "./report/text.js";
+import { RULES, UNUSED_IGNORE } from "./rules/index.js";
+import { applyBaseline, changedFiles, keepChanged } from "./scope.js";
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+const USAGE = `Usage:
+  pg-index-lint check  [PATH…] [--config F] [--format text|json] [--fail-on error|warning|never]
+                       [--baseline F] [--changed-since REF]
+  pg-index-lint verify [PATH…] [same flags] [--database-url URL]
+  pg-index-lint rules  [RULE]
+  pg-index-lint init
+
+Exit codes: 0 clean, 1 findings at or over --fail-on, 2 usage, config or input error.`;
+
+const FORMATS = ["text", "json"] as const;
+const FAIL_ON = ["error", "warning", "never"] as const;
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const debug = argv.includes("--debug");
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof UserError) {
+      io.stderr.write(`pg-index-lint: ${error.format()}\n`);
+      if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "check":
+      return runCheck(rest, io);
+    case "verify":
+      throw new UserError("`verify` is not available in this version yet; run `check`");
+    case "rules":
+      return showRules(rest, io);
+    case "init":
+      io.stdout.write(initConfig(process.cwd()));
+      return 0;
+    case "--help":
+    case "-h":
+    case "help":
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    case "--version":
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    default:
+      io.stderr.write(`${command ? `pg-index-lint: unknown command "${command}"\n` : ""}${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function runCheck(args: string[], io: Io): Promise<number> {
+  let parsed: ReturnType<typeof parseCheckArgs>;
+  try {
+    parsed = parseCheckArgs(args);
+  } catch (error) {
+    throw new UserError(error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error));
+  }
+  const { values, positionals } = parsed;
+  const format = oneOf("--format", values.format ?? "text", FORMATS);
+  const failOn = oneOf("--fail-on", values["fail-on"] ?? "error", FAIL_ON);
+  const progress = io.stderr.isTTY ? progressLine(io.stderr) : undefined;
+  const result = await check({
+    paths: positionals,
+    ...(values.config ? { config: values.config } : {}),
+    ...(progress ? { onProgress: progress.update } : {}),
+  });
+  progress?.done();
+
+  let findings: Finding[] = result.findings;
+  if (values["changed-since"])
+    findings = keepChanged(findings, changedFiles(values["changed-since"]), result.config);
+  if (values.baseline) findings = applyBaseline(findings, values.baseline);
+  const shown = { ...result, findings, summary: { ...result.summary, ...count(findings) } };
+
+  if (format === "json") io.stdout.write(formatJson(shown));
+  else io.stdout.write(formatText(shown, { color: useColor(io) }));
+
+  if (result.inputErrors > 0) return 2;
+  if (failOn === "never") return 0;
+  const failing = findings.some(
+    (f) => f.severity === "error" || (failOn === "warning" && f.severity === "warning"),
+  );
+  return failing ? 1 : 0;
+}
+
+function parseCheckArgs(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      format: { type: "string" },
+      "fail-on": { type: "string" },
+      baseline: { type: "string" },
+      "changed-since": { type: "string" },
+      debug: { type: "boolean" },
+    },
+  });
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UserError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
+}
+
+function count(findings: Finding[]) {
+  return {
+    errors: findings.filter((f) => f.severity === "error").length,
+    warnings: findings.filter((f) => f.severity === "warning").length,
+  };
+}
+
+function useColor(io: Io): boolean {
+  if (io.env.NO_COLOR) return false;
+  if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== "0") return true;
+  return Boolean(io.stdout.isTTY);
+}
+
+/** A single updating line on stderr, only when there are enough files for it to matter. */
+function progressLine(stream: NodeJS.WritableStream) {
+  let shown = false;
+  let last = 0;
+  return {
+    update(done: number, total: number) {
+      if (total <= 500) return;
+      const now = Date.now();
+      if (done !== total && now - last < 100) return;
+      last = now;
+      shown = true;
+      stream.write(`\rchecking ${done}/${total} files…`);
+    },
+    done() {
+      if (shown) stream.write("\r\x1b[K");
+    },
+  };
+}
+
+function showRules(args: string[], io: Io): number {
+  const [id] = args;
+  const metas = [...RULES.map((r) => r.meta), UNUSED_IGNORE];
+  if (!id) {
+    const width = Math.max(...metas.map((m) => m.id.length));
+    for (const m of metas)
+      io.stdout.write(`${m.id.padEnd(width)}  ${m.defaultSeverity.padEnd(7)}  ${m.summary}\n`);
+    return 0;
+  }
+  const meta = metas.find((m) => m.id === id);
+  if (!meta) throw new UserError(`unknown rule "${id}"; run \`pg-index-lint rules\` for the list`);
+  const page = new URL(`../${meta.docs}`, import.meta.url);
+  io.stdout.write(existsSync(page) ? readFileSync(page, "utf8") : `${meta.id}: ${meta.summary}\n`);
+  return 0;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}

@@ -1,0 +1,124 @@
+/**
+ * Finds and loads `.pg-index-lint.yml`. Every mistake in it is a `UserError` that names the file
+ * and line, because a config typo must never silently turn a rule off.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { isMap, isNode, isSeq, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { UserError } from "../errors.js";
+import { displayPath } from "../paths.js";
+import { Config, type ConfigData, type RequiredIndexData } from "./schema.js";
+
+export const CONFIG_NAMES = [".pg-index-lint.yml", ".pg-index-lint.yaml"];
+
+export interface RequiredIndexEntry extends RequiredIndexData {
+  /** 1-based line of the entry in the config file. */
+  line: number;
+}
+
+export interface LoadedConfig {
+  /** Display path of the config file, or null when none was found. */
+  file: string | null;
+  /** Directory that relative paths in the config are resolved against. */
+  dir: string;
+  data: ConfigData;
+  requiredIndexes: RequiredIndexEntry[];
+}
+
+/** Walks up from `start` (a file or directory) to the first config file. */
+export function findConfig(start: string): string | null {
+  let dir = resolve(start);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) dir = dirname(dir);
+  for (;;) {
+    for (const name of CONFIG_NAMES) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+export function loadConfig(path: string): LoadedConfig {
+  const shown = displayPath(path);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UserError("cannot read the config file", shown);
+  }
+  return parseConfig(text, path);
+}
+
+export function parseConfig(text: string, path: string): LoadedConfig {
+  const shown = displayPath(path);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineOf = (offset: number | undefined) =>
+    offset === undefined ? 1 : lineCounter.linePos(offset).line;
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const message = yamlError.message.split("\n")[0] ?? "invalid YAML";
+    throw new UserError(`invalid YAML: ${message}`, `${shown}:${lineOf(yamlError.pos[0])}`);
+  }
+  const raw = doc.toJS() ?? {};
+  const parsed = Config.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    const path = issue.path as (string | number)[];
+    const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+    // Point at the offending key when there is one, else at the value.
+    const target = keys.length > 0 ? [...path, keys[0] as string] : path;
+    const node = findNode(doc.contents, target);
+    const where = `${shown}:${lineOf(node?.range?.[0])}`;
+    throw new UserError(describeIssue(issue, path, keys), where);
+  }
+  const requiredIndexes: RequiredIndexEntry[] = (parsed.data["required-indexes"] ?? []).map((entry, i) => ({
+    ...entry,
+    line: lineOf(findNode(doc.contents, ["required-indexes", i])?.range?.[0]),
+  }));
+  return { file: shown, dir: dirname(resolve(path)), data: parsed.data, requiredIndexes };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, path: (string | number)[], keys: string[]): string {
+  const at = path.length ? `${formatPath(path)}: ` : "";
+  if (keys.length > 0) return `${at}unknown key "${keys.join('", "')}"`;
+  if (issue.code === "invalid_type" && issue.input === undefined) return `${at}is required`;
+  if (issue.code === "invalid_value" && "values" in issue) {
+    return `${at}must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  }
+  return `${at}${issue.message}`;
+}
+
+function formatPath(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+interface YamlNodeLike {
+  range?: [number, number, number] | null;
+}
+
+/** The YAML node at a key path; for a missing key, its closest existing parent. */
+function findNode(root: unknown, path: (string | number)[]): YamlNodeLike | undefined {
+  let node: unknown = root;
+  let found: YamlNodeLike | undefined = isNode(root) ? (root as YamlNodeLike) : undefined;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => (isNode(p.key) ? (p.key as { value?: unknown }).value : p.key) === key,
+      );
+      if (!pair) break;
+      // The key's own position reads best for an unknown or mistyped key.
+      if (isNode(pair.key)) found = pair.key as YamlNodeLike;
+      node = pair.value;
+      if (isNode(node) && (isMap(node) || isSeq(node))) found = node as YamlNodeLike;
+    } else if (isSeq(node) && typeof key === "number") {
+      node = node.items[key];
+      if (isNode(node)) found = node as YamlNodeLike;
+      else break;
+    } else break;
+  }
+  return found;
+}

@@ -1,0 +1,19 @@
+/**
+ * An error the user caused and can fix: a bad config, a missing path, unreadable input. The CLI
+ * prints its message as one line and exits 2. Anything else is a bug and keeps its stack.
+ */
+export class UserError extends Error {
+  override name = "UserError";
+  constructor(
+    message: string,
+    /** "file:line" or "file", when the error has a place. */
+    readonly where?: string,
+  ) {
+    super(message);
+  }
+
+  /** The one line the CLI prints. */
+  format(): string {
+    return this.where ? `${this.where}: ${this.message}` : this.message;
+  }
+}

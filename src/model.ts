@@ -1,0 +1,87 @@
+/**
+ * The one model of a migration that every parser emits and every later stage reads
+ * (DESIGN.md §3). Rules see `Statement`s and the `Catalog`, never raw files.
+ */
+import type { Node } from "@pgsql/types";
+
+/** A span in a source file. Lines and columns are 1-based; `endColumn` is exclusive, as in SARIF. */
+export interface SourceRange {
+  /** Path relative to the working directory, with forward slashes. */
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export type RunnerId = "sql" | "flyway" | "golang-migrate" | "dbmate" | "prisma" | "drizzle";
+export const RUNNER_IDS: readonly RunnerId[] = [
+  "sql",
+  "flyway",
+  "golang-migrate",
+  "dbmate",
+  "prisma",
+  "drizzle",
+];
+
+/**
+ * Why a statement does or does not run inside a transaction block. `check` explains its verdict
+ * with this, and `verify` applies the file the same way.
+ */
+export type TxReason =
+  /** Autocommit: the statement is its own transaction. */
+  | "autocommit"
+  /** Between an explicit BEGIN/START TRANSACTION and COMMIT/ROLLBACK in the file itself. */
+  | "explicit"
+  /** The runner wraps each file in a transaction. */
+  | "runner-file"
+  /** The runner wraps every pending file in one transaction. */
+  | "runner-all"
+  /** The runner sends the whole file as one multi-statement string: PostgreSQL's implicit transaction. */
+  | "implicit-multi-statement";
+
+export interface TxContext {
+  inTransaction: boolean;
+  reason: TxReason;
+  /** One sentence for humans, e.g. "golang-migrate 4.18 sends the file as one string". */
+  detail: string;
+}
+
+/** One SQL statement, located exactly, with the transaction it will run in. */
+export interface Statement {
+  /** The parsed statement, e.g. `{ IndexStmt: {...} }`, as libpg-query returns it. */
+  node: Node;
+  /** The statement's SQL text, without leading comments and without the trailing semicolon. */
+  sql: string;
+  range: SourceRange;
+  /** Byte-independent character offset of `sql` within the migration's source text. */
+  offset: number;
+  tx: TxContext;
+  /** Rules suppressed by an inline ignore directly above the statement. */
+  ignore?: InlineIgnore;
+}
+
+export interface InlineIgnore {
+  rules: string[];
+  reason: string;
+  /** Where the comment is. */
+  range: SourceRange;
+  /** The statement it applies to. */
+  statement: SourceRange;
+}
+
+/** A problem with the input itself (unparsable SQL, a bad journal…), located like a finding. */
+export interface InputError {
+  message: string;
+  range: SourceRange;
+}
+
+export interface Migration {
+  /** Repo-relative path of the file that holds the migration. */
+  file: string;
+  /** The runner's own name for it: a version, a timestamp dir, a journal tag. */
+  id: string;
+  runner: RunnerId;
+  statements: Statement[];
+  errors: InputError[];
+}

@@ -1,0 +1,93 @@
+/**
+ * `--format text`: a code frame per finding with the span marked, the rule id, the message and a
+ * help line, then one summary line. Colour only when the stream is a terminal.
+ */
+import { readFileSync } from "node:fs";
+import pc from "picocolors";
+import type { CheckResult } from "../check.js";
+import type { Finding } from "../finding.js";
+
+const MAX_FRAME_LINES = 3;
+
+export interface TextOptions {
+  color: boolean;
+}
+
+export function formatText(result: CheckResult, options: TextOptions): string {
+  const c = pc.createColors(options.color);
+  const out: string[] = [];
+  for (const set of result.sets) {
+    const how = set.detected ? "detected" : "from config";
+    const version = set.version.version
+      ? `${set.version.version} (${set.version.source})`
+      : `not pinned, assuming the latest behaviour`;
+    out.push(
+      c.dim(
+        `${set.path}: ${set.migrations.length} migration${set.migrations.length === 1 ? "" : "s"}, runner ${set.runner} (${how}), version ${version}`,
+      ),
+    );
+  }
+  if (result.sets.length) out.push("");
+  const sources = new Map<string, string[] | null>();
+  for (const finding of result.findings) {
+    out.push(...formatFinding(finding, lines(sources, finding.file), c), "");
+  }
+  out.push(summaryLine(result, c));
+  return `${out.join("\n")}\n`;
+}
+
+function lines(cache: Map<string, string[] | null>, file: string): string[] | null {
+  if (!cache.has(file)) {
+    try {
+      cache.set(file, readFileSync(file, "utf8").split(/\r?\n/));
+    } catch {
+      cache.set(file, null);
+    }
+  }
+  return cache.get(file) ?? null;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function formatFinding(f: Finding, source: string[] | null, c: Colors): string[] {
+  const severity = f.severity === "error" ? c.red(c.bold("error")) : c.yellow(c.bold("warning"));
+  const out = [
+    `${severity}${c.bold(`[${f.rule}]`)}: ${c.bold(f.message)}`,
+    `  ${c.blue("-->")} ${f.file}:${f.line}:${f.column}`,
+  ];
+  if (source) {
+    const last = Math.min(f.endLine, f.line + MAX_FRAME_LINES - 1);
+    const width = String(last).length;
+    const gutter = (n?: number) => c.blue(`${(n === undefined ? "" : String(n)).padStart(width)} |`);
+    out.push(`  ${gutter()}`);
+    for (let n = f.line; n <= last; n++) {
+      const text = source[n - 1] ?? "";
+      out.push(`  ${gutter(n)} ${text}`);
+      const from = n === f.line ? f.column - 1 : text.length - text.trimStart().length;
+      const to = n === f.endLine ? f.endColumn - 1 : text.length;
+      const marks = Math.max(1, to - from);
+      out.push(
+        `  ${gutter()} ${" ".repeat(Math.max(0, from))}${(f.severity === "error" ? c.red : c.yellow)("^".repeat(marks))}`,
+      );
+    }
+    if (f.endLine > last)
+      out.push(
+        `  ${gutter()} ${c.dim(`… ${f.endLine - last} more line${f.endLine - last === 1 ? "" : "s"}`)}`,
+      );
+  }
+  out.push(`  ${c.cyan("= help:")} ${f.help}`);
+  if (f.fix) {
+    out.push(`  ${c.cyan("= fix:")} ${f.fix.description}:`);
+    for (const line of f.fix.replacement.split("\n")) out.push(`      ${c.green(line)}`);
+  }
+  return out;
+}
+
+function summaryLine(result: CheckResult, c: Colors): string {
+  const { errors, warnings, files, statements } = result.summary;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const scope = `in ${plural(files, "file")} (${plural(statements, "statement")})`;
+  if (errors === 0 && warnings === 0) return c.green(`✔ no problems ${scope}`);
+  const mark = errors > 0 ? c.red("✖") : c.yellow("⚠");
+  return `${mark} ${plural(errors, "error")}, ${plural(warnings, "warning")} ${scope}`;
+}

@@ -1,0 +1,84 @@
+import type { AlterTableCmd, AlterTableStmt, ColumnDef, Constraint } from "@pgsql/types";
+import { displayName } from "../schema/catalog.js";
+import { quoteIdent } from "../schema/names.js";
+import { stringList, tableFor } from "../schema/replay.js";
+import { isNewTable } from "./index-operations.js";
+import { type Rule, ruleMeta } from "./rule.js";
+
+interface IndexBuildingConstraint {
+  constraint: Constraint;
+  columns: string[];
+  /** Added with a new column (`ADD COLUMN x int UNIQUE`) rather than ADD CONSTRAINT. */
+  viaColumn: boolean;
+}
+
+export const constraintBuildsIndex: Rule = {
+  meta: ruleMeta("constraint-builds-index", {
+    defaultSeverity: "error",
+    summary:
+      "ADD UNIQUE or PRIMARY KEY on an existing table builds its index under an ACCESS EXCLUSIVE lock; build it CONCURRENTLY first and attach it with USING INDEX.",
+    fixable: true,
+  }),
+  checkStatement({ statement, catalog, migrationIndex }) {
+    const alter = (statement.node as { AlterTableStmt?: AlterTableStmt }).AlterTableStmt;
+    if (!alter || alter.objtype !== "OBJECT_TABLE") return [];
+    const table = tableFor(catalog, alter.relation);
+    if (isNewTable(table, migrationIndex)) return [];
+    const cmds = (alter.cmds ?? []).flatMap((c) => {
+      const cmd = (c as { AlterTableCmd?: AlterTableCmd }).AlterTableCmd;
+      return cmd ? [cmd] : [];
+    });
+    const found = cmds.flatMap(indexBuildingConstraints);
+    if (found.length === 0) return [];
+    const name = table ? displayName(table) : (alter.relation?.relname ?? "?");
+    return found.map(({ constraint, columns, viaColumn }) => {
+      const kind = constraint.contype === "CONSTR_PRIMARY" ? "PRIMARY KEY" : "UNIQUE";
+      const indexName =
+        constraint.conname ??
+        `${alter.relation?.relname ?? name}_${columns.join("_")}_${kind === "UNIQUE" ? "key" : "pkey"}`;
+      const qualified = alter.relation?.schemaname
+        ? `${alter.relation.schemaname}.${alter.relation.relname}`
+        : (alter.relation?.relname ?? name);
+      const canFix =
+        cmds.length === 1 && !viaColumn && !constraint.where_clause && !constraint.including?.length;
+      const replacement = canFix
+        ? `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(indexName)} ON ${qualified} (${columns.map(quoteIdent).join(", ")});\n` +
+          `ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(indexName)} ${kind} USING INDEX ${quoteIdent(indexName)}`
+        : null;
+      return {
+        range: statement.range,
+        message: `Adding ${kind} (${columns.join(", ")}) to existing table "${name}" builds a unique index while holding an ACCESS EXCLUSIVE lock: reads and writes wait for the whole build.`,
+        help: `Run CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then ADD CONSTRAINT … ${kind} USING INDEX.`,
+        table: name,
+        columns,
+        ...(replacement
+          ? {
+              fix: {
+                description: "Build the unique index concurrently, then attach it as the constraint",
+                replacement,
+              },
+            }
+          : {}),
+      };
+    });
+  },
+};
+
+function indexBuildingConstraints(cmd: AlterTableCmd): IndexBuildingConstraint[] {
+  const isIndexBuilding = (c: Constraint) =>
+    (c.contype === "CONSTR_UNIQUE" || c.contype === "CONSTR_PRIMARY") && !c.indexname;
+  if (cmd.subtype === "AT_AddConstraint") {
+    const c = (cmd.def as { Constraint?: Constraint } | undefined)?.Constraint;
+    return c && isIndexBuilding(c) ? [{ constraint: c, columns: stringList(c.keys), viaColumn: false }] : [];
+  }
+  if (cmd.subtype === "AT_AddColumn") {
+    const def = (cmd.def as { ColumnDef?: ColumnDef } | undefined)?.ColumnDef;
+    return (def?.constraints ?? []).flatMap((n) => {
+      const c = (n as { Constraint?: Constraint }).Constraint;
+      return c && isIndexBuilding(c)
+        ? [{ constraint: c, columns: [def?.colname ?? ""], viaColumn: true }]
+        : [];
+    });
+  }
+  return [];
+}

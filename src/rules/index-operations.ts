@@ -1,0 +1,78 @@
+/**
+ * Recognises the statements that build, drop or rebuild indexes, and whether they do it
+ * CONCURRENTLY. Shared by the concurrency rules.
+ */
+import type { DefElem, DropStmt, IndexStmt, Node, ReindexStmt } from "@pgsql/types";
+import type { Catalog, TableDef } from "../schema/catalog.js";
+import { stringList, tableFor } from "../schema/replay.js";
+
+export type IndexOperation =
+  | { kind: "create-index"; stmt: IndexStmt; concurrent: boolean }
+  | { kind: "drop-index"; stmt: DropStmt; concurrent: boolean }
+  | { kind: "reindex"; stmt: ReindexStmt; concurrent: boolean };
+
+export function indexOperation(node: Node): IndexOperation | null {
+  const n = node as { IndexStmt?: IndexStmt; DropStmt?: DropStmt; ReindexStmt?: ReindexStmt };
+  if (n.IndexStmt)
+    return { kind: "create-index", stmt: n.IndexStmt, concurrent: Boolean(n.IndexStmt.concurrent) };
+  if (n.DropStmt?.removeType === "OBJECT_INDEX") {
+    return { kind: "drop-index", stmt: n.DropStmt, concurrent: Boolean(n.DropStmt.concurrent) };
+  }
+  if (n.ReindexStmt) {
+    const concurrent = (n.ReindexStmt.params ?? []).some(
+      (p) => (p as { DefElem?: DefElem }).DefElem?.defname === "concurrently",
+    );
+    return { kind: "reindex", stmt: n.ReindexStmt, concurrent };
+  }
+  return null;
+}
+
+/** The words a message uses for the operation. */
+export function operationName(op: IndexOperation): string {
+  switch (op.kind) {
+    case "create-index":
+      return op.stmt.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
+    case "drop-index":
+      return "DROP INDEX";
+    case "reindex":
+      return "REINDEX";
+  }
+}
+
+/** Tables the operation touches, with the indexes by name for DROP INDEX. */
+export function droppedIndexes(catalog: Catalog, stmt: DropStmt): { table: TableDef; name: string }[] {
+  return (stmt.objects ?? []).flatMap((object) => {
+    const parts = stringList((object as { List?: { items?: Node[] } }).List?.items);
+    const name = parts.at(-1);
+    if (!name) return [];
+    const found = catalog.resolveIndex(parts.length > 1 ? parts.at(-2) : undefined, name);
+    return found ? [{ table: found.table, name }] : [];
+  });
+}
+
+export function reindexTable(catalog: Catalog, stmt: ReindexStmt): TableDef | undefined {
+  if (stmt.kind === "REINDEX_OBJECT_TABLE") return tableFor(catalog, stmt.relation);
+  if (stmt.kind === "REINDEX_OBJECT_INDEX" && stmt.relation?.relname) {
+    return catalog.resolveIndex(stmt.relation.schemaname, stmt.relation.relname)?.table;
+  }
+  return undefined;
+}
+
+/**
+ * Was the table created by the migration being checked? Then nobody else can be using it yet,
+ * and a blocking lock on it harms no one (squawk#349 flags these; we do not).
+ */
+export function isNewTable(table: TableDef | undefined, migrationIndex: number): boolean {
+  return table !== undefined && table.createdIn === migrationIndex;
+}
+
+/** Inserts CONCURRENTLY into a statement's SQL at the place the grammar expects it. */
+export function withConcurrently(op: IndexOperation, sql: string): string | null {
+  const patterns: Record<IndexOperation["kind"], RegExp> = {
+    "create-index": /^(CREATE\s+(?:UNIQUE\s+)?INDEX)(?=\s)/i,
+    "drop-index": /^(DROP\s+INDEX)(?=\s)/i,
+    reindex: /^(REINDEX\s*(?:\([^)]*\)\s*)?(?:INDEX|TABLE|SCHEMA|DATABASE))(?=\s)/i,
+  };
+  const pattern = patterns[op.kind];
+  return pattern.test(sql) ? sql.replace(pattern, "$1 CONCURRENTLY") : null;
+}

@@ -1,0 +1,42 @@
+/** Every rule, in the order the docs list them. */
+import { banConcurrentIndexCreationInTransaction } from "./ban-concurrent-index-creation-in-transaction.js";
+import { constraintBuildsIndex } from "./constraint-builds-index.js";
+import { duplicateIndex } from "./duplicate-index.js";
+import { missingRequiredIndex } from "./missing-required-index.js";
+import { redundantIndex } from "./redundant-index.js";
+import { requireConcurrentIndexCreation } from "./require-concurrent-index-creation.js";
+import { requireConcurrentIndexDeletion } from "./require-concurrent-index-deletion.js";
+import { requireConcurrentReindex } from "./require-concurrent-reindex.js";
+import type { Rule, RuleMeta } from "./rule.js";
+import { unindexedForeignKey } from "./unindexed-foreign-key.js";
+
+export const RULES: Rule[] = [
+  requireConcurrentIndexCreation,
+  requireConcurrentIndexDeletion,
+  requireConcurrentReindex,
+  banConcurrentIndexCreationInTransaction,
+  constraintBuildsIndex,
+  missingRequiredIndex,
+  unindexedForeignKey,
+  duplicateIndex,
+  redundantIndex,
+];
+
+/** Findings about the linter's own inputs rather than the schema. */
+export const UNUSED_IGNORE: RuleMeta = {
+  id: "unused-ignore",
+  defaultSeverity: "warning",
+  summary: "An inline pg-index-lint-ignore comment that suppresses nothing, or names an unknown rule.",
+  docs: "rules/unused-ignore.md",
+  fixable: false,
+};
+
+/** Rules that `verify` reports; listed here so that config and ignores accept their ids. */
+export const VERIFY_RULE_IDS = [
+  "migration-failed",
+  "invalid-index",
+  "required-index-not-used",
+  "blocking-lock",
+];
+
+export const ALL_RULE_IDS = [...RULES.map((r) => r.meta.id), UNUSED_IGNORE.id, ...VERIFY_RULE_IDS];

@@ -1,0 +1,32 @@
+import { displayName } from "../schema/catalog.js";
+import { tableFor } from "../schema/replay.js";
+import { indexOperation, isNewTable, withConcurrently } from "./index-operations.js";
+import { type Rule, ruleMeta } from "./rule.js";
+
+export const requireConcurrentIndexCreation: Rule = {
+  meta: ruleMeta("require-concurrent-index-creation", {
+    defaultSeverity: "error",
+    summary: "CREATE INDEX without CONCURRENTLY on a table that already exists blocks every write to it.",
+    fixable: true,
+  }),
+  checkStatement({ statement, catalog, migrationIndex }) {
+    const op = indexOperation(statement.node);
+    if (op?.kind !== "create-index" || op.concurrent) return [];
+    // CREATE INDEX ON ONLY a partitioned table only adds the parent's catalog entry: instant,
+    // and CONCURRENTLY is not allowed there.
+    if (op.stmt.relation?.inh === false) return [];
+    const table = tableFor(catalog, op.stmt.relation);
+    if (isNewTable(table, migrationIndex)) return [];
+    const name = table ? displayName(table) : (op.stmt.relation?.relname ?? "?");
+    const replacement = withConcurrently(op, statement.sql);
+    return [
+      {
+        range: statement.range,
+        message: `CREATE INDEX on existing table "${name}" without CONCURRENTLY takes a SHARE lock and blocks writes until the build ends.`,
+        help: "Use CREATE INDEX CONCURRENTLY, outside a transaction block.",
+        table: name,
+        ...(replacement ? { fix: { description: "Build the index CONCURRENTLY", replacement } } : {}),
+      },
+    ];
+  },
+};

@@ -1,0 +1,36 @@
+import { displayName } from "../schema/catalog.js";
+import { droppedIndexes, indexOperation, isNewTable, withConcurrently } from "./index-operations.js";
+import { type Rule, ruleMeta } from "./rule.js";
+
+export const requireConcurrentIndexDeletion: Rule = {
+  meta: ruleMeta("require-concurrent-index-deletion", {
+    defaultSeverity: "error",
+    summary: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table.",
+    fixable: true,
+  }),
+  checkStatement({ statement, catalog, migrationIndex }) {
+    const op = indexOperation(statement.node);
+    if (op?.kind !== "drop-index" || op.concurrent) return [];
+    const dropped = droppedIndexes(catalog, op.stmt);
+    const count = op.stmt.objects?.length ?? 0;
+    // Every index we know of is on a table this migration created: nothing else can be waiting.
+    if (dropped.length === count && dropped.every((d) => isNewTable(d.table, migrationIndex))) return [];
+    const tables = [...new Set(dropped.map((d) => displayName(d.table)))];
+    // DROP INDEX CONCURRENTLY accepts one index and no CASCADE.
+    const fixable = count === 1 && op.stmt.behavior !== "DROP_CASCADE";
+    const replacement = fixable ? withConcurrently(op, statement.sql) : null;
+    const on = tables.length ? ` on "${tables.join('", "')}"` : "";
+    return [
+      {
+        range: statement.range,
+        message: `DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock${on}, blocking reads and writes.`,
+        help:
+          count > 1
+            ? "Drop each index in its own DROP INDEX CONCURRENTLY statement, outside a transaction block."
+            : "Use DROP INDEX CONCURRENTLY, outside a transaction block.",
+        ...(tables.length === 1 ? { table: tables[0] } : {}),
+        ...(replacement ? { fix: { description: "Drop the index CONCURRENTLY", replacement } } : {}),
+      },
+    ];
+  },
+};

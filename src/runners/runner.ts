@@ -1,0 +1,119 @@
+/**
+ * What every migration runner module provides. A runner knows three things: which files are its
+ * migrations and in what order, what part of a file is the "up" SQL, and how it wraps that SQL in
+ * transactions. The last is data (`TransactionModel`), read by both `check` and `verify`.
+ */
+import type { RunnerId } from "../model.js";
+
+/** A migration file found on disk, in the order the runner applies it. */
+export interface MigrationFileRef {
+  /** Absolute path. */
+  absPath: string;
+  /** The runner's name for the migration: version, timestamp directory, journal tag… */
+  id: string;
+}
+
+/** The SQL a runner would send, plus what the file says about its own transaction handling. */
+export interface PreparedSql {
+  /**
+   * The file's text with everything the runner does not run (e.g. dbmate's `-- migrate:down`
+   * section) replaced by spaces, keeping every newline, so that offsets, lines and columns still
+   * point into the original file.
+   */
+  sql: string;
+  /** The file opted out of the runner's transaction (dbmate `transaction:false`, Flyway script config…). */
+  noTransaction: boolean;
+  /** Where the opt-out was read from, for messages: "-- migrate:up transaction:false on line 1". */
+  optOutSource?: string;
+  /**
+   * Parts of the file that the runner sends separately, each with its own transaction handling
+   * (dbmate ≥ 2.29 runs every `-- migrate:up` section of a file on its own). Absent: the whole
+   * file is one unit, governed by `noTransaction`.
+   */
+  sections?: PreparedSection[];
+}
+
+/** One part of a file that the runner sends on its own. Offsets index `PreparedSql.sql`. */
+export interface PreparedSection {
+  start: number;
+  end: number;
+  noTransaction: boolean;
+  optOutSource?: string;
+  /** How messages name the part, e.g. "the -- migrate:up section on line 4". */
+  label: string;
+}
+
+/**
+ * A statement shape that a runner treats specially: Flyway's detection of statements that cannot
+ * run in a transaction, Prisma's statement splitter that gives up on some syntax.
+ */
+export type StatementShape =
+  | "create-index-concurrently"
+  | "drop-index-concurrently"
+  | "reindex-concurrently"
+  | "reindex-schema-database-system"
+  | "vacuum"
+  | "create-or-drop-database"
+  | "create-or-drop-tablespace"
+  | "create-or-drop-subscription"
+  | "alter-system"
+  | "discard-all";
+
+/** The runner's version as the model assumes it, and where that came from. */
+export interface AssumedVersion {
+  /** null when unknown: the model then assumes the latest behaviour. */
+  version: string | null;
+  /** e.g. "config", "package.json (prisma ^5.22.0)", "package-lock.json", "go.mod", "default". */
+  source: string;
+}
+
+export interface TransactionModel {
+  /** The runner wraps each file in its own transaction unless the file opts out. */
+  fileInTransaction: boolean;
+  /** All pending files run in one shared transaction (Drizzle's migrator, Alembic's default). */
+  allFilesInOneTransaction: boolean;
+  /**
+   * A file is sent to the server as one multi-statement string (the simple query protocol), so
+   * PostgreSQL runs it in an implicit transaction block when it holds more than one statement.
+   */
+  fileSentAsOneString: boolean;
+  /**
+   * The runner itself notices statements that cannot run in a transaction (Flyway) and runs a file
+   * made only of them outside one.
+   */
+  detectsNonTransactional: boolean;
+  /** The runner refuses a file that mixes transactional and non-transactional statements. */
+  refusesMixedFile: boolean;
+  /**
+   * With `detectsNonTransactional`: the statement shapes the runner recognises as unable to run in
+   * a transaction. Shapes missing here run in the runner's transaction even though PostgreSQL
+   * refuses them there (Flyway does not recognise `REINDEX … CONCURRENTLY`).
+   */
+  nonTransactionalShapes?: readonly StatementShape[];
+  /**
+   * The runner splits a file into statements itself, but sends the whole file as one string when
+   * its splitter cannot parse a statement of one of these shapes (Prisma ≥ 7.4 and `DROP INDEX
+   * CONCURRENTLY`). Only meaningful when `fileSentAsOneString` is false.
+   */
+  splitFallbackOn?: readonly StatementShape[];
+  /** How a file opts out, in words for the help line; null when it cannot. */
+  optOut: string | null;
+  /** Sources for each fact above: doc pages, source files, issues. */
+  citations: string[];
+}
+
+export interface Runner {
+  id: RunnerId;
+  /** A short phrase for the text output, e.g. "golang-migrate (*.up.sql)". */
+  describe: string;
+  /** Does `dir` look like this runner's migrations folder? Used when the config names no runner. */
+  detect(dir: string): boolean;
+  /** The migration files under `dir`, in apply order. Throws `UserError` on a broken layout. */
+  list(dir: string): MigrationFileRef[];
+  /** Extracts the SQL the runner runs from a file's text. */
+  prepare(text: string, ref: MigrationFileRef): PreparedSql;
+  /** Reads the pinned runner version from `package.json`, lock files, `go.mod`, … near `dir`. */
+  pinnedVersion(dir: string): AssumedVersion;
+  /** The transaction model for a version (null: latest). */
+  model(version: string | null): TransactionModel;
+}

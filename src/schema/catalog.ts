@@ -1,0 +1,130 @@
+/**
+ * The in-memory schema that migrations are replayed into. Names are stored as PostgreSQL stores
+ * them: the parser already folds unquoted identifiers to lower case and keeps quoted ones.
+ */
+import type { SourceRange } from "../model.js";
+
+export interface ColumnDef {
+  name: string;
+  type: string;
+  notNull: boolean;
+}
+
+export interface IndexKey {
+  /** Set for a plain column key. */
+  column?: string;
+  /** Deparsed expression for an expression key, e.g. `lower(email)`. */
+  expression?: string;
+  desc: boolean;
+  /** Explicit NULLS FIRST/LAST, when it differs from the direction's default. */
+  nullsFirst: boolean;
+  opclass?: string;
+  collation?: string;
+}
+
+export interface IndexDef {
+  name: string;
+  schema: string;
+  /** Qualified key of the table (`schema.name`). */
+  table: string;
+  method: string;
+  keys: IndexKey[];
+  include: string[];
+  /** Deparsed predicate of a partial index. */
+  predicate: string | null;
+  unique: boolean;
+  /** Name of the PRIMARY KEY, UNIQUE or EXCLUDE constraint that owns the index. */
+  constraint?: string;
+  primary: boolean;
+  /** False for an index built `ON ONLY` a partitioned table until partitions attach. */
+  valid: boolean;
+  /** Where the index was declared. */
+  source: SourceRange;
+  /** Index of the migration that created it. */
+  migration: number;
+}
+
+export interface ForeignKeyDef {
+  name: string;
+  columns: string[];
+  /** Qualified key of the referenced table. */
+  refTable: string;
+  refColumns: string[];
+  /** False while the constraint is NOT VALID. */
+  validated: boolean;
+  source: SourceRange;
+  migration: number;
+}
+
+export interface TableDef {
+  schema: string;
+  name: string;
+  columns: Map<string, ColumnDef>;
+  indexes: Map<string, IndexDef>;
+  foreignKeys: Map<string, ForeignKeyDef>;
+  /** Index of the migration that created it; -1 when it predates the replayed migrations. */
+  createdIn: number;
+  source: SourceRange;
+  partitioned: boolean;
+}
+
+export function qualify(schema: string, name: string): string {
+  return `${schema}.${name}`;
+}
+
+export function displayName(table: { schema: string; name: string }): string {
+  return table.schema === "public" ? table.name : `${table.schema}.${table.name}`;
+}
+
+export class Catalog {
+  readonly tables = new Map<string, TableDef>();
+  /** Qualified index name → qualified table key. Index names share the schema's namespace. */
+  readonly indexOwners = new Map<string, string>();
+  searchPath: string[] = ["public"];
+
+  /** Resolves a possibly unqualified table name the way search_path does. */
+  resolveTable(schema: string | undefined, name: string): TableDef | undefined {
+    if (schema) return this.tables.get(qualify(schema, name));
+    for (const s of this.searchPath) {
+      const table = this.tables.get(qualify(s, name));
+      if (table) return table;
+    }
+    return undefined;
+  }
+
+  resolveIndex(schema: string | undefined, name: string): { table: TableDef; index: IndexDef } | undefined {
+    const schemas = schema ? [schema] : this.searchPath;
+    for (const s of schemas) {
+      const owner = this.indexOwners.get(qualify(s, name));
+      const table = owner ? this.tables.get(owner) : undefined;
+      const index = table?.indexes.get(name);
+      if (table && index) return { table, index };
+    }
+    return undefined;
+  }
+
+  /** The schema a new, unqualified object lands in. */
+  creationSchema(schema: string | undefined): string {
+    return schema ?? this.searchPath[0] ?? "public";
+  }
+
+  addIndex(table: TableDef, index: IndexDef): void {
+    table.indexes.set(index.name, index);
+    this.indexOwners.set(qualify(table.schema, index.name), qualify(table.schema, table.name));
+  }
+
+  removeIndex(table: TableDef, name: string): void {
+    table.indexes.delete(name);
+    this.indexOwners.delete(qualify(table.schema, name));
+  }
+
+  /** Is a relation (table or index) of that name taken in the schema? */
+  relationExists(schema: string, name: string): boolean {
+    return this.tables.has(qualify(schema, name)) || this.indexOwners.has(qualify(schema, name));
+  }
+
+  *allIndexes(): Iterable<[TableDef, IndexDef]> {
+    for (const table of this.tables.values())
+      for (const index of table.indexes.values()) yield [table, index];
+  }
+}

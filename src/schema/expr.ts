@@ -1,0 +1,65 @@
+/**
+ * Expressions and predicates in one canonical text form, so that two indexes written differently
+ * compare equal when PostgreSQL would store the same definition.
+ */
+import type { Node } from "@pgsql/types";
+import { parseSync } from "libpg-query";
+import { deparseSync } from "pgsql-deparser";
+
+export function deparseExpr(node: Node): string {
+  return normalizeSql(deparseSync(node as never));
+}
+
+/** Whitespace and redundant outer parentheses do not change a predicate. */
+export function normalizeSql(text: string): string {
+  let s = text.replace(/\s+/g, " ").trim();
+  while (s.startsWith("(") && s.endsWith(")") && balanced(s.slice(1, -1))) s = s.slice(1, -1).trim();
+  return s;
+}
+
+function balanced(s: string): boolean {
+  let depth = 0;
+  for (const c of s) {
+    if (c === "(") depth++;
+    else if (c === ")" && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/** Parses a predicate written by a user (config `where:`) into canonical text; throws on bad SQL. */
+export function canonicalPredicate(text: string): string {
+  const result = parseSync(`SELECT 1 WHERE ${text}`);
+  const where = (result.stmts?.[0]?.stmt as { SelectStmt?: { whereClause?: Node } } | undefined)?.SelectStmt
+    ?.whereClause;
+  if (!where) throw new Error(`not a predicate: ${text}`);
+  return deparseExpr(where);
+}
+
+/** The top-level AND-ed parts of a canonical predicate. */
+export function conjuncts(predicate: string): string[] {
+  const result = parseSync(`SELECT 1 WHERE ${predicate}`);
+  const where = (result.stmts?.[0]?.stmt as { SelectStmt?: { whereClause?: Node } } | undefined)?.SelectStmt
+    ?.whereClause;
+  if (!where) return [predicate];
+  const parts: string[] = [];
+  const walk = (node: Node) => {
+    const bool = (node as { BoolExpr?: { boolop?: string; args?: Node[] } }).BoolExpr;
+    if (bool?.boolop === "AND_EXPR") for (const arg of bool.args ?? []) walk(arg);
+    else parts.push(deparseExpr(node));
+  };
+  walk(where);
+  return parts;
+}
+
+/**
+ * Is an index predicate implied by the query's predicate? True when the index has none, when they
+ * are equal, or when every conjunct of the index predicate is also a conjunct of the query's. This
+ * is a subset of PostgreSQL's predicate_implied_by, which is enough for declared requirements.
+ */
+export function predicateImplied(indexPredicate: string | null, queryPredicate: string | null): boolean {
+  if (!indexPredicate) return true;
+  if (!queryPredicate) return false;
+  if (indexPredicate === queryPredicate) return true;
+  const have = new Set(conjuncts(queryPredicate));
+  return conjuncts(indexPredicate).every((part) => have.has(part));
+}

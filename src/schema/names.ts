@@ -1,0 +1,86 @@
+/**
+ * PostgreSQL's naming rules: identifier folding for names typed by users, and the default names
+ * the server chooses for indexes and constraints (ChooseRelationName / makeObjectName in
+ * src/backend/commands/indexcmds.c and catalog/namespace.c).
+ */
+
+/** NAMEDATALEN - 1: identifiers are truncated to 63 bytes. */
+const MAX_IDENTIFIER = 63;
+
+/**
+ * Splits and folds a possibly qualified name written by a user, e.g. in the config:
+ * `Billing."Invoices"` → ["billing", "Invoices"].
+ */
+export function parseQualifiedName(text: string): string[] {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '"') {
+      let part = "";
+      i++;
+      while (i < text.length) {
+        if (text[i] === '"' && text[i + 1] === '"') {
+          part += '"';
+          i += 2;
+        } else if (text[i] === '"') {
+          i++;
+          break;
+        } else part += text[i++];
+      }
+      parts.push(part);
+    } else {
+      const dot = text.indexOf(".", i);
+      const end = dot === -1 ? text.length : dot;
+      parts.push(text.slice(i, end).trim().toLowerCase());
+      i = end;
+    }
+    if (text[i] === ".") i++;
+  }
+  return parts;
+}
+
+/** Folds one unqualified identifier as PostgreSQL would. */
+export function foldIdentifier(text: string): string {
+  return parseQualifiedName(text)[0] ?? "";
+}
+
+/** makeObjectName: `name1_name2_label`, truncating the longer of name1/name2 first. */
+export function makeObjectName(name1: string, name2: string, label: string): string {
+  let n1 = Buffer.from(name1);
+  let n2 = Buffer.from(name2);
+  const overhead = Buffer.byteLength(label) + 1 + (name2 ? 1 : 0);
+  const available = MAX_IDENTIFIER - overhead;
+  let a = n1.length;
+  let b = n2.length;
+  while (a + b > available) {
+    if (a > b) a--;
+    else b--;
+  }
+  n1 = n1.subarray(0, clipUtf8(n1, a));
+  n2 = n2.subarray(0, clipUtf8(n2, b));
+  return [n1.toString(), name2 ? n2.toString() : null, label].filter((p) => p !== null).join("_");
+}
+
+/** Does not cut a multi-byte character in half. */
+function clipUtf8(bytes: Buffer, length: number): number {
+  let end = length;
+  while (end > 0 && end < bytes.length && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return end;
+}
+
+/** ChooseRelationName: the first free `name1_name2_label`, then with 1, 2, … appended to the label. */
+export function chooseRelationName(
+  name1: string,
+  name2: string,
+  label: string,
+  taken: (name: string) => boolean,
+): string {
+  let candidate = makeObjectName(name1, name2, label);
+  for (let n = 1; taken(candidate); n++) candidate = makeObjectName(name1, name2, `${label}${n}`);
+  return candidate;
+}
+
+/** Quotes an identifier only when PostgreSQL needs it (quote_ident, minus the keyword check). */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,510 @@
+/**
+ * Replays DDL statements into a `Catalog`, the way PostgreSQL would apply them: default names,
+ * constraint-backed indexes, cascades of DROP COLUMN, renames. Statements it has no model for
+ * (GRANT, CREATE FUNCTION, DML…) leave the catalog alone.
+ */
+import type {
+  AlterTableCmd,
+  AlterTableStmt,
+  ColumnDef as AstColumnDef,
+  Constraint,
+  CreateStmt,
+  DropStmt,
+  IndexElem,
+  IndexStmt,
+  Node,
+  RangeVar,
+  RenameStmt,
+  TypeName,
+  VariableSetStmt,
+} from "@pgsql/types";
+import type { SourceRange } from "../model.js";
+import {
+  type Catalog,
+  type ForeignKeyDef,
+  type IndexDef,
+  type IndexKey,
+  qualify,
+  type TableDef,
+} from "./catalog.js";
+import { deparseExpr } from "./expr.js";
+import { chooseRelationName } from "./names.js";
+
+export interface ReplayContext {
+  /** Index of the migration being replayed. */
+  migration: number;
+  /** The statement's range. */
+  range: SourceRange;
+  /**
+   * The range of a clause inside the statement, from a parser `location` (a UTF-8 byte offset
+   * into the file) to the end of that line, so that findings point at the clause itself.
+   */
+  locate?: (location: number | undefined) => SourceRange;
+}
+
+function at(ctx: ReplayContext, location: number | undefined): SourceRange {
+  return location !== undefined && location >= 0 && ctx.locate ? ctx.locate(location) : ctx.range;
+}
+
+export function applyStatement(catalog: Catalog, node: Node, ctx: ReplayContext): void {
+  const n = node as Record<string, unknown>;
+  if (n.CreateStmt) createTable(catalog, n.CreateStmt as CreateStmt, ctx);
+  else if (n.IndexStmt) createIndex(catalog, n.IndexStmt as IndexStmt, ctx);
+  else if (n.AlterTableStmt) alterTable(catalog, n.AlterTableStmt as AlterTableStmt, ctx);
+  else if (n.DropStmt) drop(catalog, n.DropStmt as DropStmt);
+  else if (n.RenameStmt) rename(catalog, n.RenameStmt as RenameStmt);
+  else if (n.VariableSetStmt) setVariable(catalog, n.VariableSetStmt as VariableSetStmt);
+}
+
+export function stringValue(node: Node | undefined): string {
+  const s = (node as { String?: { sval?: string } } | undefined)?.String?.sval;
+  return s ?? "";
+}
+
+export function stringList(nodes: Node[] | undefined): string[] {
+  return (nodes ?? []).map(stringValue);
+}
+
+function typeText(type: TypeName | undefined): string {
+  const names = stringList(type?.names).filter((n) => n !== "pg_catalog");
+  return names.join(".") + (type?.arrayBounds?.length ? "[]" : "");
+}
+
+export function tableFor(catalog: Catalog, relation: RangeVar | undefined): TableDef | undefined {
+  if (!relation?.relname) return undefined;
+  return catalog.resolveTable(relation.schemaname, relation.relname);
+}
+
+function createTable(catalog: Catalog, stmt: CreateStmt, ctx: ReplayContext): void {
+  const relation = stmt.relation;
+  if (!relation?.relname) return;
+  const schema = catalog.creationSchema(relation.schemaname);
+  if (catalog.tables.has(qualify(schema, relation.relname))) return; // IF NOT EXISTS, or a replay of a table we already know
+  const table: TableDef = {
+    schema,
+    name: relation.relname,
+    columns: new Map(),
+    indexes: new Map(),
+    foreignKeys: new Map(),
+    createdIn: ctx.migration,
+    source: at(ctx, relation.location),
+    partitioned: Boolean(stmt.partspec),
+  };
+  catalog.tables.set(qualify(schema, table.name), table);
+  const pending: Constraint[] = [];
+  for (const element of stmt.tableElts ?? []) {
+    const e = element as { ColumnDef?: AstColumnDef; Constraint?: Constraint };
+    if (e.ColumnDef) pending.push(...addColumn(table, e.ColumnDef));
+    else if (e.Constraint) pending.push(e.Constraint);
+  }
+  for (const constraint of [...pending, ...unwrapConstraints(stmt.constraints)]) {
+    addConstraint(catalog, table, constraint, ctx);
+  }
+}
+
+function unwrapConstraints(nodes: Node[] | undefined): Constraint[] {
+  return (nodes ?? []).flatMap((n) => {
+    const c = (n as { Constraint?: Constraint }).Constraint;
+    return c ? [c] : [];
+  });
+}
+
+/** Adds a column and returns its column constraints, rewritten as table constraints. */
+function addColumn(table: TableDef, def: AstColumnDef): Constraint[] {
+  const name = def.colname ?? "";
+  const constraints = unwrapConstraints(def.constraints);
+  const notNull =
+    Boolean(def.is_not_null) ||
+    constraints.some((c) => c.contype === "CONSTR_NOTNULL" || c.contype === "CONSTR_PRIMARY");
+  table.columns.set(name, { name, type: typeText(def.typeName), notNull });
+  const column: Node = { String: { sval: name } };
+  const tableConstraints: Constraint[] = [];
+  for (const c of constraints) {
+    if (c.contype === "CONSTR_PRIMARY" || c.contype === "CONSTR_UNIQUE")
+      tableConstraints.push({ ...c, keys: [column] });
+    else if (c.contype === "CONSTR_FOREIGN") tableConstraints.push({ ...c, fk_attrs: [column] });
+  }
+  return tableConstraints;
+}
+
+function addConstraint(catalog: Catalog, table: TableDef, c: Constraint, ctx: ReplayContext): void {
+  switch (c.contype) {
+    case "CONSTR_PRIMARY":
+    case "CONSTR_UNIQUE":
+    case "CONSTR_EXCLUSION":
+      addIndexConstraint(catalog, table, c, ctx);
+      break;
+    case "CONSTR_FOREIGN":
+      addForeignKey(catalog, table, c, ctx);
+      break;
+    default:
+      break;
+  }
+}
+
+function addIndexConstraint(catalog: Catalog, table: TableDef, c: Constraint, ctx: ReplayContext): void {
+  const primary = c.contype === "CONSTR_PRIMARY";
+  if (c.indexname) {
+    // ADD CONSTRAINT … USING INDEX: the existing index becomes the constraint's, and takes its name.
+    const existing = table.indexes.get(c.indexname);
+    if (!existing) return;
+    const name = c.conname ?? existing.name;
+    catalog.removeIndex(table, existing.name);
+    catalog.addIndex(table, { ...existing, name, constraint: name, primary, unique: true });
+    if (primary) for (const key of existing.keys) markNotNull(table, key.column);
+    return;
+  }
+  const exclusion = c.contype === "CONSTR_EXCLUSION";
+  const keys: IndexKey[] = exclusion
+    ? (c.exclusions ?? []).map((pair) => {
+        const elem = ((pair as { List?: { items?: Node[] } }).List?.items?.[0] as { IndexElem?: IndexElem })
+          ?.IndexElem;
+        return elem ? indexKey(elem) : { desc: false, nullsFirst: false };
+      })
+    : stringList(c.keys).map((column) => ({ column, desc: false, nullsFirst: false }));
+  const columnNames = keys.map((k) => k.column ?? "expr");
+  const label = primary ? "pkey" : exclusion ? "excl" : "key";
+  const name =
+    c.conname ??
+    chooseRelationName(table.name, primary ? "" : columnNames.join("_"), label, (candidate) =>
+      catalog.relationExists(table.schema, candidate),
+    );
+  catalog.addIndex(table, {
+    name,
+    schema: table.schema,
+    table: qualify(table.schema, table.name),
+    method: c.access_method ?? "btree",
+    keys,
+    include: stringList(c.including),
+    predicate: c.where_clause ? deparseExpr(c.where_clause) : null,
+    unique: !exclusion,
+    constraint: name,
+    primary,
+    valid: true,
+    source: at(ctx, c.location),
+    migration: ctx.migration,
+  });
+  if (primary) for (const key of keys) markNotNull(table, key.column);
+}
+
+function markNotNull(table: TableDef, column: string | undefined): void {
+  const def = column ? table.columns.get(column) : undefined;
+  if (def) def.notNull = true;
+}
+
+function addForeignKey(catalog: Catalog, table: TableDef, c: Constraint, ctx: ReplayContext): void {
+  const columns = stringList(c.fk_attrs);
+  const refSchema = c.pktable?.schemaname;
+  const refName = c.pktable?.relname ?? "";
+  const refTable = catalog.resolveTable(refSchema, refName);
+  const refKey = refTable
+    ? qualify(refTable.schema, refTable.name)
+    : qualify(catalog.creationSchema(refSchema), refName);
+  let refColumns = stringList(c.pk_attrs);
+  if (refColumns.length === 0 && refTable) {
+    // REFERENCES t without columns means t's primary key.
+    const pk = [...refTable.indexes.values()].find((i) => i.primary);
+    refColumns = pk?.keys.map((k) => k.column ?? "") ?? [];
+  }
+  const name = c.conname ?? chooseUniqueConstraintName(table, columns.join("_"), "fkey");
+  const fk: ForeignKeyDef = {
+    name,
+    columns,
+    refTable: refKey,
+    refColumns,
+    validated: !c.skip_validation,
+    source: at(ctx, c.location),
+    migration: ctx.migration,
+  };
+  table.foreignKeys.set(name, fk);
+}
+
+/** Constraint names that own no index only need to be unique among the table's constraints. */
+function chooseUniqueConstraintName(table: TableDef, columns: string, label: string): string {
+  return chooseRelationName(
+    table.name,
+    columns,
+    label,
+    (n) => table.foreignKeys.has(n) || table.indexes.has(n),
+  );
+}
+
+export function indexKey(elem: IndexElem): IndexKey {
+  const desc = elem.ordering === "SORTBY_DESC";
+  // NULLS LAST is the default for ASC and NULLS FIRST for DESC.
+  const nullsFirst =
+    elem.nulls_ordering === "SORTBY_NULLS_FIRST"
+      ? true
+      : elem.nulls_ordering === "SORTBY_NULLS_LAST"
+        ? false
+        : desc;
+  const key: IndexKey = { desc, nullsFirst };
+  if (elem.name) key.column = elem.name;
+  else if (elem.expr) {
+    const ref = (elem.expr as { ColumnRef?: { fields?: Node[] } }).ColumnRef;
+    // `(col)` in parentheses is still a plain column key.
+    if (ref && ref.fields?.length === 1 && stringValue(ref.fields[0]))
+      key.column = stringValue(ref.fields[0]);
+    else key.expression = deparseExpr(elem.expr);
+  }
+  const opclass = stringList(elem.opclass).filter((p) => p !== "pg_catalog");
+  if (opclass.length) key.opclass = opclass.join(".");
+  if (elem.collation?.length) key.collation = stringList(elem.collation).join(".");
+  return key;
+}
+
+/** The column name part of a default index name (ChooseIndexColumnNames). */
+function keyNamePart(elem: IndexElem): string {
+  if (elem.indexcolname) return elem.indexcolname;
+  if (elem.name) return elem.name;
+  const func = (elem.expr as { FuncCall?: { funcname?: Node[] } } | undefined)?.FuncCall;
+  if (func) return stringList(func.funcname).at(-1) ?? "expr";
+  const ref = (elem.expr as { ColumnRef?: { fields?: Node[] } } | undefined)?.ColumnRef;
+  if (ref) return stringValue(ref.fields?.at(-1));
+  return "expr";
+}
+
+function createIndex(catalog: Catalog, stmt: IndexStmt, ctx: ReplayContext): void {
+  const table = tableFor(catalog, stmt.relation);
+  if (!table) return;
+  if (stmt.idxname && table.indexes.has(stmt.idxname)) return; // IF NOT EXISTS, or an error the replay cannot raise
+  const elems = (stmt.indexParams ?? []).flatMap((p) => {
+    const e = (p as { IndexElem?: IndexElem }).IndexElem;
+    return e ? [e] : [];
+  });
+  const name =
+    stmt.idxname ??
+    chooseRelationName(
+      table.name,
+      elems.map(keyNamePart).join("_"),
+      stmt.primary ? "pkey" : "idx",
+      (candidate) => catalog.relationExists(table.schema, candidate),
+    );
+  const include = (stmt.indexIncludingParams ?? []).map(
+    (p) => (p as { IndexElem?: IndexElem }).IndexElem?.name ?? "expr",
+  );
+  catalog.addIndex(table, {
+    name,
+    schema: table.schema,
+    table: qualify(table.schema, table.name),
+    method: stmt.accessMethod ?? "btree",
+    keys: elems.map(indexKey),
+    include,
+    predicate: stmt.whereClause ? deparseExpr(stmt.whereClause) : null,
+    unique: Boolean(stmt.unique),
+    primary: false,
+    // CREATE INDEX ON ONLY a partitioned table makes an invalid index until every partition attaches one.
+    valid: !(table.partitioned && stmt.relation?.inh === false),
+    source: ctx.range,
+    migration: ctx.migration,
+  });
+}
+
+function alterTable(catalog: Catalog, stmt: AlterTableStmt, ctx: ReplayContext): void {
+  if (stmt.objtype !== "OBJECT_TABLE") {
+    if (stmt.objtype === "OBJECT_INDEX") alterIndex(catalog, stmt);
+    return;
+  }
+  const table = tableFor(catalog, stmt.relation);
+  if (!table) return;
+  for (const cmdNode of stmt.cmds ?? []) {
+    const cmd = (cmdNode as { AlterTableCmd?: AlterTableCmd }).AlterTableCmd;
+    if (!cmd) continue;
+    switch (cmd.subtype) {
+      case "AT_AddColumn": {
+        const def = (cmd.def as { ColumnDef?: AstColumnDef } | undefined)?.ColumnDef;
+        if (!def?.colname || (cmd.missing_ok && table.columns.has(def.colname))) break;
+        for (const c of addColumn(table, def)) addConstraint(catalog, table, c, ctx);
+        break;
+      }
+      case "AT_DropColumn":
+        if (cmd.name) dropColumn(catalog, table, cmd.name);
+        break;
+      case "AT_AddConstraint": {
+        const c = (cmd.def as { Constraint?: Constraint } | undefined)?.Constraint;
+        if (c) addConstraint(catalog, table, c, ctx);
+        break;
+      }
+      case "AT_DropConstraint":
+        if (cmd.name) dropConstraint(catalog, table, cmd.name);
+        break;
+      case "AT_ValidateConstraint": {
+        const fk = cmd.name ? table.foreignKeys.get(cmd.name) : undefined;
+        if (fk) fk.validated = true;
+        break;
+      }
+      case "AT_SetNotNull":
+      case "AT_DropNotNull": {
+        const column = cmd.name ? table.columns.get(cmd.name) : undefined;
+        if (column) column.notNull = cmd.subtype === "AT_SetNotNull";
+        break;
+      }
+      case "AT_AlterColumnType": {
+        const column = cmd.name ? table.columns.get(cmd.name) : undefined;
+        const def = (cmd.def as { ColumnDef?: AstColumnDef } | undefined)?.ColumnDef;
+        if (column && def?.typeName) column.type = typeText(def.typeName);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+/** ALTER INDEX parent ATTACH PARTITION child: a partitioned index becomes valid once attached. */
+function alterIndex(catalog: Catalog, stmt: AlterTableStmt): void {
+  const found = stmt.relation?.relname
+    ? catalog.resolveIndex(stmt.relation.schemaname, stmt.relation.relname)
+    : undefined;
+  const attaches = (stmt.cmds ?? []).some(
+    (c) => (c as { AlterTableCmd?: AlterTableCmd }).AlterTableCmd?.subtype === "AT_AttachPartition",
+  );
+  if (found && attaches) found.index.valid = true;
+}
+
+function dropColumn(catalog: Catalog, table: TableDef, column: string): void {
+  table.columns.delete(column);
+  // Indexes and constraints that use the column go with it.
+  for (const index of [...table.indexes.values()]) {
+    const uses =
+      index.keys.some(
+        (k) => k.column === column || (k.expression !== undefined && mentions(k.expression, column)),
+      ) ||
+      index.include.includes(column) ||
+      (index.predicate !== null && mentions(index.predicate, column));
+    if (uses) catalog.removeIndex(table, index.name);
+  }
+  for (const fk of [...table.foreignKeys.values()])
+    if (fk.columns.includes(column)) table.foreignKeys.delete(fk.name);
+  for (const other of catalog.tables.values()) {
+    for (const fk of [...other.foreignKeys.values()]) {
+      if (fk.refTable === qualify(table.schema, table.name) && fk.refColumns.includes(column)) {
+        other.foreignKeys.delete(fk.name);
+      }
+    }
+  }
+}
+
+function mentions(expression: string, column: string): boolean {
+  return new RegExp(`(^|[^\\w"])"?${column.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"?($|[^\\w"])`).test(
+    expression,
+  );
+}
+
+function dropConstraint(catalog: Catalog, table: TableDef, name: string): void {
+  if (table.foreignKeys.delete(name)) return;
+  const index = table.indexes.get(name);
+  if (index?.constraint === name) catalog.removeIndex(table, name);
+}
+
+function drop(catalog: Catalog, stmt: DropStmt): void {
+  for (const object of stmt.objects ?? []) {
+    const parts = stringList((object as { List?: { items?: Node[] } }).List?.items);
+    const name = parts.at(-1);
+    const schema = parts.length > 1 ? parts.at(-2) : undefined;
+    if (!name) continue;
+    if (stmt.removeType === "OBJECT_TABLE") {
+      const table = catalog.resolveTable(schema, name);
+      if (!table) continue;
+      for (const index of [...table.indexes.keys()]) catalog.removeIndex(table, index);
+      catalog.tables.delete(qualify(table.schema, table.name));
+      // DROP TABLE … CASCADE drops the foreign keys that point at it.
+      for (const other of catalog.tables.values()) {
+        for (const fk of [...other.foreignKeys.values()]) {
+          if (fk.refTable === qualify(table.schema, table.name)) other.foreignKeys.delete(fk.name);
+        }
+      }
+    } else if (stmt.removeType === "OBJECT_INDEX") {
+      const found = catalog.resolveIndex(schema, name);
+      if (found) catalog.removeIndex(found.table, found.index.name);
+    }
+  }
+}
+
+function rename(catalog: Catalog, stmt: RenameStmt): void {
+  const newName = stmt.newname;
+  if (!newName) return;
+  switch (stmt.renameType) {
+    case "OBJECT_TABLE": {
+      const table = tableFor(catalog, stmt.relation);
+      if (!table) return;
+      const oldKey = qualify(table.schema, table.name);
+      catalog.tables.delete(oldKey);
+      table.name = newName;
+      const newKey = qualify(table.schema, newName);
+      catalog.tables.set(newKey, table);
+      for (const index of table.indexes.values()) {
+        index.table = newKey;
+        catalog.indexOwners.set(qualify(table.schema, index.name), newKey);
+      }
+      for (const other of catalog.tables.values()) {
+        for (const fk of other.foreignKeys.values()) if (fk.refTable === oldKey) fk.refTable = newKey;
+      }
+      return;
+    }
+    case "OBJECT_COLUMN": {
+      const table = tableFor(catalog, stmt.relation);
+      const oldName = stmt.subname;
+      const column = oldName ? table?.columns.get(oldName) : undefined;
+      if (!table || !column || !oldName) return;
+      table.columns.delete(oldName);
+      column.name = newName;
+      table.columns.set(newName, column);
+      const swap = (c: string) => (c === oldName ? newName : c);
+      for (const index of table.indexes.values()) {
+        for (const key of index.keys) if (key.column) key.column = swap(key.column);
+        index.include = index.include.map(swap);
+      }
+      for (const fk of table.foreignKeys.values()) fk.columns = fk.columns.map(swap);
+      const key = qualify(table.schema, table.name);
+      for (const other of catalog.tables.values()) {
+        for (const fk of other.foreignKeys.values())
+          if (fk.refTable === key) fk.refColumns = fk.refColumns.map(swap);
+      }
+      return;
+    }
+    case "OBJECT_INDEX": {
+      const found = stmt.relation?.relname
+        ? catalog.resolveIndex(stmt.relation.schemaname, stmt.relation.relname)
+        : undefined;
+      if (!found) return;
+      renameIndex(catalog, found.table, found.index, newName);
+      return;
+    }
+    case "OBJECT_TABCONSTRAINT": {
+      const table = tableFor(catalog, stmt.relation);
+      const oldName = stmt.subname;
+      if (!table || !oldName) return;
+      const fk = table.foreignKeys.get(oldName);
+      if (fk) {
+        table.foreignKeys.delete(oldName);
+        fk.name = newName;
+        table.foreignKeys.set(newName, fk);
+        return;
+      }
+      const index = table.indexes.get(oldName);
+      // Renaming a constraint renames its index too.
+      if (index?.constraint === oldName) renameIndex(catalog, table, index, newName);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function renameIndex(catalog: Catalog, table: TableDef, index: IndexDef, newName: string): void {
+  catalog.removeIndex(table, index.name);
+  const renamed: IndexDef = { ...index, name: newName };
+  if (index.constraint === index.name) renamed.constraint = newName;
+  catalog.addIndex(table, renamed);
+}
+
+function setVariable(catalog: Catalog, stmt: VariableSetStmt): void {
+  if (stmt.name !== "search_path" || stmt.kind !== "VAR_SET_VALUE") return;
+  const schemas = (stmt.args ?? []).flatMap((arg) => {
+    const value = (arg as { A_Const?: { sval?: { sval?: string } } }).A_Const?.sval?.sval;
+    return value ? value.split(",").map((s) => s.trim().replace(/^"|"$/g, "")) : [];
+  });
+  const usable = schemas.filter((s) => s !== "$user" && s !== "pg_catalog");
+  if (usable.length) catalog.searchPath = usable;
+}
