@@ -101,7 +101,23 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         inputFindings.push(text);
         continue;
       }
-      const sql = runner.prepare(text, ref);
+      let sql: ReturnType<Runner["prepare"]>;
+      try {
+        sql = runner.prepare(text, ref);
+      } catch (error) {
+        // The runner itself would refuse this file; report it and check the others.
+        if (!(error instanceof UserError)) throw error;
+        inputFindings.push(
+          inputFinding("invalid-migration", `${error.message}.`, {
+            file,
+            line: 1,
+            column: 1,
+            endLine: 1,
+            endColumn: 1,
+          }),
+        );
+        continue;
+      }
       const parsed = parseSql(sql.sql, file);
       migration.errors = parsed.errors;
       migration.statements = assignTransactions(parsed.statements, model, sql, label);
@@ -242,6 +258,11 @@ function readSource(absPath: string, file: string): string | Finding {
   }
 }
 
+const INPUT_HELP: Record<string, string> = {
+  "syntax-error": "Fix the SQL; this file's statements were not checked.",
+  "unreadable-file": "Remove the file from the migrations folder, or save it as UTF-8 text.",
+};
+
 function inputFinding(rule: string, message: string, range: SourceRange): Finding {
   return {
     rule,
@@ -277,7 +298,8 @@ function applyIgnores(
     const meta = "meta" in rule ? rule.meta : rule;
     const level = severities.get(id) ?? meta.defaultSeverity;
     if (level === "off") continue;
-    out.push({ rule: id, severity: level, ...finding, ...finding.range, source: "check" });
+    const { range, ...rest } = finding;
+    out.push({ rule: id, severity: level, ...rest, ...range, source: "check" });
   }
   const unusedLevel = severities.get(UNUSED_IGNORE.id) ?? UNUSED_IGNORE.defaultSeverity;
   if (unusedLevel !== "off") {

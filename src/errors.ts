@@ -1,3 +1,6 @@
+import { isAbsolute } from "node:path";
+import { displayPath } from "./paths.js";
+
 /**
  * An error the user caused and can fix: a bad config, a missing path, unreadable input. The CLI
  * prints its message as one line and exits 2. Anything else is a bug and keeps its stack.
@@ -14,6 +17,7 @@ export class UserError extends Error {
 
   /** The one line the CLI prints. */
   format(): string {
-    return this.where ? `${this.where}: ${this.message}` : this.message;
+    if (!this.where) return this.message;
+    return `${isAbsolute(this.where) ? displayPath(this.where) : this.where}: ${this.message}`;
   }
 }

@@ -52,7 +52,7 @@ export function parseSql(sql: string, file: string): ParsedSql {
     if (!raw.stmt) continue;
     const rawStart = source.charOffset(raw.stmt_location ?? 0);
     const rawEnd = raw.stmt_len ? source.charOffset((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
-    const leading = scanLeading(sql, Math.max(rawStart, previousEnd), rawEnd);
+    const leading = scanLeading(sql, Math.min(rawStart, previousEnd), rawEnd);
     let end = rawEnd;
     while (end > leading.start && /\s/.test(sql[end - 1] ?? "")) end--;
     previousEnd = rawEnd;

@@ -14,7 +14,7 @@ export const requireConcurrentIndexCreation: Rule = {
     if (op?.kind !== "create-index" || op.concurrent) return [];
     // CREATE INDEX ON ONLY a partitioned table only adds the parent's catalog entry: instant,
     // and CONCURRENTLY is not allowed there.
-    if (op.stmt.relation?.inh === false) return [];
+    if (op.stmt.relation?.inh !== true) return [];
     const table = tableFor(catalog, op.stmt.relation);
     if (isNewTable(table, migrationIndex)) return [];
     const name = table ? displayName(table) : (op.stmt.relation?.relname ?? "?");

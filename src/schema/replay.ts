@@ -294,7 +294,7 @@ function createIndex(catalog: Catalog, stmt: IndexStmt, ctx: ReplayContext): voi
     unique: Boolean(stmt.unique),
     primary: false,
     // CREATE INDEX ON ONLY a partitioned table makes an invalid index until every partition attaches one.
-    valid: !(table.partitioned && stmt.relation?.inh === false),
+    valid: !(table.partitioned && stmt.relation?.inh !== true),
     source: ctx.range,
     migration: ctx.migration,
   });

@@ -1,0 +1,84 @@
+/**
+ * The small amount of file-system reading that the runner modules share: directory listings that
+ * tolerate a missing folder, and masking of text the runner does not execute.
+ */
+import { type Dirent, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** Entries of `dir`, or none when it is missing or not a directory. */
+export function entries(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** Names of the plain files directly in `dir`. */
+export function fileNames(dir: string): string[] {
+  return entries(dir)
+    .filter((e) => e.isFile())
+    .map((e) => e.name);
+}
+
+/** Paths (relative to `dir`, with forward slashes) of every file under `dir`, recursively. */
+export function filesRecursive(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const entry of entries(dir)) {
+    if (entry.isDirectory()) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+      out.push(...filesRecursive(join(dir, entry.name), `${prefix}${entry.name}/`));
+    } else if (entry.isFile()) {
+      out.push(`${prefix}${entry.name}`);
+    }
+  }
+  return out;
+}
+
+export function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `text` with every character outside `[start, end)` ranges replaced by a space, except line
+ * breaks, so that offsets, lines and columns still point into the original file.
+ */
+export function keepOnly(text: string, ranges: ReadonlyArray<{ start: number; end: number }>): string {
+  let out = "";
+  let at = 0;
+  for (const range of [...ranges].sort((a, b) => a.start - b.start)) {
+    out += blank(text.slice(at, range.start));
+    out += text.slice(range.start, range.end);
+    at = range.end;
+  }
+  return out + blank(text.slice(at));
+}
+
+function blank(text: string): string {
+  return text.replace(/[^\r\n]/g, " ");
+}
+
+/** Compares version strings made of numeric parts ("4.18.1", "2_1", "1.1"); missing parts count as 0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = numericParts(a);
+  const pb = numericParts(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? 0n;
+    const y = pb[i] ?? 0n;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function numericParts(version: string): bigint[] {
+  return (version.match(/\d+/g) ?? []).map((p) => BigInt(p));
+}
+
+/** Is `version` (null: the latest) at least `min`? */
+export function atLeast(version: string | null, min: string): boolean {
+  return version === null || compareVersions(version, min) >= 0;
+}

@@ -1,0 +1,72 @@
+/**
+ * Prisma Migrate: `migrations/<timestamp>_<name>/migration.sql`, applied by `prisma migrate deploy`
+ * (and `migrate dev`) in directory-name order.
+ */
+import { join, resolve } from "node:path";
+import { atLeast, entries, isFile } from "./files.js";
+import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
+import type { MigrationFileRef, Runner, TransactionModel } from "./runner.js";
+
+/** The first Prisma release whose schema engine splits a migration into statements (prisma-engines #5767). */
+export const PRISMA_SPLITS_STATEMENTS_SINCE = "7.4.0";
+
+const COMMON_CITATIONS = [
+  "prisma/prisma-engines schema-engine/connectors/sql-schema-connector/src/flavour/postgres (connection.rs, connector/native/mod.rs) apply_migration_script(): before #5767 the whole migration.sql went to PostgreSQL as one client.simple_query(script), with no BEGIN of Prisma's own, so a multi-statement migration ran in PostgreSQL's implicit transaction",
+  "prisma/prisma-engines #5767 'feat: support CREATE INDEX CONCURRENTLY in migrations' (merged 2026-02-11, commit 57b675f): apply_migration_script() splits the script with split_script_into_statements() (sqlparser-rs) and sends each statement as its own simple query, so each runs in autocommit",
+  "prisma/prisma commit 3c999359fc 'update engines to 7.4.0-17.57b675f…' (2026-02-11), first shipped in Prisma 7.4.0 (tag 7.4.0 pins engines 7.4.0-20.ab56fe7)",
+  "prisma/prisma-engines #5847 (open, 2026-07): when sqlparser cannot parse the script (it rejects DROP INDEX CONCURRENTLY up to 0.62), the splitter falls back to sending the whole script as one simple query, so a multi-statement file with DROP INDEX CONCURRENTLY still runs in an implicit transaction",
+  "prisma/prisma-engines #5799 (merged 2026-04): the shadow-database replay of `migrate dev` switched to the same splitting path (engines 7.8.0-4, Prisma 7.8.0); before that, migrate dev failed on such files while migrate deploy passed",
+  "prisma/orm #14456 (CREATE INDEX CONCURRENTLY cannot run inside a transaction block, P3018) for the behaviour before 7.4.0",
+];
+
+function model(version: string | null): TransactionModel {
+  if (!atLeast(version, PRISMA_SPLITS_STATEMENTS_SINCE)) {
+    return {
+      // connection.rs apply_migration_script(): no transaction of Prisma's own on PostgreSQL.
+      fileInTransaction: false,
+      allFilesInOneTransaction: false,
+      // client.simple_query(script): the whole migration.sql as one string.
+      fileSentAsOneString: true,
+      detectsNonTransactional: false,
+      refusesMixedFile: false,
+      optOut: `put the statement alone in its own migration (before Prisma ${PRISMA_SPLITS_STATEMENTS_SINCE} a single-statement migration is the only way out of the implicit transaction)`,
+      citations: COMMON_CITATIONS,
+    };
+  }
+  return {
+    fileInTransaction: false,
+    allFilesInOneTransaction: false,
+    // #5767: split_script_into_statements(), one simple_query per statement.
+    fileSentAsOneString: false,
+    detectsNonTransactional: false,
+    refusesMixedFile: false,
+    // #5847: sqlparser-rs cannot parse DROP INDEX CONCURRENTLY, so such a file is sent whole.
+    splitFallbackOn: ["drop-index-concurrently"],
+    optOut: "put DROP INDEX CONCURRENTLY alone in its own migration (Prisma's splitter cannot parse it yet)",
+    citations: COMMON_CITATIONS,
+  };
+}
+
+export const prismaRunner: Runner = {
+  id: "prisma",
+  describe: "Prisma Migrate (migrations/*/migration.sql)",
+  detect(dir) {
+    return isFile(join(dir, "migration_lock.toml")) || migrationDirs(dir).length > 0;
+  },
+  list(dir): MigrationFileRef[] {
+    // schema-engine lists the migrations directory's subfolders sorted by name.
+    return migrationDirs(dir)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((name) => ({ absPath: resolve(dir, name, "migration.sql"), id: name }));
+  },
+  prepare: (text) => ({ sql: text, noTransaction: false }),
+  // The prisma CLI carries the schema engine; @prisma/client is released in lockstep with it.
+  pinnedVersion: (dir) => npmPinnedVersion(dir, ["prisma", "@prisma/client"]) ?? DEFAULT_VERSION,
+  model,
+};
+
+function migrationDirs(dir: string): string[] {
+  return entries(dir)
+    .filter((e) => e.isDirectory() && isFile(join(dir, e.name, "migration.sql")))
+    .map((e) => e.name);
+}

@@ -1,0 +1,39 @@
+/**
+ * Plain `*.sql` files, applied in natural file-name order the way `psql -f` would run them.
+ */
+import { resolve } from "node:path";
+import { fileNames } from "./files.js";
+import { DEFAULT_VERSION } from "./pinned-version.js";
+import type { Runner, TransactionModel } from "./runner.js";
+
+const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
+const MODEL: TransactionModel = {
+  // psql sends each statement of a script on its own and, in its default autocommit mode, each one
+  // commits by itself; only BEGIN/COMMIT written in the file group statements.
+  // https://www.postgresql.org/docs/current/app-psql.html (AUTOCOMMIT, -f, -1/--single-transaction)
+  fileInTransaction: false,
+  allFilesInOneTransaction: false,
+  fileSentAsOneString: false,
+  detectsNonTransactional: false,
+  refusesMixedFile: false,
+  optOut: null,
+  citations: [
+    "https://www.postgresql.org/docs/current/app-psql.html — psql runs script statements one by one in autocommit unless -1/--single-transaction is given",
+  ],
+};
+
+export const sqlRunner: Runner = {
+  id: "sql",
+  describe: "plain SQL (*.sql, psql -f)",
+  detect: (dir) => fileNames(dir).some((name) => name.endsWith(".sql")),
+  list(dir) {
+    return fileNames(dir)
+      .filter((name) => name.endsWith(".sql"))
+      .sort((a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0))
+      .map((name) => ({ absPath: resolve(dir, name), id: name.slice(0, -".sql".length) }));
+  },
+  prepare: (text) => ({ sql: text, noTransaction: false }),
+  pinnedVersion: () => DEFAULT_VERSION,
+  model: () => MODEL,
+};

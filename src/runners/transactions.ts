@@ -1,0 +1,242 @@
+/**
+ * Gives every parsed statement the transaction it will really run in, from the runner's
+ * `TransactionModel` (data) and what the file says about itself (explicit BEGIN/COMMIT, opt-outs).
+ * `check` explains its verdicts with the resulting `TxContext`, and `verify` applies files the
+ * same way, so this is the one place where that decision is made.
+ */
+import type { Node } from "@pgsql/types";
+import type { Statement, TxContext } from "../model.js";
+import type { ParsedStatement } from "../parse/sql.js";
+import type { PreparedSection, PreparedSql, StatementShape, TransactionModel } from "./runner.js";
+
+/** What a statement is, for the runners that look at statement kinds. */
+export function statementShape(node: Node): StatementShape | null {
+  if ("IndexStmt" in node) return node.IndexStmt.concurrent ? "create-index-concurrently" : null;
+  if ("DropStmt" in node) {
+    const drop = node.DropStmt;
+    if (drop.removeType === "OBJECT_INDEX" && drop.concurrent) return "drop-index-concurrently";
+    if (drop.removeType === "OBJECT_TABLESPACE") return "create-or-drop-tablespace";
+    if (drop.removeType === "OBJECT_SUBSCRIPTION") return "create-or-drop-subscription";
+    return null;
+  }
+  if ("ReindexStmt" in node) {
+    const reindex = node.ReindexStmt;
+    const concurrently = (reindex.params ?? []).some(
+      (p) => "DefElem" in p && p.DefElem.defname === "concurrently" && !isFalse(p.DefElem.arg),
+    );
+    if (concurrently) return "reindex-concurrently";
+    const kind = reindex.kind;
+    if (
+      kind === "REINDEX_OBJECT_SCHEMA" ||
+      kind === "REINDEX_OBJECT_DATABASE" ||
+      kind === "REINDEX_OBJECT_SYSTEM"
+    ) {
+      return "reindex-schema-database-system";
+    }
+    return null;
+  }
+  // ANALYZE is a VacuumStmt too, but it may run in a transaction block.
+  if ("VacuumStmt" in node) return node.VacuumStmt.is_vacuumcmd ? "vacuum" : null;
+  if ("CreatedbStmt" in node || "DropdbStmt" in node) return "create-or-drop-database";
+  if ("CreateTableSpaceStmt" in node) return "create-or-drop-tablespace";
+  if ("CreateSubscriptionStmt" in node || "DropSubscriptionStmt" in node)
+    return "create-or-drop-subscription";
+  if ("AlterSystemStmt" in node) return "alter-system";
+  if ("DiscardStmt" in node) return node.DiscardStmt.target === "DISCARD_ALL" ? "discard-all" : null;
+  return null;
+}
+
+/** `REINDEX (CONCURRENTLY false) …` */
+function isFalse(arg: Node | undefined): boolean {
+  if (!arg) return false;
+  if ("Boolean" in arg) return arg.Boolean.boolval !== true;
+  if ("String" in arg) return /^(false|off|0)$/i.test(arg.String.sval ?? "");
+  if ("Integer" in arg) return arg.Integer.ival === 0 || arg.Integer.ival === undefined;
+  return false;
+}
+
+const SHAPE_SQL: Record<StatementShape, string> = {
+  "create-index-concurrently": "CREATE INDEX CONCURRENTLY",
+  "drop-index-concurrently": "DROP INDEX CONCURRENTLY",
+  "reindex-concurrently": "REINDEX … CONCURRENTLY",
+  "reindex-schema-database-system": "REINDEX SCHEMA/DATABASE/SYSTEM",
+  vacuum: "VACUUM",
+  "create-or-drop-database": "CREATE/DROP DATABASE",
+  "create-or-drop-tablespace": "CREATE/DROP TABLESPACE",
+  "create-or-drop-subscription": "CREATE/DROP SUBSCRIPTION",
+  "alter-system": "ALTER SYSTEM",
+  "discard-all": "DISCARD ALL",
+};
+
+/**
+ * Assigns each statement its `TxContext`.
+ *
+ * Precedence, strongest first: an explicit BEGIN … COMMIT in the file; the runner's own
+ * transaction (all files, or this file); PostgreSQL's implicit transaction for a multi-statement
+ * string; autocommit. An opt-out (`noTransaction`) removes only the runner's transaction: a file
+ * that is still sent as one string keeps PostgreSQL's implicit transaction.
+ *
+ * `runnerLabel` names the runner and the version the model assumes, e.g. "golang-migrate 4.18.1".
+ */
+export function assignTransactions(
+  statements: ParsedStatement[],
+  model: TransactionModel,
+  prepared: PreparedSql,
+  runnerLabel: string,
+): Statement[] {
+  const sections: PreparedSection[] = prepared.sections ?? [
+    {
+      start: 0,
+      end: Number.POSITIVE_INFINITY,
+      noTransaction: prepared.noTransaction,
+      ...(prepared.optOutSource ? { optOutSource: prepared.optOutSource } : {}),
+      label: "the whole file",
+    },
+  ];
+  const bySection = new Map<PreparedSection, ParsedStatement[]>();
+  for (const statement of statements) {
+    const section =
+      sections.find((s) => statement.offset >= s.start && statement.offset < s.end) ?? sections[0];
+    if (!section) continue;
+    const list = bySection.get(section) ?? [];
+    list.push(statement);
+    bySection.set(section, list);
+  }
+  const contexts = new Map<ParsedStatement, TxContext>();
+  for (const [section, list] of bySection) {
+    assignSection(list, model, section, runnerLabel, contexts);
+  }
+  return statements.map((statement) => {
+    const tx = contexts.get(statement);
+    if (!tx) throw new Error(`no transaction context for the statement at offset ${statement.offset}`);
+    return { ...statement, tx };
+  });
+}
+
+interface RunnerWrap {
+  reason: "runner-file" | "runner-all";
+  detail: string;
+}
+
+function assignSection(
+  statements: ParsedStatement[],
+  model: TransactionModel,
+  section: PreparedSection,
+  label: string,
+  out: Map<ParsedStatement, TxContext>,
+): void {
+  const count = statements.length;
+  const shapes = statements.map((s) => statementShape(s.node));
+
+  // How the runner sends this unit: one string (simple query protocol) or statement by statement.
+  const fallbackShape = model.fileSentAsOneString
+    ? null
+    : (shapes.find((shape) => shape !== null && (model.splitFallbackOn ?? []).includes(shape)) ?? null);
+  const oneString = model.fileSentAsOneString || fallbackShape !== null;
+  const implicitBlock = oneString && count > 1;
+  const implicitDetail = fallbackShape
+    ? `${label} cannot split this file into statements (its SQL parser rejects ${SHAPE_SQL[fallbackShape]}), so it sends ${section.label} as one string and PostgreSQL runs its ${count} statements in one implicit transaction`
+    : section.noTransaction && model.fileInTransaction
+      ? `${label} skips its own transaction here (${section.optOutSource ?? "opt-out"}) but still sends ${section.label} as one string, so PostgreSQL runs its ${count} statements in one implicit transaction`
+      : `${label} sends ${section.label} as one string, so PostgreSQL runs its ${count} statements in one implicit transaction`;
+
+  // Which statements the runner itself recognises as non-transactional (Flyway).
+  const recognised = (shape: StatementShape | null): boolean =>
+    shape !== null && model.detectsNonTransactional && (model.nonTransactionalShapes ?? []).includes(shape);
+  const nonTransactionalCount = shapes.filter(recognised).length;
+
+  let wrap: RunnerWrap | null = null;
+  let allNonTransactional = false;
+  let mixedRefused = false;
+  if (model.allFilesInOneTransaction && !section.noTransaction) {
+    wrap = { reason: "runner-all", detail: `${label} runs every pending migration in one transaction` };
+  } else if (model.fileInTransaction && !section.noTransaction) {
+    if (model.detectsNonTransactional && nonTransactionalCount > 0 && nonTransactionalCount === count) {
+      allNonTransactional = true;
+    } else {
+      mixedRefused = model.detectsNonTransactional && model.refusesMixedFile && nonTransactionalCount > 0;
+      wrap = {
+        reason: "runner-file",
+        detail:
+          section.label === "the whole file"
+            ? `${label} runs each migration file in its own transaction`
+            : `${label} runs ${section.label} in its own transaction`,
+      };
+    }
+  }
+
+  const autocommitDetail = (): string => {
+    if (allNonTransactional) {
+      return `${label} sees that every statement in this file must run outside a transaction and runs the file in autocommit`;
+    }
+    if (section.noTransaction && (model.fileInTransaction || model.allFilesInOneTransaction)) {
+      return oneString
+        ? `${label} skips its own transaction here (${section.optOutSource ?? "opt-out"}) and sends ${section.label} as one string holding a single statement, so it runs in autocommit`
+        : `${label} skips its own transaction here (${section.optOutSource ?? "opt-out"}) and sends each statement on its own, in autocommit`;
+    }
+    return oneString
+      ? `${label} sends ${section.label} as one string holding a single statement, so it runs in autocommit`
+      : `${label} sends each statement on its own, in autocommit`;
+  };
+
+  let explicitSince: number | null = null; // line of the open BEGIN
+  let wrapClosedAt: number | null = null; // line of a COMMIT that ended the runner's transaction
+  for (const [i, statement] of statements.entries()) {
+    const shape = shapes[i] ?? null;
+    const line = statement.range.line;
+    const control = "TransactionStmt" in statement.node ? statement.node.TransactionStmt : null;
+    const kind = control?.kind;
+
+    if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") {
+      if (explicitSince === null) explicitSince = line;
+      out.set(statement, {
+        inTransaction: true,
+        reason: "explicit",
+        detail: `under ${label}, this ${kind === "TRANS_STMT_BEGIN" ? "BEGIN" : "START TRANSACTION"} opens a transaction block`,
+      });
+      continue;
+    }
+    const ends =
+      kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE";
+    if (explicitSince !== null) {
+      out.set(statement, {
+        inTransaction: true,
+        reason: "explicit",
+        detail: ends
+          ? `under ${label}, this statement ends the transaction block opened on line ${explicitSince}`
+          : `under ${label}, the file's BEGIN on line ${explicitSince} opened a transaction block that is still open here`,
+      });
+      if (ends && !control?.chain) explicitSince = null;
+      continue;
+    }
+
+    const wrapOpen = wrap !== null && wrapClosedAt === null;
+    if (wrapOpen && wrap) {
+      let detail = wrap.detail;
+      if (mixedRefused) {
+        detail = recognised(shape)
+          ? `${label} refuses a file that mixes ${SHAPE_SQL[shape as StatementShape]} with transactional statements (unless mixed=true, which runs the whole file without a transaction); as written, this statement would run in the file's transaction`
+          : `${label} refuses this file because it mixes transactional and non-transactional statements (unless mixed=true, which runs the whole file without a transaction)`;
+      } else if (shape !== null && model.detectsNonTransactional && !recognised(shape)) {
+        detail = `${wrap.detail}: it does not recognise ${SHAPE_SQL[shape]} as a statement that must run outside one`;
+      }
+      out.set(statement, { inTransaction: true, reason: wrap.reason, detail });
+      // A COMMIT or ROLLBACK outside an explicit block ends the runner's own transaction.
+      if (ends && !control?.chain) wrapClosedAt = line;
+      continue;
+    }
+
+    if (implicitBlock) {
+      out.set(statement, { inTransaction: true, reason: "implicit-multi-statement", detail: implicitDetail });
+      continue;
+    }
+    out.set(statement, {
+      inTransaction: false,
+      reason: "autocommit",
+      detail:
+        wrapClosedAt !== null
+          ? `the file's COMMIT on line ${wrapClosedAt} ended ${label}'s transaction, so this statement runs in autocommit`
+          : autocommitDetail(),
+    });
+  }
+}

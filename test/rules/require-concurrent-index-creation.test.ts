@@ -1,0 +1,62 @@
+import { requireConcurrentIndexCreation } from "../../src/rules/require-concurrent-index-creation.js";
+import { ruleTester } from "../rule-tester.js";
+
+const create = "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, total numeric);\n";
+
+ruleTester(requireConcurrentIndexCreation, {
+  valid: [
+    {
+      name: "CONCURRENTLY on an existing table",
+      files: { "001.sql": create, "002.sql": "CREATE INDEX CONCURRENTLY i ON orders (customer_id);" },
+    },
+    {
+      name: "a non-concurrent index on a table created earlier in the same file",
+      files: `${create}CREATE INDEX i ON orders (customer_id);`,
+    },
+    {
+      name: "an index ON ONLY a partitioned parent",
+      files: {
+        "001.sql": "CREATE TABLE m (id int, at date) PARTITION BY RANGE (at);",
+        "002.sql": "CREATE INDEX i ON ONLY m (at);",
+      },
+    },
+    {
+      name: "an ignore comment with a reason",
+      files: {
+        "001.sql": create,
+        "002.sql":
+          "-- pg-index-lint-ignore require-concurrent-index-creation: table is empty in production\nCREATE INDEX i ON orders (customer_id);",
+      },
+    },
+  ],
+  invalid: [
+    {
+      name: "a plain CREATE INDEX on a table from an earlier migration",
+      files: { "001.sql": create, "002.sql": "-- comment\nCREATE INDEX i ON orders (customer_id);" },
+      errors: [{ file: "002.sql", line: 2, message: /existing table "orders"/ }],
+      fix: "CREATE INDEX CONCURRENTLY i ON orders (customer_id)",
+    },
+    {
+      name: "a UNIQUE index, with the fix after UNIQUE INDEX",
+      files: {
+        "001.sql": create,
+        "002.sql": "create unique index i on orders (customer_id) where total > 0;",
+      },
+      errors: [{ file: "002.sql", line: 1 }],
+      fix: "create unique index CONCURRENTLY i on orders (customer_id) where total > 0",
+    },
+    {
+      name: "a table the migrations never created (it predates them)",
+      files: "CREATE INDEX i ON legacy_orders (customer_id);",
+      errors: [{ line: 1, message: /legacy_orders/ }],
+    },
+    {
+      name: "a table created in another schema earlier, qualified",
+      files: {
+        "001.sql": "CREATE TABLE billing.invoices (id int);",
+        "002.sql": "SET search_path = billing;\nCREATE INDEX i ON invoices (id);",
+      },
+      errors: [{ file: "002.sql", line: 2, message: /billing\.invoices/ }],
+    },
+  ],
+});

@@ -1,0 +1,303 @@
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunnerId, TxContext } from "../../src/model.js";
+import { initSqlParser, parseSql } from "../../src/parse/sql.js";
+import { assignTransactions, RUNNERS, runnerLabel, statementShape } from "../../src/runners/index.js";
+import type { MigrationFileRef } from "../../src/runners/runner.js";
+
+beforeAll(async () => {
+  await initSqlParser();
+});
+
+/** Runs one file's text through the runner's prepare → parse → assignTransactions, like the pipeline. */
+function txOf(
+  runnerId: RunnerId,
+  text: string,
+  version: string | null = null,
+  ref: MigrationFileRef = { absPath: "/repo/migrations/0001_x.sql", id: "0001" },
+): Array<{ sql: string; tx: TxContext }> {
+  const runner = RUNNERS[runnerId];
+  const prepared = runner.prepare(text, ref);
+  const parsed = parseSql(prepared.sql, "migrations/0001_x.sql");
+  expect(parsed.errors).toEqual([]);
+  const label = runnerLabel(runner, { version, source: "test" });
+  return assignTransactions(parsed.statements, runner.model(version), prepared, label).map((s) => ({
+    sql: s.sql,
+    tx: s.tx,
+  }));
+}
+
+const concurrentIn = (rows: Array<{ sql: string; tx: TxContext }>): TxContext => {
+  const row = rows.find((r) => /CONCURRENTLY/i.test(r.sql));
+  if (!row) throw new Error("no concurrent statement");
+  return row.tx;
+};
+
+describe("golang-migrate", () => {
+  it("puts a concurrent index in PostgreSQL's implicit transaction when the file holds two statements", () => {
+    const rows = txOf(
+      "golang-migrate",
+      "ALTER TABLE t ADD c int;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n",
+      "4.18.1",
+    );
+    expect(concurrentIn(rows)).toEqual({
+      inTransaction: true,
+      reason: "implicit-multi-statement",
+      detail:
+        "golang-migrate 4.18.1 sends the whole file as one string, so PostgreSQL runs its 2 statements in one implicit transaction",
+    });
+  });
+
+  it("runs a single-statement file in autocommit", () => {
+    const rows = txOf("golang-migrate", "CREATE INDEX CONCURRENTLY t_c ON t (c);\n");
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: false, reason: "autocommit" });
+  });
+
+  it("starts a new implicit transaction after an explicit COMMIT inside the one string", () => {
+    const rows = txOf(
+      "golang-migrate",
+      "BEGIN;\nALTER TABLE t ADD c int;\nCOMMIT;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n",
+    );
+    expect(rows.map((r) => r.tx.reason)).toEqual([
+      "explicit",
+      "explicit",
+      "explicit",
+      "implicit-multi-statement",
+    ]);
+  });
+});
+
+describe("dbmate", () => {
+  it("runs the up section in dbmate's transaction by default", () => {
+    const rows = txOf(
+      "dbmate",
+      "-- migrate:up\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n-- migrate:down\nDROP INDEX t_c;\n",
+    );
+    expect(rows).toHaveLength(1);
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: true, reason: "runner-file" });
+    expect(concurrentIn(rows).detail).toContain("the -- migrate:up section on line 1");
+  });
+
+  it("runs a lone statement in autocommit with transaction:false", () => {
+    const rows = txOf(
+      "dbmate",
+      "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n-- migrate:down\nDROP INDEX t_c;\n",
+    );
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: false, reason: "autocommit" });
+    expect(concurrentIn(rows).detail).toContain("transaction:false on line 1");
+  });
+
+  it("keeps PostgreSQL's implicit transaction with transaction:false when the section holds two statements", () => {
+    const rows = txOf(
+      "dbmate",
+      "-- migrate:up transaction:false\nALTER TABLE t ADD c int;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n-- migrate:down\n",
+      "2.28.0",
+    );
+    expect(concurrentIn(rows)).toEqual({
+      inTransaction: true,
+      reason: "implicit-multi-statement",
+      detail:
+        "dbmate 2.28.0 skips its own transaction here (-- migrate:up transaction:false on line 1) but still sends the -- migrate:up section on line 1 as one string, so PostgreSQL runs its 2 statements in one implicit transaction",
+    });
+  });
+
+  it("decides each up section of a multi-section file on its own", () => {
+    const rows = txOf(
+      "dbmate",
+      [
+        "-- migrate:up",
+        "CREATE TABLE t (c int);",
+        "-- migrate:down",
+        "DROP TABLE t;",
+        "-- migrate:up transaction:false",
+        "CREATE INDEX CONCURRENTLY t_c ON t (c);",
+        "-- migrate:down",
+        "DROP INDEX t_c;",
+      ].join("\n"),
+    );
+    expect(rows.map((r) => [r.sql, r.tx.inTransaction, r.tx.reason])).toEqual([
+      ["CREATE TABLE t (c int)", true, "runner-file"],
+      ["CREATE INDEX CONCURRENTLY t_c ON t (c)", false, "autocommit"],
+    ]);
+  });
+});
+
+describe("drizzle", () => {
+  it("runs even a single-statement concurrent file inside the migrator's one transaction", () => {
+    const rows = txOf("drizzle", 'CREATE INDEX CONCURRENTLY "t_c" ON "t" ("c");\n', "0.30.10");
+    expect(concurrentIn(rows)).toEqual({
+      inTransaction: true,
+      reason: "runner-all",
+      detail: "drizzle-orm's migrator 0.30.10 runs every pending migration in one transaction",
+    });
+  });
+
+  it("treats statement breakpoints as comments and gives every statement the shared transaction", () => {
+    const rows = txOf(
+      "drizzle",
+      'CREATE TABLE "t" ("c" int);\n--> statement-breakpoint\nCREATE INDEX "t_c" ON "t" ("c");\n',
+    );
+    expect(rows.map((r) => r.tx.reason)).toEqual(["runner-all", "runner-all"]);
+  });
+
+  it("ends the shared transaction at a stray COMMIT, so later statements autocommit", () => {
+    const rows = txOf(
+      "drizzle",
+      "COMMIT;\n--> statement-breakpoint\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n",
+    );
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: false, reason: "autocommit" });
+    expect(concurrentIn(rows).detail).toContain("COMMIT on line 1");
+  });
+});
+
+describe("prisma", () => {
+  const twoStatements =
+    'ALTER TABLE "User" ADD "c" INT;\nCREATE INDEX CONCURRENTLY "User_c_idx" ON "User"("c");\n';
+
+  it("before 7.4.0 sends the migration as one string: a multi-statement file is one implicit transaction", () => {
+    expect(concurrentIn(txOf("prisma", twoStatements, "5.22.0"))).toEqual({
+      inTransaction: true,
+      reason: "implicit-multi-statement",
+      detail:
+        "Prisma 5.22.0 sends the whole file as one string, so PostgreSQL runs its 2 statements in one implicit transaction",
+    });
+    expect(concurrentIn(txOf("prisma", twoStatements, "7.3.0")).inTransaction).toBe(true);
+  });
+
+  it("before 7.4.0 runs a single-statement migration in autocommit", () => {
+    const rows = txOf("prisma", 'CREATE INDEX CONCURRENTLY "User_c_idx" ON "User"("c");\n', "6.19.0");
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: false, reason: "autocommit" });
+  });
+
+  it("from 7.4.0 (prisma-engines #5767) sends each statement on its own, in autocommit", () => {
+    const rows = txOf("prisma", twoStatements, "7.4.0");
+    expect(rows.map((r) => r.tx.inTransaction)).toEqual([false, false]);
+    expect(concurrentIn(rows).detail).toBe("Prisma 7.4.0 sends each statement on its own, in autocommit");
+  });
+
+  it("assumes the latest behaviour (statement by statement) when the version is unknown", () => {
+    expect(concurrentIn(txOf("prisma", twoStatements, null)).inTransaction).toBe(false);
+  });
+
+  it("from 7.4.0 still sends a file with DROP INDEX CONCURRENTLY whole, because its splitter cannot parse it", () => {
+    const rows = txOf(
+      "prisma",
+      'DROP INDEX CONCURRENTLY "a_idx";\nDROP INDEX CONCURRENTLY "b_idx";\n',
+      "7.9.1",
+    );
+    expect(rows[0]?.tx).toMatchObject({ inTransaction: true, reason: "implicit-multi-statement" });
+    expect(rows[0]?.tx.detail).toContain("rejects DROP INDEX CONCURRENTLY");
+    expect(txOf("prisma", 'DROP INDEX CONCURRENTLY "a_idx";\n', "7.9.1")[0]?.tx.inTransaction).toBe(false);
+  });
+});
+
+describe("flyway", () => {
+  it("runs a file made only of concurrent statements without a transaction", () => {
+    const rows = txOf(
+      "flyway",
+      "CREATE INDEX CONCURRENTLY a ON t (a);\nDROP INDEX CONCURRENTLY b;\n",
+      "10.20.1",
+    );
+    expect(rows.map((r) => r.tx.inTransaction)).toEqual([false, false]);
+    expect(rows[0]?.tx.detail).toBe(
+      "Flyway 10.20.1 sees that every statement in this file must run outside a transaction and runs the file in autocommit",
+    );
+  });
+
+  it("flags a mixed file: the concurrent statement is marked in the transaction and the detail says Flyway refuses the mix", () => {
+    const rows = txOf(
+      "flyway",
+      "ALTER TABLE t ADD c int;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n",
+      "10.20.1",
+    );
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: true, reason: "runner-file" });
+    expect(concurrentIn(rows).detail).toMatch(
+      /^Flyway 10\.20\.1 refuses a file that mixes CREATE INDEX CONCURRENTLY/,
+    );
+    expect(rows[0]?.tx.detail).toMatch(/refuses this file/);
+  });
+
+  it("does not recognise REINDEX … CONCURRENTLY, so it runs in Flyway's transaction", () => {
+    const rows = txOf("flyway", "REINDEX INDEX CONCURRENTLY t_c;\n", "10.20.1");
+    expect(rows[0]?.tx).toMatchObject({ inTransaction: true, reason: "runner-file" });
+    expect(rows[0]?.tx.detail).toContain("does not recognise REINDEX … CONCURRENTLY");
+  });
+
+  it("before 4.1 detected nothing, and 4.1 did not yet know DROP INDEX CONCURRENTLY", () => {
+    expect(txOf("flyway", "CREATE INDEX CONCURRENTLY a ON t (a);\n", "4.0.3")[0]?.tx.inTransaction).toBe(
+      true,
+    );
+    expect(txOf("flyway", "CREATE INDEX CONCURRENTLY a ON t (a);\n", "4.1.2")[0]?.tx.inTransaction).toBe(
+      false,
+    );
+    expect(txOf("flyway", "DROP INDEX CONCURRENTLY a;\n", "4.1.2")[0]?.tx.inTransaction).toBe(true);
+    expect(txOf("flyway", "DROP INDEX CONCURRENTLY a;\n", "4.2.0")[0]?.tx.inTransaction).toBe(false);
+  });
+
+  it("honours executeInTransaction=false in the script's .conf file", () => {
+    const absPath = fileURLToPath(
+      new URL("../fixtures/runners/flyway/db/migration/V10__index.sql", import.meta.url),
+    );
+    const rows = txOf(
+      "flyway",
+      "ALTER TABLE t ADD c int;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n",
+      "10.20.1",
+      {
+        absPath,
+        id: "10",
+      },
+    );
+    expect(rows.map((r) => r.tx.inTransaction)).toEqual([false, false]);
+    expect(concurrentIn(rows).detail).toContain(
+      "executeInTransaction=false in V10__index.sql.conf on line 1",
+    );
+  });
+});
+
+describe("sql (psql -f)", () => {
+  it("puts statements between an explicit BEGIN and COMMIT in a transaction and the rest in autocommit", () => {
+    const rows = txOf(
+      "sql",
+      "BEGIN;\nCREATE INDEX CONCURRENTLY a ON t (a);\nCOMMIT;\nCREATE INDEX CONCURRENTLY b ON t (b);\n",
+    );
+    expect(rows.map((r) => [r.tx.inTransaction, r.tx.reason])).toEqual([
+      [true, "explicit"],
+      [true, "explicit"],
+      [true, "explicit"],
+      [false, "autocommit"],
+    ]);
+    expect(rows[1]?.tx.detail).toBe(
+      "under psql -f, the file's BEGIN on line 1 opened a transaction block that is still open here",
+    );
+  });
+
+  it("treats START TRANSACTION … END like BEGIN … COMMIT", () => {
+    const rows = txOf(
+      "sql",
+      "START TRANSACTION;\nDROP INDEX CONCURRENTLY a;\nEND;\nDROP INDEX CONCURRENTLY b;\n",
+    );
+    expect(rows.map((r) => r.tx.inTransaction)).toEqual([true, true, true, false]);
+  });
+});
+
+describe("statementShape", () => {
+  const shapeOf = (sql: string) => {
+    const node = parseSql(sql, "x.sql").statements[0]?.node;
+    if (!node) throw new Error("no statement");
+    return statementShape(node);
+  };
+
+  it.each([
+    ["CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)", "create-index-concurrently"],
+    ["DROP INDEX CONCURRENTLY IF EXISTS i", "drop-index-concurrently"],
+    ["REINDEX TABLE CONCURRENTLY t", "reindex-concurrently"],
+    ["REINDEX SCHEMA public", "reindex-schema-database-system"],
+    ["VACUUM t", "vacuum"],
+    ["ANALYZE t", null],
+    ["CREATE INDEX i ON t (a)", null],
+    ["DISCARD ALL", "discard-all"],
+    ["ALTER SYSTEM SET work_mem = '64MB'", "alter-system"],
+  ])("%s → %s", (sql, shape) => {
+    expect(shapeOf(sql)).toBe(shape);
+  });
+});
