@@ -268,10 +268,7 @@ function inputFinding(rule: string, message: string, range: SourceRange): Findin
     rule,
     severity: "error",
     message,
-    help:
-      rule === "syntax-error"
-        ? "Fix the SQL; this file's statements were not checked."
-        : "Remove the file or convert it.",
+    help: INPUT_HELP[rule] ?? "Fix the file as the message says; its statements were not checked.",
     ...range,
     source: "check",
   };

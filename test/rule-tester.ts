@@ -21,13 +21,10 @@ export function ruleTester(rule: Rule, cases: { valid: ValidCase[]; invalid: Inv
         const result = await checkRepo(c);
         expect(result.findings.filter((f) => f.rule === "syntax-error")).toEqual([]);
         const found = result.findings.filter((f) => f.rule === id);
-        const where = (f: { file: string; line: number }) =>
-          `${f.file.split("/migrations/")[1] ?? f.file}:${f.line}`;
-        expect(found.map(where)).toEqual(
-          c.errors.map(
-            (e, i) =>
-              `${e.file ?? (found[i] ? (found[i].file.split("/migrations/")[1] ?? "") : "?")}:${e.line}`,
-          ),
+        // Paths inside the throwaway repo, as given in `files`.
+        const inRepo = (file: string) => file.replace(/^.*pg-index-lint-test-[^/]+\/(migrations\/)?/, "");
+        expect(found.map((f) => `${inRepo(f.file)}:${f.line}`)).toEqual(
+          c.errors.map((e, i) => `${e.file ?? (found[i] ? inRepo(found[i].file) : "?")}:${e.line}`),
         );
         c.errors.forEach((e, i) => {
           if (e.message) expect(found[i]?.message).toMatch(e.message);

@@ -1,6 +1,6 @@
 import type { AlterTableCmd, AlterTableStmt, ColumnDef, Constraint } from "@pgsql/types";
 import { displayName } from "../schema/catalog.js";
-import { quoteIdent } from "../schema/names.js";
+import { makeObjectName, quoteIdent } from "../schema/names.js";
 import { stringList, tableFor } from "../schema/replay.js";
 import { isNewTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
@@ -21,7 +21,7 @@ export const constraintBuildsIndex: Rule = {
   }),
   checkStatement({ statement, catalog, migrationIndex }) {
     const alter = (statement.node as { AlterTableStmt?: AlterTableStmt }).AlterTableStmt;
-    if (!alter || alter.objtype !== "OBJECT_TABLE") return [];
+    if (alter?.objtype !== "OBJECT_TABLE") return [];
     const table = tableFor(catalog, alter.relation);
     if (isNewTable(table, migrationIndex)) return [];
     const cmds = (alter.cmds ?? []).flatMap((c) => {
@@ -33,9 +33,13 @@ export const constraintBuildsIndex: Rule = {
     const name = table ? displayName(table) : (alter.relation?.relname ?? "?");
     return found.map(({ constraint, columns, viaColumn }) => {
       const kind = constraint.contype === "CONSTR_PRIMARY" ? "PRIMARY KEY" : "UNIQUE";
+      // The names PostgreSQL would choose: <table>_pkey, <table>_<columns>_key.
+      const relname = alter.relation?.relname ?? name;
       const indexName =
         constraint.conname ??
-        `${alter.relation?.relname ?? name}_${columns.join("_")}_${kind === "UNIQUE" ? "key" : "pkey"}`;
+        (kind === "PRIMARY KEY"
+          ? makeObjectName(relname, "", "pkey")
+          : makeObjectName(relname, columns.join("_"), "key"));
       const qualified = alter.relation?.schemaname
         ? `${alter.relation.schemaname}.${alter.relation.relname}`
         : (alter.relation?.relname ?? name);

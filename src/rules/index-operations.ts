@@ -2,7 +2,8 @@
  * Recognises the statements that build, drop or rebuild indexes, and whether they do it
  * CONCURRENTLY. Shared by the concurrency rules.
  */
-import type { DefElem, DropStmt, IndexStmt, Node, ReindexStmt } from "@pgsql/types";
+import type { DropStmt, IndexStmt, Node, ReindexStmt } from "@pgsql/types";
+import { statementShape } from "../runners/transactions.js";
 import type { Catalog, TableDef } from "../schema/catalog.js";
 import { stringList, tableFor } from "../schema/replay.js";
 
@@ -13,17 +14,15 @@ export type IndexOperation =
 
 export function indexOperation(node: Node): IndexOperation | null {
   const n = node as { IndexStmt?: IndexStmt; DropStmt?: DropStmt; ReindexStmt?: ReindexStmt };
+  // One definition of "concurrent" for check, the runner model and verify.
+  const shape = statementShape(node);
   if (n.IndexStmt)
-    return { kind: "create-index", stmt: n.IndexStmt, concurrent: Boolean(n.IndexStmt.concurrent) };
+    return { kind: "create-index", stmt: n.IndexStmt, concurrent: shape === "create-index-concurrently" };
   if (n.DropStmt?.removeType === "OBJECT_INDEX") {
-    return { kind: "drop-index", stmt: n.DropStmt, concurrent: Boolean(n.DropStmt.concurrent) };
+    return { kind: "drop-index", stmt: n.DropStmt, concurrent: shape === "drop-index-concurrently" };
   }
-  if (n.ReindexStmt) {
-    const concurrent = (n.ReindexStmt.params ?? []).some(
-      (p) => (p as { DefElem?: DefElem }).DefElem?.defname === "concurrently",
-    );
-    return { kind: "reindex", stmt: n.ReindexStmt, concurrent };
-  }
+  if (n.ReindexStmt)
+    return { kind: "reindex", stmt: n.ReindexStmt, concurrent: shape === "reindex-concurrently" };
   return null;
 }
 

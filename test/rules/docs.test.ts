@@ -18,7 +18,7 @@ interface Example {
   line: number;
 }
 
-export function examplesOf(markdown: string): Example[] {
+function examplesOf(markdown: string): Example[] {
   const examples: Example[] = [];
   let config: Record<string, unknown> = {};
   const fence = /^```(\w+)([^\n]*)\n([\s\S]*?)^```/gm;

@@ -1,0 +1,128 @@
+import { banConcurrentIndexCreationInTransaction } from "../../src/rules/ban-concurrent-index-creation-in-transaction.js";
+import { ruleTester } from "../rule-tester.js";
+
+const table = "CREATE TABLE t (id int PRIMARY KEY, c int);\n";
+const dbmate = (up: string, flags = "") => `-- migrate:up${flags}\n${up}\n-- migrate:down\nSELECT 1;\n`;
+
+ruleTester(banConcurrentIndexCreationInTransaction, {
+  valid: [
+    {
+      name: "a concurrent index under psql -f, no BEGIN",
+      files: { "001.sql": table, "002.sql": "CREATE INDEX CONCURRENTLY i ON t (c);" },
+    },
+    {
+      name: "a golang-migrate file with one concurrent statement",
+      runner: "golang-migrate",
+      files: { "1_t.up.sql": table, "2_i.up.sql": "CREATE INDEX CONCURRENTLY i ON t (c);\n" },
+    },
+    {
+      name: "dbmate with transaction:false and one statement",
+      runner: "dbmate",
+      files: {
+        "20240101000000_t.sql": dbmate(table),
+        "20240102000000_i.sql": dbmate("CREATE INDEX CONCURRENTLY i ON t (c);", " transaction:false"),
+      },
+    },
+    {
+      name: "a Flyway file with one concurrent statement",
+      runner: "flyway",
+      files: { "V1__t.sql": table, "V2__i.sql": "CREATE INDEX CONCURRENTLY i ON t (c);" },
+    },
+    {
+      name: "a Prisma 7.4+ migration, which sends each statement on its own",
+      runner: "prisma",
+      version: "7.4.0",
+      files: {
+        "20240101000000_t/migration.sql": table,
+        "20240102000000_i/migration.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);",
+      },
+    },
+    {
+      name: "REINDEX CONCURRENTLY after COMMIT",
+      files: {
+        "001.sql": table,
+        "002.sql": "BEGIN;\nALTER TABLE t ADD d int;\nCOMMIT;\nREINDEX INDEX CONCURRENTLY t_pkey;",
+      },
+    },
+  ],
+  invalid: [
+    {
+      name: "the seed's BEGIN; CREATE INDEX CONCURRENTLY …; COMMIT; block",
+      files: {
+        "001.sql": table,
+        "002.sql":
+          "BEGIN;\nCREATE INDEX CONCURRENTLY a ON t (c);\nCREATE INDEX CONCURRENTLY b ON t (id, c);\nCOMMIT;",
+      },
+      errors: [
+        { file: "002.sql", line: 2, message: /25001.*BEGIN on line 1/ },
+        { file: "002.sql", line: 3 },
+      ],
+    },
+    {
+      name: "a golang-migrate file with two statements, one concurrent",
+      runner: "golang-migrate",
+      files: {
+        "1_t.up.sql": table,
+        "2_i.up.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);\n",
+      },
+      errors: [{ file: "2_i.up.sql", line: 2, message: /one string.*implicit transaction/ }],
+    },
+    {
+      name: "dbmate without transaction:false",
+      runner: "dbmate",
+      files: {
+        "20240101000000_t.sql": dbmate(table),
+        "20240102000000_i.sql": dbmate("CREATE INDEX CONCURRENTLY i ON t (c);"),
+      },
+      errors: [{ file: "20240102000000_i.sql", line: 2, message: /dbmate/ }],
+    },
+    {
+      name: "dbmate with transaction:false but two statements sent as one string",
+      runner: "dbmate",
+      files: {
+        "20240101000000_t.sql": dbmate(table),
+        "20240102000000_i.sql": dbmate(
+          "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);",
+          " transaction:false",
+        ),
+      },
+      errors: [{ file: "20240102000000_i.sql", line: 3, message: /implicit transaction/ }],
+    },
+    {
+      name: "a Drizzle migration with a single concurrent statement",
+      runner: "drizzle",
+      files: { "0000_t.sql": table, "0001_i.sql": "CREATE INDEX CONCURRENTLY i ON t (c);" },
+      errors: [{ file: "0001_i.sql", line: 1, message: /one transaction/ }],
+    },
+    {
+      name: "a Prisma multi-statement migration (before 7.4)",
+      runner: "prisma",
+      version: "6.19.0",
+      files: {
+        "20240101000000_t/migration.sql": table,
+        "20240102000000_i/migration.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);",
+      },
+      errors: [{ file: "20240102000000_i/migration.sql", line: 2, message: /Prisma 6\.19\.0/ }],
+    },
+    {
+      name: "a Flyway file that mixes a concurrent index with other DDL",
+      runner: "flyway",
+      files: {
+        "V1__t.sql": table,
+        "V2__i.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);",
+      },
+      errors: [{ file: "V2__i.sql", line: 2, message: /Flyway/ }],
+    },
+    {
+      name: "DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY in an explicit transaction",
+      files: {
+        "001.sql": `${table}CREATE INDEX i ON t (c);`,
+        "002.sql": "START TRANSACTION;\nDROP INDEX CONCURRENTLY i;\nREINDEX TABLE CONCURRENTLY t;\nCOMMIT;",
+      },
+      errors: [
+        { file: "002.sql", line: 2, message: /DROP INDEX CONCURRENTLY/ },
+        { file: "002.sql", line: 3, message: /REINDEX CONCURRENTLY/ },
+      ],
+    },
+  ],
+});

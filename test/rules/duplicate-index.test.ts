@@ -1,0 +1,48 @@
+import { duplicateIndex } from "../../src/rules/duplicate-index.js";
+import { ruleTester } from "../rule-tester.js";
+
+const t =
+  "CREATE TABLE api_keys (id int PRIMARY KEY, key_hash text, factory_id int, revoked_at timestamp);\n";
+
+ruleTester(duplicateIndex, {
+  valid: [
+    {
+      name: "different predicates",
+      files: `${t}CREATE INDEX a ON api_keys (factory_id);\nCREATE INDEX b ON api_keys (factory_id) WHERE revoked_at IS NULL;`,
+    },
+    {
+      name: "different methods",
+      files: `${t}CREATE INDEX a ON api_keys (key_hash);\nCREATE INDEX b ON api_keys USING hash (key_hash);`,
+    },
+    {
+      name: "different directions",
+      files: `${t}CREATE INDEX a ON api_keys (factory_id, id);\nCREATE INDEX b ON api_keys (factory_id, id DESC);`,
+    },
+    {
+      name: "one index replaced by another",
+      files: `${t}CREATE INDEX a ON api_keys (key_hash);\nDROP INDEX a;\nCREATE INDEX b ON api_keys (key_hash);`,
+    },
+  ],
+  invalid: [
+    {
+      name: "the same index twice under two names, reported at the later one",
+      files: {
+        "001.sql": `${t}CREATE INDEX ix_api_keys_key_hash ON api_keys (key_hash);`,
+        "002.sql": "CREATE INDEX CONCURRENTLY idx_api_keys_key_hash ON api_keys (key_hash);",
+      },
+      errors: [
+        { file: "002.sql", line: 1, message: /"idx_api_keys_key_hash".*duplicates "ix_api_keys_key_hash"/ },
+      ],
+    },
+    {
+      name: "a plain unique index beside a unique constraint, reported at the plain one",
+      files: `CREATE TABLE u (id int, email text, CONSTRAINT u_email_key UNIQUE (email));\nCREATE UNIQUE INDEX u_email ON u (email);`,
+      errors: [{ line: 2, message: /"u_email"/ }],
+    },
+    {
+      name: "the same predicate written differently",
+      files: `${t}CREATE INDEX a ON api_keys (factory_id) WHERE revoked_at IS NULL;\nCREATE INDEX b ON api_keys (factory_id) WHERE (revoked_at IS NULL);`,
+      errors: [{ line: 3 }],
+    },
+  ],
+});

@@ -1,0 +1,34 @@
+import { requireConcurrentIndexDeletion } from "../../src/rules/require-concurrent-index-deletion.js";
+import { ruleTester } from "../rule-tester.js";
+
+const setup = "CREATE TABLE t (id int PRIMARY KEY, c int);\nCREATE INDEX t_c ON t (c);\n";
+
+ruleTester(requireConcurrentIndexDeletion, {
+  valid: [
+    {
+      name: "DROP INDEX CONCURRENTLY",
+      files: { "001.sql": setup, "002.sql": "DROP INDEX CONCURRENTLY t_c;" },
+    },
+    { name: "dropping an index of a table created in the same file", files: `${setup}DROP INDEX t_c;` },
+    { name: "DROP TABLE is another matter", files: { "001.sql": setup, "002.sql": "DROP TABLE t;" } },
+  ],
+  invalid: [
+    {
+      name: "a plain DROP INDEX on an existing table",
+      files: { "001.sql": setup, "002.sql": "DROP INDEX IF EXISTS t_c;" },
+      errors: [{ file: "002.sql", line: 1, message: /ACCESS EXCLUSIVE lock on "t"/ }],
+      fix: "DROP INDEX CONCURRENTLY IF EXISTS t_c",
+    },
+    {
+      name: "an index the migrations do not know (it predates them)",
+      files: "DROP INDEX legacy_idx;",
+      errors: [{ line: 1 }],
+      fix: "DROP INDEX CONCURRENTLY legacy_idx",
+    },
+    {
+      name: "two indexes in one statement: no automatic fix, one statement each",
+      files: { "001.sql": `${setup}CREATE INDEX t_id_c ON t (id, c);`, "002.sql": "DROP INDEX t_c, t_id_c;" },
+      errors: [{ file: "002.sql", line: 1 }],
+    },
+  ],
+});
