@@ -85,7 +85,11 @@ export function parseConfig(text: string, path: string): LoadedConfig {
 function describeIssue(issue: z.core.$ZodIssue, path: (string | number)[], keys: string[]): string {
   const at = path.length ? `${formatPath(path)}: ` : "";
   if (keys.length > 0) return `${at}unknown key "${keys.join('", "')}"`;
-  if (issue.code === "invalid_type" && issue.input === undefined) return `${at}is required`;
+  if (issue.code === "invalid_type") {
+    // zod 4 says "Invalid input: expected array, received string".
+    if (/received undefined/.test(issue.message)) return `${at}is required`;
+    return `${at}${issue.message.replace(/^Invalid input: /, "").replace("received", "got")}`;
+  }
   if (issue.code === "invalid_value" && "values" in issue) {
     return `${at}must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
   }

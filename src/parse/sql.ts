@@ -136,9 +136,17 @@ function ignoreFrom(
 function syntaxError(error: unknown, source: SourceText): InputError {
   const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
   const message = error instanceof Error ? error.message : String(error);
-  // cursorPosition is a 0-based byte offset into the query.
-  const at = details?.cursorPosition !== undefined ? source.charOffset(details.cursorPosition) : 0;
+  // Unlike statement locations, the error cursor counts characters (PostgreSQL converts it with
+  // pg_mbstrlen), 0-based here; JS strings count UTF-16 units, so astral characters count twice.
+  const at = details?.cursorPosition !== undefined ? utf16Index(source.text, details.cursorPosition) : 0;
   const range = source.range(at, at);
   range.endColumn = range.column + 1;
   return { message: `SQL syntax error: ${message}`, range };
+}
+
+function utf16Index(text: string, codePoints: number): number {
+  let index = 0;
+  for (let n = 0; n < codePoints && index < text.length; n++)
+    index += (text.codePointAt(index) ?? 0) > 0xffff ? 2 : 1;
+  return index;
 }
