@@ -140,11 +140,11 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
             if (rule.meta.rejectsStatement) rejected = true;
           }
         }
-        if (rejected) continue;
         const locate = locators.get(migration);
         applyStatement(catalog, statement.node, {
           migration: migrationIndex,
           range: statement.range,
+          rejected,
           ...(locate ? { locate: (at: number | undefined) => locate(at, statement.range) } : {}),
         });
       }

@@ -18,12 +18,16 @@ export function formatText(result: CheckResult, options: TextOptions): string {
   const out: string[] = [];
   for (const set of result.sets) {
     const how = set.detected ? "detected" : "from config";
-    const version = set.version.version
-      ? `${set.version.version} (${set.version.source})`
-      : `not pinned, assuming the latest behaviour`;
+    // psql has no transaction behaviour that changed across versions.
+    const version =
+      set.runner === "sql"
+        ? ""
+        : set.version.version
+          ? `${set.version.version} (${set.version.source})`
+          : `not pinned, assuming the latest behaviour`;
     out.push(
       c.dim(
-        `${set.path}: ${set.migrations.length} migration${set.migrations.length === 1 ? "" : "s"}, runner ${set.runner} (${how}), version ${version}`,
+        `${set.path}: ${set.migrations.length} migration${set.migrations.length === 1 ? "" : "s"}, runner ${set.runner} (${how})${version ? `, version ${version}` : ""}`,
       ),
     );
   }

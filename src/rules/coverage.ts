@@ -64,6 +64,12 @@ export type Coverage = { covers: true } | { covers: false; reason: string };
 
 /** Does `index` serve the requirement? The reason for a near miss is shown to the user. */
 export function coversRequirement(index: IndexDef, req: Requirement): Coverage {
+  if (index.rejected) {
+    return {
+      covers: false,
+      reason: `PostgreSQL rejects the statement that builds it (${index.source.file}:${index.source.line})`,
+    };
+  }
   if (!index.valid) return { covers: false, reason: "it is not valid" };
   const single = req.keys.length === 1 && !req.keys[0]?.desc;
   const methodOk = index.method === "btree" || (index.method === "hash" && single);

@@ -18,7 +18,8 @@ export const duplicateIndex: Rule = {
         const reported = new Set<string>();
         for (const a of indexes) {
           for (const b of indexes) {
-            if (a === b || reported.has(a.name) || !sameDefinition(a, b) || a.unique !== b.unique) continue;
+            if (a === b || reported.has(a.name) || !a.valid || !b.valid) continue;
+            if (!sameDefinition(a, b) || a.unique !== b.unique) continue;
             if (!isTheOneToDrop(a, b)) continue;
             reported.add(a.name);
             const name = displayName(table);

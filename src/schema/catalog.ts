@@ -38,6 +38,8 @@ export interface IndexDef {
   primary: boolean;
   /** False for an index built `ON ONLY` a partitioned table until partitions attach. */
   valid: boolean;
+  /** The statement that builds it will be rejected by PostgreSQL (e.g. CONCURRENTLY in a transaction). */
+  rejected?: boolean;
   /** Where the index was declared. */
   source: SourceRange;
   /** Index of the migration that created it. */

@@ -40,6 +40,11 @@ export interface ReplayContext {
    * into the file) to the end of that line, so that findings point at the clause itself.
    */
   locate?: (location: number | undefined) => SourceRange;
+  /**
+   * The check pass predicts PostgreSQL will reject this statement. An index it builds is kept,
+   * marked invalid, so that findings can say why the index does not count; nothing else applies.
+   */
+  rejected?: boolean;
 }
 
 function at(ctx: ReplayContext, location: number | undefined): SourceRange {
@@ -48,6 +53,10 @@ function at(ctx: ReplayContext, location: number | undefined): SourceRange {
 
 export function applyStatement(catalog: Catalog, node: Node, ctx: ReplayContext): void {
   const n = node as Record<string, unknown>;
+  if (ctx.rejected) {
+    if (n.IndexStmt) createIndex(catalog, n.IndexStmt as IndexStmt, ctx);
+    return;
+  }
   if (n.CreateStmt) createTable(catalog, n.CreateStmt as CreateStmt, ctx);
   else if (n.IndexStmt) createIndex(catalog, n.IndexStmt as IndexStmt, ctx);
   else if (n.AlterTableStmt) alterTable(catalog, n.AlterTableStmt as AlterTableStmt, ctx);
@@ -294,7 +303,8 @@ function createIndex(catalog: Catalog, stmt: IndexStmt, ctx: ReplayContext): voi
     unique: Boolean(stmt.unique),
     primary: false,
     // CREATE INDEX ON ONLY a partitioned table makes an invalid index until every partition attaches one.
-    valid: !(table.partitioned && stmt.relation?.inh !== true),
+    valid: !ctx.rejected && !(table.partitioned && stmt.relation?.inh !== true),
+    ...(ctx.rejected ? { rejected: true } : {}),
     source: ctx.range,
     migration: ctx.migration,
   });
