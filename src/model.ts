@@ -45,6 +45,8 @@ export interface TxContext {
   reason: TxReason;
   /** One sentence for humans, e.g. "golang-migrate 4.18 sends the file as one string". */
   detail: string;
+  /** When the runner put it there: how a migration gets out (the runner model's `optOut`). */
+  optOut?: string;
 }
 
 /** One SQL statement, located exactly, with the transaction it will run in. */

@@ -1,15 +1,20 @@
+import type { Statement } from "../model.js";
 import { displayName } from "../schema/catalog.js";
 import { tableFor } from "../schema/replay.js";
 import { droppedIndexes, indexOperation, operationName, reindexTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
 
-const HELP: Record<string, string> = {
-  explicit: "Remove the BEGIN/COMMIT around it: a CONCURRENTLY statement manages its own transactions.",
-  "runner-file": "Move it to a migration that opts out of the runner's transaction",
-  "runner-all":
-    "The runner applies every pending migration in one transaction; run this statement outside the runner",
-  "implicit-multi-statement": "Put the statement alone in its own migration file",
-};
+/** How to get the statement out of its transaction, from what put it there. */
+function helpFor(tx: Statement["tx"]): string {
+  if (tx.reason === "explicit") {
+    return "Remove the BEGIN/COMMIT around it: a CONCURRENTLY statement manages its own transactions.";
+  }
+  if (tx.optOut) return `${tx.optOut.charAt(0).toUpperCase()}${tx.optOut.slice(1)}.`;
+  if (tx.reason === "runner-all") {
+    return "The runner has no way to opt out: run this statement outside it, after the migrations.";
+  }
+  return "Run the statement outside a transaction block.";
+}
 
 export const banConcurrentIndexCreationInTransaction: Rule = {
   meta: ruleMeta("ban-concurrent-index-creation-in-transaction", {
@@ -33,13 +38,11 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
       const t = reindexTable(catalog, op.stmt);
       table = t ? displayName(t) : undefined;
     }
-    const reason = statement.tx.reason;
-    const help = HELP[reason] ?? "Run the statement outside a transaction block";
     return [
       {
         range: statement.range,
         message: `${operationName(op)} CONCURRENTLY cannot run inside a transaction block, and PostgreSQL will reject it (SQLSTATE 25001): ${statement.tx.detail}.`,
-        help: reason === "explicit" ? help : `${help}.`,
+        help: helpFor(statement.tx),
         ...(table ? { table } : {}),
       },
     ];

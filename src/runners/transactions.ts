@@ -127,6 +127,7 @@ function assignSection(
 ): void {
   const count = statements.length;
   const shapes = statements.map((s) => statementShape(s.node));
+  const optOut = model.optOut ? { optOut: model.optOut } : {};
 
   // How the runner sends this unit: one string (simple query protocol) or statement by statement.
   const fallbackShape = model.fileSentAsOneString
@@ -220,14 +221,19 @@ function assignSection(
       } else if (shape !== null && model.detectsNonTransactional && !recognised(shape)) {
         detail = `${wrap.detail}: it does not recognise ${SHAPE_SQL[shape]} as a statement that must run outside one`;
       }
-      out.set(statement, { inTransaction: true, reason: wrap.reason, detail });
+      out.set(statement, { inTransaction: true, reason: wrap.reason, detail, ...optOut });
       // A COMMIT or ROLLBACK outside an explicit block ends the runner's own transaction.
       if (ends && !control?.chain) wrapClosedAt = line;
       continue;
     }
 
     if (implicitBlock) {
-      out.set(statement, { inTransaction: true, reason: "implicit-multi-statement", detail: implicitDetail });
+      out.set(statement, {
+        inTransaction: true,
+        reason: "implicit-multi-statement",
+        detail: implicitDetail,
+        ...optOut,
+      });
       continue;
     }
     out.set(statement, {
