@@ -64,7 +64,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const catalogs: Catalog[] = [];
   const raw: { rule: Rule | typeof UNUSED_IGNORE; finding: RuleFinding }[] = [];
   const inputFindings: Finding[] = [];
-  const ignores: InlineIgnore[] = [];
+  const ignores = new Ignores();
   const locators = new Map<Migration, ReturnType<typeof clauseLocator>>();
   let fileCount = 0;
   let statementCount = 0;
@@ -122,7 +122,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       migration.errors = parsed.errors;
       migration.statements = assignTransactions(parsed.statements, model, sql, label);
       locators.set(migration, clauseLocator(parsed.source));
-      ignores.push(...parsed.ignores);
+      ignores.add(parsed.ignores);
       for (const error of parsed.errors)
         inputFindings.push(inputFinding("syntax-error", error.message, error.range));
     }
@@ -137,7 +137,9 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
           if (!rule.checkStatement) continue;
           for (const finding of rule.checkStatement({ statement, catalog, migration, migrationIndex })) {
             raw.push({ rule, finding });
-            if (rule.meta.rejectsStatement) rejected = true;
+            // The user may know better (e.g. a runner setting the model cannot see); then the
+            // statement is taken to run.
+            if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id)) rejected = true;
           }
         }
         const locate = locators.get(migration);
@@ -274,48 +276,84 @@ function inputFinding(rule: string, message: string, range: SourceRange): Findin
   };
 }
 
+/**
+ * The inline ignores of all files. A finding is covered by an ignore of its rule on the statement
+ * that contains the finding's start: findings about a clause (a foreign key, a table) start
+ * inside their statement.
+ */
+class Ignores {
+  private readonly byFile = new Map<string, InlineIgnore[]>();
+  private readonly used = new Set<string>();
+
+  add(list: InlineIgnore[]): void {
+    for (const ignore of list) {
+      const inFile = this.byFile.get(ignore.range.file) ?? [];
+      inFile.push(ignore);
+      this.byFile.set(ignore.range.file, inFile);
+    }
+  }
+
+  covers(range: SourceRange, rule: string): InlineIgnore | undefined {
+    return this.byFile
+      .get(range.file)
+      ?.find((ignore) => ignore.rules.includes(rule) && contains(ignore.statement, range.line, range.column));
+  }
+
+  /** Like `covers`, and remembers the ignore as used. */
+  suppress(range: SourceRange, rule: string): boolean {
+    const ignore = this.covers(range, rule);
+    if (ignore) this.used.add(usedKey(ignore, rule));
+    return ignore !== undefined;
+  }
+
+  *unused(): Iterable<{ ignore: InlineIgnore; rule: string }> {
+    for (const list of this.byFile.values()) {
+      for (const ignore of list) {
+        for (const rule of ignore.rules) if (!this.used.has(usedKey(ignore, rule))) yield { ignore, rule };
+      }
+    }
+  }
+}
+
+function usedKey(ignore: InlineIgnore, rule: string): string {
+  return `${ignore.range.file}:${ignore.range.line}:${ignore.range.column}:${rule}`;
+}
+
+function contains(r: SourceRange, line: number, column: number): boolean {
+  const afterStart = line > r.line || (line === r.line && column >= r.column);
+  const beforeEnd = line < r.endLine || (line === r.endLine && column <= r.endColumn);
+  return afterStart && beforeEnd;
+}
+
 /** Drops findings an inline ignore covers, reports ignores that covered nothing, applies severities. */
 function applyIgnores(
   raw: { rule: Rule | typeof UNUSED_IGNORE; finding: RuleFinding }[],
-  ignores: InlineIgnore[],
+  ignores: Ignores,
   severities: Map<string, Severity | "off">,
 ): Finding[] {
-  // Statement findings start where their statement starts; so does the statement an ignore sits on.
-  const key = (r: SourceRange) => `${r.file}:${r.line}:${r.column}`;
-  const byStatement = new Map(ignores.map((i) => [key(i.statement), i]));
-  const used = new Set<string>();
   const out: Finding[] = [];
   for (const { rule, finding } of raw) {
-    const id = "meta" in rule ? rule.meta.id : rule.id;
-    const ignore = byStatement.get(key(finding.range));
-    if (ignore?.rules.includes(id)) {
-      used.add(`${ignore.range.file}:${ignore.range.line}:${id}`);
-      continue;
-    }
     const meta = "meta" in rule ? rule.meta : rule;
-    const level = severities.get(id) ?? meta.defaultSeverity;
+    if (ignores.suppress(finding.range, meta.id)) continue;
+    const level = severities.get(meta.id) ?? meta.defaultSeverity;
     if (level === "off") continue;
     const { range, ...rest } = finding;
-    out.push({ rule: id, severity: level, ...rest, ...range, source: "check" });
+    out.push({ rule: meta.id, severity: level, ...rest, ...range, source: "check" });
   }
   const unusedLevel = severities.get(UNUSED_IGNORE.id) ?? UNUSED_IGNORE.defaultSeverity;
-  if (unusedLevel !== "off") {
-    for (const ignore of ignores) {
-      for (const id of ignore.rules) {
-        if (used.has(`${ignore.range.file}:${ignore.range.line}:${id}`)) continue;
-        const unknown = !ALL_RULE_IDS.includes(id);
-        out.push({
-          rule: UNUSED_IGNORE.id,
-          severity: unusedLevel,
-          message: unknown
-            ? `pg-index-lint-ignore names an unknown rule "${id}".`
-            : `pg-index-lint-ignore ${id} suppresses nothing: the statement below it has no ${id} finding.`,
-          help: "Remove the comment, or fix the rule id.",
-          ...ignore.range,
-          source: "check",
-        });
-      }
-    }
+  if (unusedLevel === "off") return out;
+  for (const { ignore, rule } of ignores.unused()) {
+    const unknown = !ALL_RULE_IDS.includes(rule);
+    out.push({
+      rule: UNUSED_IGNORE.id,
+      severity: unusedLevel,
+      message: unknown
+        ? `pg-index-lint-ignore names an unknown rule "${rule}".`
+        : `pg-index-lint-ignore ${rule} suppresses nothing: the statement it applies to has no ${rule} finding.`,
+      help: "Remove the comment, or fix the rule id.",
+      ...ignore.range,
+      source: "check",
+    });
   }
   return out;
 }

@@ -59,8 +59,6 @@ export interface Statement {
   /** Byte-independent character offset of `sql` within the migration's source text. */
   offset: number;
   tx: TxContext;
-  /** Rules suppressed by an inline ignore directly above the statement. */
-  ignore?: InlineIgnore;
 }
 
 export interface InlineIgnore {

@@ -20,7 +20,6 @@ export interface ParsedStatement {
   sql: string;
   range: SourceRange;
   offset: number;
-  ignore?: InlineIgnore;
 }
 
 export interface ParsedSql {
@@ -48,6 +47,7 @@ export function parseSql(sql: string, file: string): ParsedSql {
   const statements: ParsedStatement[] = [];
   const ignores: InlineIgnore[] = [];
   let previousEnd = 0;
+  let previous: ParsedStatement | null = null;
   for (const raw of result.stmts ?? []) {
     if (!raw.stmt) continue;
     const rawStart = source.charOffset(raw.stmt_location ?? 0);
@@ -62,12 +62,26 @@ export function parseSql(sql: string, file: string): ParsedSql {
       range: source.range(leading.start, end),
       offset: leading.start,
     };
-    const ignore = ignoreFrom(leading.comments, source, statement.range);
-    if (ignore) {
-      statement.ignore = ignore;
-      ignores.push(ignore);
+    for (const comment of leading.comments) {
+      // A directive at the end of a statement's own line belongs to that statement, not the next.
+      const trailing = previous !== null && source.position(comment.start).line === previous.range.endLine;
+      const ignore = directive(comment, source, trailing && previous ? previous.range : statement.range);
+      if (ignore) ignores.push(ignore);
     }
     statements.push(statement);
+    previous = statement;
+  }
+  // Directives after the last statement have no statement to apply to; they still count as unused.
+  if (previous) {
+    for (const comment of scanLeading(sql, previousEnd, sql.length).comments) {
+      const trailing = source.position(comment.start).line === previous.range.endLine;
+      const ignore = directive(
+        comment,
+        source,
+        trailing ? previous.range : source.range(sql.length, sql.length),
+      );
+      if (ignore) ignores.push(ignore);
+    }
   }
   return { statements, errors: [], ignores, source };
 }
@@ -110,27 +124,16 @@ function scanLeading(sql: string, from: number, limit: number): { start: number;
   return { start: i, comments };
 }
 
-/** `-- pg-index-lint-ignore rule-a, rule-b: reason` in the comments right above a statement. */
-function ignoreFrom(
-  comments: Comment[],
-  source: SourceText,
-  statement: SourceRange,
-): InlineIgnore | undefined {
-  for (let k = comments.length - 1; k >= 0; k--) {
-    const comment = comments[k];
-    if (!comment) continue;
-    const text = source.text.slice(comment.start, comment.end).trim();
-    const match = IGNORE_RE.exec(text);
-    if (match) {
-      return {
-        rules: (match[1] ?? "").split(",").map((r) => r.trim()),
-        reason: (match[2] ?? "").trim(),
-        range: source.range(comment.start, comment.end),
-        statement,
-      };
-    }
-  }
-  return undefined;
+/** `-- pg-index-lint-ignore rule-a, rule-b: reason`, applying to `statement`. */
+function directive(comment: Comment, source: SourceText, statement: SourceRange): InlineIgnore | undefined {
+  const match = IGNORE_RE.exec(source.text.slice(comment.start, comment.end).trim());
+  if (!match) return undefined;
+  return {
+    rules: (match[1] ?? "").split(",").map((r) => r.trim()),
+    reason: (match[2] ?? "").trim(),
+    range: source.range(comment.start, comment.end),
+    statement,
+  };
 }
 
 function syntaxError(error: unknown, source: SourceText): InputError {

@@ -1,5 +1,5 @@
 import type { AlterTableCmd, AlterTableStmt, ColumnDef, Constraint } from "@pgsql/types";
-import { displayName } from "../schema/catalog.js";
+import { displayName, type TableDef } from "../schema/catalog.js";
 import { makeObjectName, quoteIdent } from "../schema/names.js";
 import { stringList, tableFor } from "../schema/replay.js";
 import { isNewTable } from "./index-operations.js";
@@ -52,7 +52,7 @@ export const constraintBuildsIndex: Rule = {
       return {
         range: statement.range,
         message: `Adding ${kind} (${columns.join(", ")}) to existing table "${name}" builds a unique index while holding an ACCESS EXCLUSIVE lock: reads and writes wait for the whole build.`,
-        help: `Run CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then ADD CONSTRAINT … ${kind} USING INDEX.`,
+        help: `Run CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then ADD CONSTRAINT … ${kind} USING INDEX.${nullableNote(kind, columns, table)}`,
         table: name,
         columns,
         ...(replacement
@@ -67,6 +67,17 @@ export const constraintBuildsIndex: Rule = {
     });
   },
 };
+
+/**
+ * ADD PRIMARY KEY also sets NOT NULL on its columns, which scans the table under the same lock.
+ * PostgreSQL 12+ skips the scan when a validated CHECK (col IS NOT NULL) proves it.
+ */
+function nullableNote(kind: string, columns: string[], table: TableDef | undefined): string {
+  if (kind !== "PRIMARY KEY" || !table) return "";
+  const nullable = columns.filter((c) => table.columns.get(c)?.notNull === false);
+  if (nullable.length === 0) return "";
+  return ` ${nullable.join(", ")} allow${nullable.length === 1 ? "s" : ""} NULL, so the primary key would also SET NOT NULL with a full scan: first ADD CONSTRAINT … CHECK (${nullable[0]} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT it.`;
+}
 
 function indexBuildingConstraints(cmd: AlterTableCmd): IndexBuildingConstraint[] {
   const isIndexBuilding = (c: Constraint) =>

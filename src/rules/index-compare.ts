@@ -52,7 +52,11 @@ export function declaredBefore(
 }
 
 export function describeIndex(index: IndexDef): string {
-  const keys = index.keys.map((k) => (k.column ?? `(${k.expression})`) + (k.desc ? " DESC" : "")).join(", ");
+  // A function call needs no extra parentheses as an index key; other expressions do.
+  const expr = (e: string) => (/^[\w.]+\(.*\)$/.test(e) ? e : `(${e})`);
+  const keys = index.keys
+    .map((k) => (k.column ?? expr(k.expression ?? "")) + (k.desc ? " DESC" : ""))
+    .join(", ");
   const using = index.method === "btree" ? "" : ` USING ${index.method}`;
   const include = index.include.length ? ` INCLUDE (${index.include.join(", ")})` : "";
   const where = index.predicate ? ` WHERE ${index.predicate}` : "";

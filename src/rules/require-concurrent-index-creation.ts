@@ -18,6 +18,17 @@ export const requireConcurrentIndexCreation: Rule = {
     const table = tableFor(catalog, op.stmt.relation);
     if (isNewTable(table, migrationIndex)) return [];
     const name = table ? displayName(table) : (op.stmt.relation?.relname ?? "?");
+    if (table?.partitioned) {
+      // PostgreSQL refuses CONCURRENTLY on a partitioned table (0A000); the online way is per partition.
+      return [
+        {
+          range: statement.range,
+          message: `CREATE INDEX on partitioned table "${name}" locks every partition against writes until all partition indexes are built.`,
+          help: "PostgreSQL cannot build it CONCURRENTLY: CREATE INDEX … ON ONLY the parent, build each partition's index CONCURRENTLY, then ALTER INDEX parent_idx ATTACH PARTITION each one.",
+          table: name,
+        },
+      ];
+    }
     const replacement = withConcurrently(op, statement.sql);
     return [
       {

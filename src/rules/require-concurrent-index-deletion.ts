@@ -16,16 +16,18 @@ export const requireConcurrentIndexDeletion: Rule = {
     // Every index we know of is on a table this migration created: nothing else can be waiting.
     if (dropped.length === count && dropped.every((d) => isNewTable(d.table, migrationIndex))) return [];
     const tables = [...new Set(dropped.map((d) => displayName(d.table)))];
-    // DROP INDEX CONCURRENTLY accepts one index and no CASCADE.
-    const fixable = count === 1 && op.stmt.behavior !== "DROP_CASCADE";
+    // DROP INDEX CONCURRENTLY accepts one index, no CASCADE, and no index of a partitioned table.
+    const partitioned = dropped.some((d) => d.table.partitioned);
+    const fixable = count === 1 && op.stmt.behavior !== "DROP_CASCADE" && !partitioned;
     const replacement = fixable ? withConcurrently(op, statement.sql) : null;
     const on = tables.length ? ` on "${tables.join('", "')}"` : "";
     return [
       {
         range: statement.range,
         message: `DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock${on}, blocking reads and writes.`,
-        help:
-          count > 1
+        help: partitioned
+          ? "PostgreSQL cannot drop an index of a partitioned table CONCURRENTLY; run it when the table is quiet, with a short lock_timeout so that it gives up instead of queueing writes."
+          : count > 1
             ? "Drop each index in its own DROP INDEX CONCURRENTLY statement, outside a transaction block."
             : "Use DROP INDEX CONCURRENTLY, outside a transaction block.",
         ...(tables.length === 1 ? { table: tables[0] } : {}),

@@ -106,9 +106,38 @@ function createTable(catalog: Catalog, stmt: CreateStmt, ctx: ReplayContext): vo
     if (e.ColumnDef) pending.push(...addColumn(table, e.ColumnDef));
     else if (e.Constraint) pending.push(e.Constraint);
   }
-  for (const constraint of [...pending, ...unwrapConstraints(stmt.constraints)]) {
+  const all = [...pending, ...unwrapConstraints(stmt.constraints)];
+  // PostgreSQL builds one index for identical PRIMARY KEY/UNIQUE clauses of one CREATE TABLE,
+  // keeping the primary key's (transformIndexConstraints in parse_utilcmd.c).
+  const primaryFirst = [...all].sort(
+    (a, b) => Number(b.contype === "CONSTR_PRIMARY") - Number(a.contype === "CONSTR_PRIMARY"),
+  );
+  const built: Constraint[] = [];
+  for (const constraint of primaryFirst) {
+    if (isIndexConstraint(constraint) && built.some((prior) => sameIndexConstraint(prior, constraint)))
+      continue;
+    if (isIndexConstraint(constraint)) built.push(constraint);
     addConstraint(catalog, table, constraint, ctx);
   }
+}
+
+function isIndexConstraint(c: Constraint): boolean {
+  return c.contype === "CONSTR_PRIMARY" || c.contype === "CONSTR_UNIQUE";
+}
+
+function sameIndexConstraint(a: Constraint, b: Constraint): boolean {
+  const same = (x: Node[] | undefined, y: Node[] | undefined) =>
+    stringList(x).join(",") === stringList(y).join(",");
+  return (
+    !a.indexname &&
+    !b.indexname &&
+    same(a.keys, b.keys) &&
+    same(a.including, b.including) &&
+    !a.where_clause &&
+    !b.where_clause &&
+    Boolean(a.nulls_not_distinct) === Boolean(b.nulls_not_distinct) &&
+    Boolean(a.deferrable) === Boolean(b.deferrable)
+  );
 }
 
 function unwrapConstraints(nodes: Node[] | undefined): Constraint[] {

@@ -36,19 +36,31 @@ describe("parseSql", () => {
     expect(errors[0]?.range).toMatchObject({ file: "bad.sql", line: 3, column: 17 });
   });
 
-  it("reads an inline ignore above a statement, with its rules and reason", () => {
-    const { statements, ignores } = parseSql(
-      "SELECT 1;\n-- pg-index-lint-ignore require-concurrent-index-creation, redundant-index: table is tiny\nCREATE INDEX i ON t (a);",
+  it("reads inline ignores above a statement, with their rules and reason", () => {
+    const { ignores } = parseSql(
+      "SELECT 1;\n-- pg-index-lint-ignore require-concurrent-index-creation, redundant-index: table is tiny\n-- pg-index-lint-ignore duplicate-index\nCREATE INDEX i ON t (a);",
       "m.sql",
     );
-    expect(statements[1]?.ignore).toMatchObject({
-      rules: ["require-concurrent-index-creation", "redundant-index"],
-      reason: "table is tiny",
-      range: { line: 2 },
-      statement: { line: 3 },
-    });
-    expect(ignores).toHaveLength(1);
-    expect(statements[0]?.ignore).toBeUndefined();
+    expect(ignores).toMatchObject([
+      {
+        rules: ["require-concurrent-index-creation", "redundant-index"],
+        reason: "table is tiny",
+        range: { line: 2 },
+        statement: { line: 4 },
+      },
+      { rules: ["duplicate-index"], reason: "", range: { line: 3 }, statement: { line: 4 } },
+    ]);
+  });
+
+  it("applies a directive at the end of a statement's line to that statement, not the next", () => {
+    const { ignores } = parseSql(
+      "CREATE INDEX a ON t (x); -- pg-index-lint-ignore require-concurrent-index-creation: a\nCREATE INDEX b ON t (y);\n-- pg-index-lint-ignore duplicate-index\n",
+      "m.sql",
+    );
+    expect(ignores.map((i) => [i.range.line, i.statement.line, i.statement.column])).toEqual([
+      [1, 1, 1],
+      [3, 4, 1],
+    ]);
   });
 
   it("keeps masked sections out without moving positions", () => {

@@ -1,4 +1,6 @@
+import { describe, expect, it } from "vitest";
 import { constraintBuildsIndex } from "../../src/rules/constraint-builds-index.js";
+import { checkRepo } from "../harness.js";
 import { ruleTester } from "../rule-tester.js";
 
 const setup = "CREATE TABLE users (id int, email text);\n";
@@ -44,4 +46,20 @@ ruleTester(constraintBuildsIndex, {
       errors: [{ file: "002.sql", line: 1 }],
     },
   ],
+});
+
+describe("constraint-builds-index help", () => {
+  it("warns that a primary key on nullable columns also scans for SET NOT NULL", async () => {
+    const result = await checkRepo({
+      files: {
+        "001.sql": "CREATE TABLE b (id int, n int NOT NULL);",
+        "002.sql": "ALTER TABLE b ADD PRIMARY KEY (id);\nALTER TABLE b ADD PRIMARY KEY (n);",
+      },
+    });
+    const helps = result.findings.filter((f) => f.rule === "constraint-builds-index").map((f) => f.help);
+    expect(helps[0]).toMatch(
+      /id allows NULL, so the primary key would also SET NOT NULL.*CHECK \(id IS NOT NULL\) NOT VALID/,
+    );
+    expect(helps[1]).not.toMatch(/NULL/);
+  });
 });

@@ -1,4 +1,6 @@
+import { describe, expect, it } from "vitest";
 import { requireConcurrentIndexCreation } from "../../src/rules/require-concurrent-index-creation.js";
+import { checkRepo } from "../harness.js";
 import { ruleTester } from "../rule-tester.js";
 
 const create = "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, total numeric);\n";
@@ -59,4 +61,19 @@ ruleTester(requireConcurrentIndexCreation, {
       errors: [{ file: "002.sql", line: 2, message: /billing\.invoices/ }],
     },
   ],
+});
+
+describe("require-concurrent-index-creation on a partitioned table", () => {
+  it("offers no CONCURRENTLY fix, which PostgreSQL would reject, and explains the per-partition way", async () => {
+    const result = await checkRepo({
+      files: {
+        "001.sql": "CREATE TABLE m (id int, at date) PARTITION BY RANGE (at);",
+        "002.sql": "CREATE INDEX i ON m (at);",
+      },
+    });
+    const [finding] = result.findings;
+    expect(finding?.rule).toBe("require-concurrent-index-creation");
+    expect(finding?.fix).toBeUndefined();
+    expect(finding?.help).toMatch(/ON ONLY the parent.*ATTACH PARTITION/);
+  });
 });

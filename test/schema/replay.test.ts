@@ -158,3 +158,13 @@ describe("schema replay", () => {
     ]);
   });
 });
+
+describe("schema replay of identical constraints", () => {
+  it("builds one index for identical PRIMARY KEY and UNIQUE clauses in one CREATE TABLE, as PostgreSQL does", () => {
+    expect(indexes(replay("CREATE TABLE p (id int PRIMARY KEY, UNIQUE (id));"), "p")).toEqual(["p_pkey"]);
+    expect(indexes(replay("CREATE TABLE p (id int UNIQUE, PRIMARY KEY (id));"), "p")).toEqual(["p_pkey"]);
+    expect(indexes(replay("CREATE TABLE p (id int, code text UNIQUE, UNIQUE (code));"), "p")).toEqual([
+      "p_code_key",
+    ]);
+  });
+});
