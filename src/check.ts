@@ -12,11 +12,11 @@ import type { InlineIgnore, Migration, SourceRange } from "./model.js";
 import type { SourceText } from "./parse/source-text.js";
 import { initSqlParser, parseSql } from "./parse/sql.js";
 import { displayPath } from "./paths.js";
-import { parseRequirement } from "./rules/coverage.js";
+import { parseRequirement, type Requirement } from "./rules/coverage.js";
 import { ALL_RULE_IDS, RULES, UNUSED_IGNORE } from "./rules/index.js";
 import type { Rule, RuleFinding } from "./rules/rule.js";
 import { assumeVersion, detectRunner, RUNNERS, runnerLabel } from "./runners/index.js";
-import type { AssumedVersion, Runner } from "./runners/runner.js";
+import type { AssumedVersion, TransactionModel } from "./runners/runner.js";
 import { assignTransactions } from "./runners/transactions.js";
 import { Catalog } from "./schema/catalog.js";
 import { applyStatement } from "./schema/replay.js";
@@ -37,11 +37,18 @@ export interface MigrationSet {
   /** True when the runner was detected rather than named in the config. */
   detected: boolean;
   version: AssumedVersion;
+  /** The transaction model the runner and version imply; `verify` applies files with it. */
+  model: TransactionModel;
   migrations: Migration[];
+  /** The schema after every migration, as the replay predicts it. */
+  catalog: Catalog;
 }
 
 export interface CheckResult {
   config: string | null;
+  /** The loaded config, for later stages (verify's probes and synthetic rows). */
+  settings: LoadedConfig;
+  requirements: Requirement[];
   sets: MigrationSet[];
   findings: Finding[];
   summary: { errors: number; warnings: number; files: number; statements: number };
@@ -101,29 +108,28 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         inputFindings.push(text);
         continue;
       }
-      let sql: ReturnType<Runner["prepare"]>;
       try {
-        sql = runner.prepare(text, ref);
+        if (runner.load) {
+          const loaded = runner.load(text, ref, model, label);
+          migration.statements = loaded.statements;
+          migration.errors = loaded.errors;
+          ignores.add(loaded.ignores);
+        } else {
+          const sql = runner.prepare(text, ref);
+          const parsed = parseSql(sql.sql, file);
+          migration.errors = parsed.errors;
+          migration.statements = assignTransactions(parsed.statements, model, sql, label);
+          locators.set(migration, clauseLocator(parsed.source));
+          ignores.add(parsed.ignores);
+        }
       } catch (error) {
         // The runner itself would refuse this file; report it and check the others.
         if (!(error instanceof UserError)) throw error;
-        inputFindings.push(
-          inputFinding("invalid-migration", `${error.message}.`, {
-            file,
-            line: 1,
-            column: 1,
-            endLine: 1,
-            endColumn: 1,
-          }),
-        );
+        const at = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+        inputFindings.push(inputFinding("invalid-migration", `${error.message}.`, at));
         continue;
       }
-      const parsed = parseSql(sql.sql, file);
-      migration.errors = parsed.errors;
-      migration.statements = assignTransactions(parsed.statements, model, sql, label);
-      locators.set(migration, clauseLocator(parsed.source));
-      ignores.add(parsed.ignores);
-      for (const error of parsed.errors)
+      for (const error of migration.errors)
         inputFindings.push(inputFinding("syntax-error", error.message, error.range));
     }
     statementCount += migrations.reduce((n, m) => n + m.statements.length, 0);
@@ -157,7 +163,9 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       runner: runner.id,
       detected: !entry.runner,
       version,
+      model,
       migrations,
+      catalog,
     });
   }
 
@@ -173,6 +181,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   findings.sort(byLocation);
   return {
     config: config.file,
+    settings: config,
+    requirements,
     sets,
     findings,
     summary: {

@@ -3,7 +3,7 @@
  * migrations and in what order, what part of a file is the "up" SQL, and how it wraps that SQL in
  * transactions. The last is data (`TransactionModel`), read by both `check` and `verify`.
  */
-import type { RunnerId } from "../model.js";
+import type { InlineIgnore, InputError, RunnerId, Statement } from "../model.js";
 
 /** A migration file found on disk, in the order the runner applies it. */
 export interface MigrationFileRef {
@@ -116,4 +116,17 @@ export interface Runner {
   pinnedVersion(dir: string): AssumedVersion;
   /** The transaction model for a version (null: latest). */
   model(version: string | null): TransactionModel;
+  /**
+   * For runners whose migrations are not SQL files (Alembic's Python revisions): turns a file into
+   * located statements with their transaction context, in place of prepare → parseSql →
+   * assignTransactions. Statements keep libpg-query ASTs, so rules cannot tell the difference.
+   */
+  load?(text: string, ref: MigrationFileRef, model: TransactionModel, label: string): LoadedMigration;
+}
+
+/** What `Runner.load` yields for one file. */
+export interface LoadedMigration {
+  statements: Statement[];
+  errors: InputError[];
+  ignores: InlineIgnore[];
 }
