@@ -176,8 +176,11 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     }
   }
 
-  const findings = applyIgnores(raw, ignores, severities);
+  let findings = applyIgnores(raw, ignores, severities);
   findings.push(...inputFindings);
+  // `check path/to/003_add_index.sql` replays the whole folder for context, and reports that file.
+  const fileTargets = new Set(targets.filter((t) => !statSync(t).isDirectory()).map((t) => displayPath(t)));
+  if (fileTargets.size > 0) findings = findings.filter((f) => fileTargets.has(f.file));
   findings.sort(byLocation);
   return {
     config: config.file,

@@ -3,6 +3,8 @@
  * CONCURRENTLY. Shared by the concurrency rules.
  */
 import type { DropStmt, IndexStmt, Node, ReindexStmt } from "@pgsql/types";
+import type { Fix } from "../finding.js";
+import type { Statement } from "../model.js";
 import { statementShape } from "../runners/transactions.js";
 import type { Catalog, TableDef } from "../schema/catalog.js";
 import { stringList, tableFor } from "../schema/replay.js";
@@ -65,8 +67,33 @@ export function isNewTable(table: TableDef | undefined, migrationIndex: number):
   return table !== undefined && table.createdIn === migrationIndex;
 }
 
+/**
+ * The CONCURRENTLY rewrite of a statement, when it would work where the statement runs. Inside a
+ * transaction block, explicit or the runner's, the rewrite would fail with 25001, so the help
+ * says how to get out of the transaction instead and no fix is offered.
+ */
+export function concurrentRewrite(
+  op: IndexOperation,
+  statement: Statement,
+  description: string,
+  help: string,
+): { help: string; fix?: Fix } {
+  if (statement.tx.inTransaction) {
+    const way =
+      statement.tx.optOut ??
+      (statement.tx.reason === "explicit"
+        ? "move it out of the BEGIN … COMMIT block"
+        : "run it outside the migration runner");
+    return {
+      help: `${help.replace(/, outside a transaction block\.$/, "")}; but this statement runs in a transaction (${statement.tx.detail}), where CONCURRENTLY fails: ${way}.`,
+    };
+  }
+  const replacement = withConcurrently(op, statement.sql);
+  return replacement ? { help, fix: { description, replacement } } : { help };
+}
+
 /** Inserts CONCURRENTLY into a statement's SQL at the place the grammar expects it. */
-export function withConcurrently(op: IndexOperation, sql: string): string | null {
+function withConcurrently(op: IndexOperation, sql: string): string | null {
   const patterns: Record<IndexOperation["kind"], RegExp> = {
     "create-index": /^(CREATE\s+(?:UNIQUE\s+)?INDEX)(?=\s)/i,
     "drop-index": /^(DROP\s+INDEX)(?=\s)/i,

@@ -1,6 +1,6 @@
 import { displayName } from "../schema/catalog.js";
 import { tableFor } from "../schema/replay.js";
-import { indexOperation, isNewTable, withConcurrently } from "./index-operations.js";
+import { concurrentRewrite, indexOperation, isNewTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
 
 export const requireConcurrentIndexCreation: Rule = {
@@ -17,6 +17,8 @@ export const requireConcurrentIndexCreation: Rule = {
     if (op.stmt.relation?.inh !== true) return [];
     const table = tableFor(catalog, op.stmt.relation);
     if (isNewTable(table, migrationIndex)) return [];
+    // CREATE INDEX IF NOT EXISTS of an index that exists builds nothing.
+    if (op.stmt.if_not_exists && op.stmt.idxname && table?.indexes.has(op.stmt.idxname)) return [];
     const name = table ? displayName(table) : (op.stmt.relation?.relname ?? "?");
     if (table?.partitioned) {
       // PostgreSQL refuses CONCURRENTLY on a partitioned table (0A000); the online way is per partition.
@@ -29,14 +31,18 @@ export const requireConcurrentIndexCreation: Rule = {
         },
       ];
     }
-    const replacement = withConcurrently(op, statement.sql);
+    const rewrite = concurrentRewrite(
+      op,
+      statement,
+      "Build the index CONCURRENTLY",
+      "Use CREATE INDEX CONCURRENTLY, outside a transaction block.",
+    );
     return [
       {
         range: statement.range,
         message: `CREATE INDEX on existing table "${name}" without CONCURRENTLY takes a SHARE lock and blocks writes until the build ends.`,
-        help: "Use CREATE INDEX CONCURRENTLY, outside a transaction block.",
+        ...rewrite,
         table: name,
-        ...(replacement ? { fix: { description: "Build the index CONCURRENTLY", replacement } } : {}),
       },
     ];
   },

@@ -1,5 +1,5 @@
 import { displayName } from "../schema/catalog.js";
-import { indexOperation, isNewTable, reindexTable, withConcurrently } from "./index-operations.js";
+import { concurrentRewrite, indexOperation, isNewTable, reindexTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
 
 export const requireConcurrentReindex: Rule = {
@@ -15,15 +15,19 @@ export const requireConcurrentReindex: Rule = {
     if (op.stmt.kind === "REINDEX_OBJECT_SYSTEM") return [];
     const table = reindexTable(catalog, op.stmt);
     if (isNewTable(table, migrationIndex)) return [];
-    const replacement = withConcurrently(op, statement.sql);
+    const rewrite = concurrentRewrite(
+      op,
+      statement,
+      "Rebuild CONCURRENTLY",
+      "Use REINDEX … CONCURRENTLY (PostgreSQL 12+), outside a transaction block.",
+    );
     return [
       {
         range: statement.range,
         message:
           "REINDEX without CONCURRENTLY takes a SHARE lock on the table (writes wait) and an ACCESS EXCLUSIVE lock on each index (reads that use it wait).",
-        help: "Use REINDEX … CONCURRENTLY (PostgreSQL 12+), outside a transaction block.",
+        ...rewrite,
         ...(table ? { table: displayName(table) } : {}),
-        ...(replacement ? { fix: { description: "Rebuild CONCURRENTLY", replacement } } : {}),
       },
     ];
   },

@@ -56,6 +56,19 @@ function model(version: string | null): TransactionModel {
   };
 }
 
+/**
+ * Flyway replaces `${name}` placeholders before it runs a script (placeholderReplacement is on by
+ * default). Their values live in Flyway's config, which we do not read, so each becomes an
+ * identifier of the same length (`${schema}` → `__schema_`): positions stay exact, and the SQL
+ * parses as Flyway would send it.
+ */
+export function withoutPlaceholders(text: string): string {
+  return text.replace(
+    /\$\{([A-Za-z0-9_.:-]+)\}/g,
+    (_, name: string) => `__${name.replace(/[^A-Za-z0-9_]/g, "_")}_`,
+  );
+}
+
 export const flywayRunner: Runner = {
   id: "flyway",
   describe: "Flyway (V<version>__*.sql)",
@@ -79,7 +92,8 @@ export const flywayRunner: Runner = {
       ...repeatable.map((f) => ({ absPath: resolve(dir, f.path), id: `R__${f.description}` })),
     ];
   },
-  prepare(text, ref): PreparedSql {
+  prepare(raw, ref): PreparedSql {
+    const text = withoutPlaceholders(raw);
     const confPath = `${ref.absPath}.conf`;
     const setting = isFile(confPath)
       ? scriptConfig(readFileSync(confPath, "utf8"), "executeInTransaction")

@@ -6,8 +6,28 @@ import type { Node } from "@pgsql/types";
 import { parseSync } from "libpg-query";
 import { deparseSync } from "pgsql-deparser";
 
+/**
+ * Canonical text of an expression. Column references lose their table qualifier. Type casts are dropped: PostgreSQL stores `status = 'active'`
+ * as `((status)::text = 'active'::text)`, and the replay, which knows no types, must agree with
+ * what `verify` reads back from pg_get_indexdef.
+ */
 export function deparseExpr(node: Node): string {
-  return normalizeSql(deparseSync(node as never));
+  return normalizeSql(deparseSync(withoutCasts(node) as never));
+}
+
+function withoutCasts(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutCasts);
+  if (typeof value !== "object" || value === null) return value;
+  const cast = (value as { TypeCast?: { arg?: unknown } }).TypeCast;
+  if (cast?.arg) return withoutCasts(cast.arg);
+  // In an index expression or predicate every column is the indexed table's, so `child.parent_id`
+  // and `parent_id` are the same column.
+  const ref = (value as { ColumnRef?: { fields?: unknown[] } }).ColumnRef;
+  if (ref?.fields && ref.fields.length > 1) return { ColumnRef: { fields: ref.fields.slice(-1) } };
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value))
+    out[key] = key === "location" ? undefined : withoutCasts(inner);
+  return out;
 }
 
 /** Whitespace and redundant outer parentheses do not change a predicate. */

@@ -9,12 +9,14 @@ import type {
   ColumnDef as AstColumnDef,
   Constraint,
   CreateStmt,
+  CreateTableAsStmt,
   DropStmt,
   IndexElem,
   IndexStmt,
   Node,
   RangeVar,
   RenameStmt,
+  SelectStmt,
   TypeName,
   VariableSetStmt,
 } from "@pgsql/types";
@@ -58,7 +60,14 @@ export function applyStatement(catalog: Catalog, node: Node, ctx: ReplayContext)
     return;
   }
   if (n.CreateStmt) createTable(catalog, n.CreateStmt as CreateStmt, ctx);
-  else if (n.IndexStmt) createIndex(catalog, n.IndexStmt as IndexStmt, ctx);
+  else if (n.CreateTableAsStmt) createTableAs(catalog, n.CreateTableAsStmt as CreateTableAsStmt, ctx);
+  else if ((n.SelectStmt as SelectStmt | undefined)?.intoClause) {
+    createTableAs(
+      catalog,
+      { into: (n.SelectStmt as SelectStmt).intoClause, query: node, objtype: "OBJECT_TABLE" },
+      ctx,
+    );
+  } else if (n.IndexStmt) createIndex(catalog, n.IndexStmt as IndexStmt, ctx);
   else if (n.AlterTableStmt) alterTable(catalog, n.AlterTableStmt as AlterTableStmt, ctx);
   else if (n.DropStmt) drop(catalog, n.DropStmt as DropStmt);
   else if (n.RenameStmt) rename(catalog, n.RenameStmt as RenameStmt);
@@ -138,6 +147,33 @@ function sameIndexConstraint(a: Constraint, b: Constraint): boolean {
     Boolean(a.nulls_not_distinct) === Boolean(b.nulls_not_distinct) &&
     Boolean(a.deferrable) === Boolean(b.deferrable)
   );
+}
+
+/** CREATE TABLE … AS, SELECT … INTO and CREATE MATERIALIZED VIEW make a relation that indexes can be built on. */
+function createTableAs(catalog: Catalog, stmt: CreateTableAsStmt, ctx: ReplayContext): void {
+  const relation = stmt.into?.rel;
+  if (!relation?.relname) return;
+  const schema = catalog.creationSchema(relation.schemaname);
+  if (catalog.tables.has(qualify(schema, relation.relname))) return;
+  const table: TableDef = {
+    schema,
+    name: relation.relname,
+    columns: new Map(),
+    indexes: new Map(),
+    foreignKeys: new Map(),
+    createdIn: ctx.migration,
+    source: at(ctx, relation.location),
+    partitioned: false,
+  };
+  const select = (stmt.query as { SelectStmt?: SelectStmt } | undefined)?.SelectStmt;
+  const named = stringList(stmt.into?.colNames);
+  const targets = (select?.targetList ?? []).map((t, i) => {
+    const target = (t as { ResTarget?: { name?: string; val?: Node } }).ResTarget;
+    const ref = (target?.val as { ColumnRef?: { fields?: Node[] } } | undefined)?.ColumnRef;
+    return named[i] ?? target?.name ?? (ref ? stringValue(ref.fields?.at(-1)) : "");
+  });
+  for (const name of targets) if (name) table.columns.set(name, { name, type: "", notNull: false });
+  catalog.tables.set(qualify(schema, table.name), table);
 }
 
 function unwrapConstraints(nodes: Node[] | undefined): Constraint[] {
