@@ -8,15 +8,16 @@ import picomatch from "picomatch";
 import { findConfig, type LoadedConfig, loadConfig } from "./config/load.js";
 import { UserError } from "./errors.js";
 import type { Finding, Severity } from "./finding.js";
-import type { InlineIgnore, Migration, SourceRange } from "./model.js";
+import type { InlineIgnore, InputError, Migration, SourceRange, Statement } from "./model.js";
+import { loadModels, type ModelFile } from "./models/index.js";
 import type { SourceText } from "./parse/source-text.js";
 import { initSqlParser, parseSql } from "./parse/sql.js";
 import { displayPath } from "./paths.js";
 import { parseRequirement, type Requirement } from "./rules/coverage.js";
-import { ALL_RULE_IDS, RULES, UNUSED_IGNORE } from "./rules/index.js";
-import type { Rule, RuleFinding } from "./rules/rule.js";
+import { ALL_RULE_IDS, RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "./rules/index.js";
+import type { Rule, RuleFinding, RuleMeta } from "./rules/rule.js";
 import { assumeVersion, detectRunner, RUNNERS, runnerLabel } from "./runners/index.js";
-import type { AssumedVersion, TransactionModel } from "./runners/runner.js";
+import type { AssumedVersion, LoadedMigration, Runner, TransactionModel } from "./runners/runner.js";
 import { assignTransactions } from "./runners/transactions.js";
 import { Catalog } from "./schema/catalog.js";
 import { applyStatement } from "./schema/replay.js";
@@ -28,6 +29,11 @@ export interface CheckOptions {
   config?: string;
   /** Called while reading files, for a progress line. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Also replay and check the `downgrade()` of each Alembic revision, newest first, after the
+   * upgrades (as `alembic downgrade base` would run them). The CLI flag is `--downgrade`.
+   */
+  downgrade?: boolean;
 }
 
 /** One migrations folder as checked: what runner and version the model assumed. */
@@ -40,7 +46,21 @@ export interface MigrationSet {
   /** The transaction model the runner and version imply; `verify` applies files with it. */
   model: TransactionModel;
   migrations: Migration[];
+  /**
+   * With `CheckOptions.downgrade`: the downgrade of each revision that has one, newest first,
+   * replayed after `migrations` for the statement rules. The catalog stays the upgraded one.
+   */
+  downgrades?: Migration[];
   /** The schema after every migration, as the replay predicts it. */
+  catalog: Catalog;
+}
+
+/** One ORM models folder as read: the DDL its declarations imply, and the schema they build. */
+export interface ModelSet {
+  path: string;
+  orm: string;
+  files: ModelFile[];
+  /** The schema the models declare (what `metadata.create_all()` would build). */
   catalog: Catalog;
 }
 
@@ -50,6 +70,8 @@ export interface CheckResult {
   settings: LoadedConfig;
   requirements: Requirement[];
   sets: MigrationSet[];
+  /** The config's `models` entries, read. Empty when there are none. */
+  modelSets: ModelSet[];
   findings: Finding[];
   summary: { errors: number; warnings: number; files: number; statements: number };
   /** True when some input could not be read or parsed: the run is incomplete (exit 2). */
@@ -69,10 +91,20 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
 
   const sets: MigrationSet[] = [];
   const catalogs: Catalog[] = [];
-  const raw: { rule: Rule | typeof UNUSED_IGNORE; finding: RuleFinding }[] = [];
+  const raw: { rule: Rule | RuleMeta; finding: RuleFinding }[] = [];
   const inputFindings: Finding[] = [];
   const ignores = new Ignores();
   const locators = new Map<Migration, ReturnType<typeof clauseLocator>>();
+  /** Clause locations of statements generated from code (Alembic operations, models). */
+  const statementLocators = new Map<Statement, (byteLocation: number | undefined) => SourceRange>();
+  const warn = (warnings: InputError[] | undefined) => {
+    for (const w of warnings ?? []) {
+      raw.push({
+        rule: UNSUPPORTED_CONSTRUCT,
+        finding: { range: w.range, message: w.message, help: UNSUPPORTED_HELP },
+      });
+    }
+  };
   let fileCount = 0;
   let statementCount = 0;
 
@@ -94,7 +126,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
 
   for (const { entry, runner, files } of prepared) {
     const version = assumeVersion(runner, entry.dir, entry.version);
-    const model = runner.model(version.version);
+    const model = runner.modelAt ? runner.modelAt(entry.dir, version.version) : runner.model(version.version);
     const label = runnerLabel(runner, version);
     const migrations: Migration[] = [];
     for (const ref of files) {
@@ -114,6 +146,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
           migration.statements = loaded.statements;
           migration.errors = loaded.errors;
           ignores.add(loaded.ignores);
+          warn(loaded.warnings);
+          for (const [statement, locate] of loaded.locators ?? []) statementLocators.set(statement, locate);
         } else {
           const sql = runner.prepare(text, ref);
           const parsed = parseSql(sql.sql, file);
@@ -135,28 +169,51 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     statementCount += migrations.reduce((n, m) => n + m.statements.length, 0);
 
     // Replay in order; statement rules see the catalog as it was before their statement.
-    const catalog = new Catalog();
-    migrations.forEach((migration, migrationIndex) => {
-      for (const statement of migration.statements) {
-        let rejected = false;
-        for (const rule of RULES) {
-          if (!rule.checkStatement) continue;
-          for (const finding of rule.checkStatement({ statement, catalog, migration, migrationIndex })) {
-            raw.push({ rule, finding });
-            // The user may know better (e.g. a runner setting the model cannot see); then the
-            // statement is taken to run.
-            if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id)) rejected = true;
+    const replay = (catalog: Catalog, list: Migration[], firstIndex: number, runRules: boolean) => {
+      list.forEach((migration, i) => {
+        const migrationIndex = firstIndex + i;
+        for (const statement of migration.statements) {
+          let rejected = false;
+          for (const rule of RULES) {
+            if (!rule.checkStatement) continue;
+            for (const found of rule.checkStatement({ statement, catalog, migration, migrationIndex })) {
+              // A text fix is built from the statement's SQL; generated SQL is not the file's text.
+              const finding = statement.generated && found.fix ? withoutFix(found) : found;
+              if (runRules) raw.push({ rule, finding });
+              // The user may know better (e.g. a runner setting the model cannot see); then the
+              // statement is taken to run.
+              if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id)) rejected = true;
+            }
           }
+          const generated = statementLocators.get(statement);
+          const locate = locators.get(migration);
+          applyStatement(catalog, statement.node, {
+            migration: migrationIndex,
+            range: statement.range,
+            rejected,
+            ...(generated
+              ? { locate: generated }
+              : locate
+                ? { locate: (at: number | undefined) => locate(at, statement.range) }
+                : {}),
+          });
         }
-        const locate = locators.get(migration);
-        applyStatement(catalog, statement.node, {
-          migration: migrationIndex,
-          range: statement.range,
-          rejected,
-          ...(locate ? { locate: (at: number | undefined) => locate(at, statement.range) } : {}),
-        });
-      }
-    });
+      });
+    };
+    const catalog = new Catalog();
+    replay(catalog, migrations, 0, true);
+    let downgrades: Migration[] | undefined;
+    if (options.downgrade && runner.load) {
+      downgrades = loadDowngrades(runner, migrations, files, model, label, ignores, warn, statementLocators);
+      for (const migration of downgrades)
+        for (const error of migration.errors)
+          inputFindings.push(inputFinding("syntax-error", error.message, error.range));
+      // The downgrades run against the upgraded schema; the final-state rules keep the upgraded one.
+      const scratch = new Catalog();
+      replay(scratch, migrations, 0, false);
+      replay(scratch, downgrades, migrations.length, true);
+      statementCount += downgrades.reduce((n, m) => n + m.statements.length, 0);
+    }
     catalogs.push(catalog);
     sets.push({
       path: displayPath(entry.dir),
@@ -165,13 +222,58 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       version,
       model,
       migrations,
+      ...(downgrades ? { downgrades } : {}),
       catalog,
     });
   }
 
+  // ORM models: their own catalog, located at the Column(...) / Index(...) declarations.
+  const modelSets: ModelSet[] = [];
+  for (const entry of config.data.models ?? []) {
+    const dir = resolve(config.dir, entry.path);
+    if (!existsSync(dir))
+      throw new UserError(`models path "${entry.path}" does not exist`, config.file ?? undefined);
+    const keep = (absPath: string) => !ignoreGlobs(relative(config.dir, absPath).split("\\").join("/"));
+    const loaded = loadModels(dir, entry.orm, config.file, keep);
+    const catalog = new Catalog();
+    loaded.files.forEach((modelFile, index) => {
+      fileCount++;
+      statementCount += modelFile.statements.length;
+      ignores.add(modelFile.ignores);
+      warn(modelFile.warnings);
+      for (const error of modelFile.errors)
+        inputFindings.push(inputFinding("syntax-error", error.message, error.range));
+      for (const statement of modelFile.statements) {
+        const locate = modelFile.locators.get(statement);
+        applyStatement(catalog, statement.node, {
+          migration: index,
+          range: statement.range,
+          ...(locate ? { locate } : {}),
+        });
+      }
+    });
+    for (const file of loaded.unreadable) {
+      const at = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+      inputFindings.push(
+        inputFinding("unreadable-file", "This file is not valid UTF-8 text; save it as UTF-8.", at),
+      );
+    }
+    modelSets.push({ path: displayPath(dir), orm: entry.orm, files: loaded.files, catalog });
+  }
+  // With models only, the models are the schema; with migrations too, the migrated schema is, and
+  // the models are compared with it (orm-migration-drift).
+  const modelCatalogs = modelSets.map((m) => m.catalog);
+  const finalCatalogs = sets.length > 0 ? catalogs : modelCatalogs;
+
   for (const rule of RULES) {
     if (!rule.checkCatalog) continue;
-    for (const finding of rule.checkCatalog({ catalogs, requirements, configFile: config.file })) {
+    const context = {
+      catalogs: finalCatalogs,
+      requirements,
+      configFile: config.file,
+      ...(sets.length > 0 && modelSets.length > 0 ? { models: modelCatalogs } : {}),
+    };
+    for (const finding of rule.checkCatalog(context)) {
       raw.push({ rule, finding });
     }
   }
@@ -187,6 +289,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     settings: config,
     requirements,
     sets,
+    modelSets,
     findings,
     summary: {
       errors: findings.filter((f) => f.severity === "error").length,
@@ -196,6 +299,47 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     },
     inputErrors: inputFindings.length,
   };
+}
+
+function withoutFix(finding: RuleFinding): RuleFinding {
+  const { fix: _fix, ...rest } = finding;
+  return rest;
+}
+
+/** Loads the `downgrade()` of every revision, newest first, for `--downgrade`. */
+function loadDowngrades(
+  runner: Runner,
+  upgrades: Migration[],
+  files: { absPath: string; id: string }[],
+  model: TransactionModel,
+  label: string,
+  ignores: Ignores,
+  warn: (warnings: InputError[] | undefined) => void,
+  statementLocators: Map<Statement, (byteLocation: number | undefined) => SourceRange>,
+): Migration[] {
+  const out: Migration[] = [];
+  for (const [i, ref] of [...files.entries()].reverse()) {
+    const upgrade = upgrades[i];
+    if (!upgrade || !runner.load || upgrade.errors.length > 0) continue;
+    let loaded: LoadedMigration;
+    try {
+      loaded = runner.load(readFileSync(ref.absPath, "utf8"), ref, model, label, "downgrade");
+    } catch (error) {
+      if (error instanceof UserError) continue; // already reported for the upgrade
+      throw error;
+    }
+    ignores.add(loaded.ignores);
+    warn(loaded.warnings);
+    for (const [statement, locate] of loaded.locators ?? []) statementLocators.set(statement, locate);
+    out.push({
+      file: upgrade.file,
+      id: `${upgrade.id} (downgrade)`,
+      runner: upgrade.runner,
+      statements: loaded.statements,
+      errors: loaded.errors,
+    });
+  }
+  return out;
 }
 
 /** Maps a parser location inside a statement to a range that ends with the line (or the statement). */
@@ -230,6 +374,8 @@ interface MigrationsEntryResolved {
 /** The config's migrations entries; with none, the target itself is the migrations folder. */
 function migrationEntries(config: LoadedConfig, targets: string[]): MigrationsEntryResolved[] {
   const configured = config.data.migrations ?? [];
+  // A config with models and no migrations checks the models alone.
+  if (configured.length === 0 && (config.data.models ?? []).length > 0) return [];
   if (configured.length === 0) {
     return targets.map((t) => ({ dir: statSync(t).isDirectory() ? t : resolve(t, "..") }));
   }
@@ -273,8 +419,12 @@ function readSource(absPath: string, file: string): string | Finding {
   }
 }
 
+const UNSUPPORTED_HELP =
+  "Write it with literal arguments if you can; otherwise check it by hand, and silence this with `# pg-index-lint: ignore[unsupported-construct]`.";
+
 const INPUT_HELP: Record<string, string> = {
   "syntax-error": "Fix the SQL; this file's statements were not checked.",
+  "python-syntax-error": "Fix the Python syntax; this file's operations and models were not checked.",
   "unreadable-file": "Remove the file from the migrations folder, or save it as UTF-8 text.",
 };
 
@@ -283,7 +433,10 @@ function inputFinding(rule: string, message: string, range: SourceRange): Findin
     rule,
     severity: "error",
     message,
-    help: INPUT_HELP[rule] ?? "Fix the file as the message says; its statements were not checked.",
+    help:
+      (rule === "syntax-error" && range.file.endsWith(".py")
+        ? INPUT_HELP["python-syntax-error"]
+        : INPUT_HELP[rule]) ?? "Fix the file as the message says; its statements were not checked.",
     ...range,
     source: "check",
   };
@@ -340,7 +493,7 @@ function contains(r: SourceRange, line: number, column: number): boolean {
 
 /** Drops findings an inline ignore covers, reports ignores that covered nothing, applies severities. */
 function applyIgnores(
-  raw: { rule: Rule | typeof UNUSED_IGNORE; finding: RuleFinding }[],
+  raw: { rule: Rule | RuleMeta; finding: RuleFinding }[],
   ignores: Ignores,
   severities: Map<string, Severity | "off">,
 ): Finding[] {

@@ -5,14 +5,17 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { check } from "./check.js";
+import { type CheckResult, check } from "./check.js";
 import { UserError } from "./errors.js";
 import type { Finding } from "./finding.js";
 import { initConfig } from "./init.js";
 import { formatJson } from "./report/json.js";
 import { formatText } from "./report/text.js";
-import { RULES, UNUSED_IGNORE } from "./rules/index.js";
+import { formatVerifyText } from "./report/verify-text.js";
+import { RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "./rules/index.js";
 import { applyBaseline, changedFiles, keepChanged } from "./scope.js";
+import { VERIFY_RULES } from "./verify/rules.js";
+import { type VerifyResult, verify } from "./verify/verify.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -22,8 +25,9 @@ export interface Io {
 
 const USAGE = `Usage:
   pg-index-lint check  [PATH…] [--config F] [--format text|json] [--fail-on error|warning|never]
-                       [--baseline F] [--changed-since REF]
-  pg-index-lint verify [PATH…] [same flags] [--database-url URL]
+                       [--baseline F] [--changed-since REF] [--downgrade]
+  pg-index-lint verify [PATH…] [same flags] [--database-url URL] [--use-existing-database]
+                       [--timeout SECONDS] [--statement-timeout SECONDS] [--keep-going]
   pg-index-lint rules  [RULE]
   pg-index-lint init
 
@@ -50,9 +54,9 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "check":
-      return runCheck(rest, io);
+      return runCheck(rest, io, "check");
     case "verify":
-      throw new UserError("`verify` is not available in this version yet; run `check`");
+      return runCheck(rest, io, "verify");
     case "rules":
       return showRules(rest, io);
     case "init":
@@ -72,10 +76,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   }
 }
 
-async function runCheck(args: string[], io: Io): Promise<number> {
+async function runCheck(args: string[], io: Io, mode: "check" | "verify"): Promise<number> {
   let parsed: ReturnType<typeof parseCheckArgs>;
   try {
-    parsed = parseCheckArgs(args);
+    parsed = parseCheckArgs(args, mode);
   } catch (error) {
     throw new UserError(error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error));
   }
@@ -83,11 +87,32 @@ async function runCheck(args: string[], io: Io): Promise<number> {
   const format = oneOf("--format", values.format ?? "text", FORMATS);
   const failOn = oneOf("--fail-on", values["fail-on"] ?? "error", FAIL_ON);
   const progress = io.stderr.isTTY ? progressLine(io.stderr) : undefined;
-  const result = await check({
+  const options = {
     paths: positionals,
     ...(values.config ? { config: values.config } : {}),
+    ...(values.downgrade ? { downgrade: true } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
-  });
+  };
+  let result: CheckResult;
+  let verified: VerifyResult | null = null;
+  if (mode === "verify") {
+    verified = await verify({
+      ...options,
+      ...(values["database-url"] ? { databaseUrl: values["database-url"] } : {}),
+      ...(values["use-existing-database"] ? { useExistingDatabase: true } : {}),
+      ...(values["keep-going"] ? { keepGoing: true } : {}),
+      ...(values.timeout ? { timeoutMs: seconds("--timeout", values.timeout) } : {}),
+      ...(values["statement-timeout"]
+        ? { statementTimeoutMs: seconds("--statement-timeout", values["statement-timeout"]) }
+        : {}),
+      env: io.env,
+      ...(io.stderr.isTTY ? { onMigration: (line: string) => io.stderr.write(`\r\x1b[K${line}`) } : {}),
+    });
+    if (io.stderr.isTTY) io.stderr.write("\r\x1b[K");
+    result = { ...verified.check, findings: verified.findings };
+  } else {
+    result = await check(options);
+  }
   progress?.done();
 
   let findings: Finding[] = result.findings;
@@ -96,10 +121,19 @@ async function runCheck(args: string[], io: Io): Promise<number> {
   if (values.baseline) findings = applyBaseline(findings, values.baseline);
   const shown = { ...result, findings, summary: { ...result.summary, ...count(findings) } };
 
-  if (format === "json") io.stdout.write(formatJson(shown));
-  else io.stdout.write(formatText(shown, { color: useColor(io) }));
+  if (format === "json") io.stdout.write(formatJson(shown, verified?.report ?? null));
+  else {
+    if (verified) io.stdout.write(formatVerifyText(verified.report, useColor(io)));
+    io.stdout.write(formatText(shown, { color: useColor(io) }));
+  }
 
   if (result.inputErrors > 0) return 2;
+  if (verified?.report.timedOut) {
+    io.stderr.write(
+      "pg-index-lint: verify ran out of time (--timeout); the migrations listed as not applied were not verified\n",
+    );
+    return 2;
+  }
   if (failOn === "never") return 0;
   const failing = findings.some(
     (f) => f.severity === "error" || (failOn === "warning" && f.severity === "warning"),
@@ -107,8 +141,23 @@ async function runCheck(args: string[], io: Io): Promise<number> {
   return failing ? 1 : 0;
 }
 
-function parseCheckArgs(args: string[]) {
-  return parseArgs({
+function seconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UserError(`${flag} takes a number of seconds (got "${value}")`);
+  return n * 1000;
+}
+
+const VERIFY_ONLY = [
+  "database-url",
+  "use-existing-database",
+  "timeout",
+  "statement-timeout",
+  "keep-going",
+] as const;
+
+function parseCheckArgs(args: string[], mode: "check" | "verify") {
+  const parsed = parseArgs({
     args,
     allowPositionals: true,
     options: {
@@ -118,8 +167,18 @@ function parseCheckArgs(args: string[]) {
       baseline: { type: "string" },
       "changed-since": { type: "string" },
       debug: { type: "boolean" },
+      "database-url": { type: "string" },
+      "use-existing-database": { type: "boolean" },
+      timeout: { type: "string" },
+      "statement-timeout": { type: "string" },
+      "keep-going": { type: "boolean" },
+      downgrade: { type: "boolean" },
     },
   });
+  const misplaced =
+    mode === "check" ? VERIFY_ONLY.find((flag) => parsed.values[flag] !== undefined) : undefined;
+  if (misplaced) throw new Error(`--${misplaced} is an option of \`verify\`, not \`check\``);
+  return parsed;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -161,7 +220,12 @@ function progressLine(stream: NodeJS.WritableStream) {
 
 function showRules(args: string[], io: Io): number {
   const [id] = args;
-  const metas = [...RULES.map((r) => r.meta), UNUSED_IGNORE];
+  const metas = [
+    ...RULES.map((r) => r.meta),
+    UNUSED_IGNORE,
+    UNSUPPORTED_CONSTRUCT,
+    ...Object.values(VERIFY_RULES).filter((m) => !RULES.some((r) => r.meta.id === m.id)),
+  ];
   if (!id) {
     const width = Math.max(...metas.map((m) => m.id.length));
     for (const m of metas)

@@ -14,7 +14,7 @@ export interface SourceRange {
   endColumn: number;
 }
 
-export type RunnerId = "sql" | "flyway" | "golang-migrate" | "dbmate" | "prisma" | "drizzle";
+export type RunnerId = "sql" | "flyway" | "golang-migrate" | "dbmate" | "prisma" | "drizzle" | "alembic";
 export const RUNNER_IDS: readonly RunnerId[] = [
   "sql",
   "flyway",
@@ -22,6 +22,7 @@ export const RUNNER_IDS: readonly RunnerId[] = [
   "dbmate",
   "prisma",
   "drizzle",
+  "alembic",
 ];
 
 /**
@@ -59,6 +60,12 @@ export interface Statement {
   /** Byte-independent character offset of `sql` within the migration's source text. */
   offset: number;
   tx: TxContext;
+  /**
+   * True when `sql` was generated from framework code (an Alembic operation, a SQLAlchemy model)
+   * rather than read from the file: `range` covers that code, so a text fix built from `sql`
+   * cannot replace it.
+   */
+  generated?: boolean;
 }
 
 export interface InlineIgnore {

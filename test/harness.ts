@@ -10,8 +10,13 @@ import { type CheckResult, check } from "../src/check.js";
 import type { RunnerId } from "../src/model.js";
 
 export interface RepoSpec {
-  /** Migration files by path inside the migrations folder, in apply order; or one SQL text. */
+  /**
+   * Migration files by path inside the migrations folder, in apply order; or one SQL text. Empty
+   * with `models`: a models-only repo.
+   */
   files: Record<string, string> | string;
+  /** SQLAlchemy model files by path inside a `models` folder, configured as `orm: sqlalchemy`. */
+  models?: Record<string, string>;
   runner?: RunnerId;
   version?: string;
   /** Extra config keys (required-indexes, rules…). */
@@ -26,6 +31,7 @@ const DEFAULT_NAME: Record<RunnerId, string> = {
   dbmate: "20240101000000_example.sql",
   prisma: "20240101000000_example/migration.sql",
   drizzle: "0000_example.sql",
+  alembic: "0001_example.py",
 };
 
 export function writeRepo(spec: RepoSpec): string {
@@ -54,8 +60,17 @@ export function writeRepo(spec: RepoSpec): string {
       JSON.stringify({ version: "7", dialect: "postgresql", entries }),
     );
   }
+  const models = spec.models ?? {};
+  for (const [name, text] of Object.entries(models)) {
+    mkdirSync(dirname(join(root, "models", name)), { recursive: true });
+    writeFileSync(join(root, "models", name), text);
+  }
+  const hasMigrations = Object.keys(files).length > 0;
   const config = {
-    migrations: [{ path: "migrations", runner, ...(spec.version ? { version: spec.version } : {}) }],
+    ...(hasMigrations
+      ? { migrations: [{ path: "migrations", runner, ...(spec.version ? { version: spec.version } : {}) }] }
+      : {}),
+    ...(Object.keys(models).length > 0 ? { models: [{ path: "models", orm: "sqlalchemy" }] } : {}),
     ...spec.config,
   };
   writeFileSync(join(root, ".pg-index-lint.yml"), stringify(config));

@@ -1,13 +1,14 @@
 /** `--format json`: the version 1 contract of DESIGN.md §5, field for field. */
 import type { CheckResult } from "../check.js";
 import type { Finding } from "../finding.js";
+import type { VerifyReport } from "../verify/verify.js";
 
-export function formatJson(result: CheckResult): string {
+export function formatJson(result: CheckResult, verify: VerifyReport | null = null): string {
   const report = {
     version: 1,
     findings: result.findings.map(toJson),
     summary: result.summary,
-    verify: null,
+    verify: verify ? verifyJson(verify) : null,
   };
   return `${JSON.stringify(report, null, 2)}\n`;
 }
@@ -26,5 +27,56 @@ function toJson(f: Finding) {
     ...(f.columns !== undefined ? { columns: f.columns } : {}),
     source: f.source,
     ...(f.fix ? { fix: { description: f.fix.description, replacement: f.fix.replacement } } : {}),
+  };
+}
+
+/** The `verify` section: the database used, per migration its statements with timings and locks, coverage and probes. */
+function verifyJson(report: VerifyReport) {
+  const ms = (n: number) => Math.round(n * 100) / 100;
+  return {
+    database: report.engine,
+    timedOut: report.timedOut,
+    sets: report.sets.map((set) => ({
+      path: set.path,
+      runner: set.runner,
+      differences: set.differences,
+      migrations: set.apply.migrations.map((m) => ({
+        file: m.migration.file,
+        id: m.migration.id,
+        status: m.status,
+        durationMs: ms(m.durationMs),
+        statements: m.statements.map((st) => ({
+          line: st.statement.range.line,
+          endLine: st.statement.range.endLine,
+          status: st.status,
+          durationMs: ms(st.durationMs),
+          locks: st.locks.map((l) => ({
+            relation: l.relation,
+            relkind: l.relkind,
+            mode: l.mode,
+            preexisting: l.preexisting,
+            seen: l.seen,
+          })),
+          ...(st.error ? { error: { code: st.error.code, message: st.error.message } } : {}),
+        })),
+      })),
+    })),
+    coverage: report.coverage.map((row) => ({
+      table: row.requirement.entry.table,
+      columns: row.requirement.entry.columns,
+      ...(row.requirement.entry.where ? { where: row.requirement.entry.where } : {}),
+      proof: row.proof,
+      ...(row.index ? { index: row.index } : {}),
+    })),
+    probes: report.probes.map((p) => ({
+      table: p.requirement.entry.table,
+      query: p.query,
+      plan: p.topNode,
+      indexesUsed: p.indexesUsed,
+      served: p.served,
+      seqscanDisabled: p.seqscanDisabled,
+      ...(p.error ? { error: p.error } : {}),
+      ...(p.timings ? { timings: p.timings } : {}),
+    })),
   };
 }

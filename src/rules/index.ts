@@ -3,6 +3,7 @@ import { banConcurrentIndexCreationInTransaction } from "./ban-concurrent-index-
 import { constraintBuildsIndex } from "./constraint-builds-index.js";
 import { duplicateIndex } from "./duplicate-index.js";
 import { missingRequiredIndex } from "./missing-required-index.js";
+import { ormMigrationDrift } from "./orm-migration-drift.js";
 import { redundantIndex } from "./redundant-index.js";
 import { requireConcurrentIndexCreation } from "./require-concurrent-index-creation.js";
 import { requireConcurrentIndexDeletion } from "./require-concurrent-index-deletion.js";
@@ -20,6 +21,7 @@ export const RULES: Rule[] = [
   unindexedForeignKey,
   duplicateIndex,
   redundantIndex,
+  ormMigrationDrift,
 ];
 
 /** Findings about the linter's own inputs rather than the schema. */
@@ -31,6 +33,19 @@ export const UNUSED_IGNORE: RuleMeta = {
   fixable: false,
 };
 
+/**
+ * Code in an Alembic revision or a SQLAlchemy model that cannot be read without running Python
+ * (a computed table name, a loop, a helper call). It was skipped, and says so.
+ */
+export const UNSUPPORTED_CONSTRUCT: RuleMeta = {
+  id: "unsupported-construct",
+  defaultSeverity: "warning",
+  summary:
+    "Python code in a migration or a model that pg-index-lint cannot read statically, and therefore did not check.",
+  docs: "rules/unsupported-construct.md",
+  fixable: false,
+};
+
 /** Rules that `verify` reports; listed here so that config and ignores accept their ids. */
 export const VERIFY_RULE_IDS = [
   "migration-failed",
@@ -39,4 +54,9 @@ export const VERIFY_RULE_IDS = [
   "blocking-lock",
 ];
 
-export const ALL_RULE_IDS = [...RULES.map((r) => r.meta.id), UNUSED_IGNORE.id, ...VERIFY_RULE_IDS];
+export const ALL_RULE_IDS = [
+  ...RULES.map((r) => r.meta.id),
+  UNUSED_IGNORE.id,
+  UNSUPPORTED_CONSTRUCT.id,
+  ...VERIFY_RULE_IDS,
+];

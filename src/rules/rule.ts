@@ -47,6 +47,11 @@ export interface CatalogContext {
   requirements: Requirement[];
   /** Display path of the config file, for findings about the config's own entries. */
   configFile: string | null;
+  /**
+   * The schema each ORM models entry declares, when the config has both models and migrations.
+   * (With models only, the models' catalogs are `catalogs`.)
+   */
+  models?: Catalog[];
 }
 
 export interface Rule {

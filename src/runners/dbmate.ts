@@ -2,7 +2,7 @@
  * dbmate (github.com/amacneil/dbmate): `<version>_<name>.sql` files with `-- migrate:up` and
  * `-- migrate:down` sections; only the up sections run on `dbmate up`.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SourceText } from "../parse/source-text.js";
@@ -102,9 +102,12 @@ export const dbmateRunner: Runner = {
   id: "dbmate",
   describe: "dbmate (-- migrate:up sections)",
   detect(dir) {
-    return entries(dir).some(
-      (e) => e.isFile() && MIGRATION_FILE.test(e.name) && hasUpDirective(resolve(dir, e.name)),
-    );
+    // Every dbmate migration carries the directive, so a sample of files decides; reading all of
+    // a large plain-SQL folder here would cost as much as checking it.
+    return entries(dir)
+      .filter((e) => e.isFile() && MIGRATION_FILE.test(e.name))
+      .slice(0, 20)
+      .some((e) => hasUpDirective(resolve(dir, e.name)));
   },
   list(dir): MigrationFileRef[] {
     // Go's sort on FileName compares bytes: "10_x.sql" comes before "2_x.sql", as dbmate applies them.
@@ -145,9 +148,15 @@ export const dbmateRunner: Runner = {
 };
 
 function hasUpDirective(path: string): boolean {
+  let fd: number | undefined;
   try {
-    return /^--\s*migrate:up/m.test(readFileSync(path, "utf8"));
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(8192);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return /^--\s*migrate:up/m.test(head.subarray(0, read).toString("utf8"));
   } catch {
     return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -3,6 +3,7 @@
  * version the transaction model assumes.
  */
 import type { RunnerId } from "../model.js";
+import { alembicRunner } from "./alembic.js";
 import { dbmateRunner } from "./dbmate.js";
 import { drizzleRunner } from "./drizzle.js";
 import { flywayRunner } from "./flyway.js";
@@ -21,13 +22,15 @@ export const RUNNERS: Record<RunnerId, Runner> = {
   dbmate: dbmateRunner,
   prisma: prismaRunner,
   drizzle: drizzleRunner,
+  alembic: alembicRunner,
 };
 
 /**
- * The runner whose layout `dir` has, most specific first: a drizzle journal, a Prisma migrations
+ * The runner whose layout `dir` has, most specific first: Alembic revisions, a drizzle journal, a Prisma migrations
  * folder, dbmate markers, golang-migrate `.up.sql` files, Flyway `V<n>__` files, else plain SQL.
  */
 const DETECTION_ORDER: readonly Runner[] = [
+  alembicRunner,
   drizzleRunner,
   prismaRunner,
   dbmateRunner,
@@ -58,6 +61,7 @@ const NAMES: Record<RunnerId, string> = {
   dbmate: "dbmate",
   prisma: "Prisma",
   drizzle: "drizzle-orm's migrator",
+  alembic: "Alembic",
 };
 
 /** "golang-migrate 4.18.1", or "Prisma (latest)" when the version is unknown; for `TxContext.detail`. */

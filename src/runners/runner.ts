@@ -3,7 +3,7 @@
  * migrations and in what order, what part of a file is the "up" SQL, and how it wraps that SQL in
  * transactions. The last is data (`TransactionModel`), read by both `check` and `verify`.
  */
-import type { InlineIgnore, InputError, RunnerId, Statement } from "../model.js";
+import type { InlineIgnore, InputError, RunnerId, SourceRange, Statement } from "../model.js";
 
 /** A migration file found on disk, in the order the runner applies it. */
 export interface MigrationFileRef {
@@ -121,7 +121,18 @@ export interface Runner {
    * located statements with their transaction context, in place of prepare → parseSql →
    * assignTransactions. Statements keep libpg-query ASTs, so rules cannot tell the difference.
    */
-  load?(text: string, ref: MigrationFileRef, model: TransactionModel, label: string): LoadedMigration;
+  load?(
+    text: string,
+    ref: MigrationFileRef,
+    model: TransactionModel,
+    label: string,
+    part?: "upgrade" | "downgrade",
+  ): LoadedMigration;
+  /**
+   * The transaction model when it depends on the project's own setup and not only on the version
+   * (Alembic's `transaction_per_migration=True` in env.py). Absent: `model(version)`.
+   */
+  modelAt?(dir: string, version: string | null): TransactionModel;
 }
 
 /** What `Runner.load` yields for one file. */
@@ -129,4 +140,11 @@ export interface LoadedMigration {
   statements: Statement[];
   errors: InputError[];
   ignores: InlineIgnore[];
+  /** Constructs that were skipped because they cannot be read statically; reported as `unsupported-construct`. */
+  warnings?: InputError[];
+  /**
+   * For statements generated from code: maps a parser location inside the statement's SQL to the
+   * code behind that clause (a foreign key's `Column(...)`), for the replay's clause locations.
+   */
+  locators?: Map<Statement, (byteLocation: number | undefined) => SourceRange>;
 }

@@ -46,6 +46,9 @@ export function foldIdentifier(text: string): string {
 
 /** makeObjectName: `name1_name2_label`, truncating the longer of name1/name2 first. */
 export function makeObjectName(name1: string, name2: string, label: string): string {
+  const simple = name2 ? `${name1}_${name2}_${label}` : `${name1}_${label}`;
+  // Short ASCII names need no truncation (the common case, and a hot path of the replay).
+  if (simple.length <= MAX_IDENTIFIER && Buffer.byteLength(simple) === simple.length) return simple;
   let n1 = Buffer.from(name1);
   let n2 = Buffer.from(name2);
   const overhead = Buffer.byteLength(label) + 1 + (name2 ? 1 : 0);

@@ -1,0 +1,303 @@
+/**
+ * SQLAlchemy schema items → the PostgreSQL DDL that SQLAlchemy (and Alembic, which compiles through
+ * it) would emit, parsed back with libpg-query so that the rest of the pipeline sees ordinary
+ * statements. Each generated statement keeps a map from its clauses to the Python code that
+ * produced them, so that a finding about a foreign key points at its `Column(...)` line.
+ */
+import { createHash } from "node:crypto";
+import type { Node } from "@pgsql/types";
+import { parseSync } from "libpg-query";
+import type { SourceRange } from "../model.js";
+import { SourceText } from "../parse/source-text.js";
+import { quoteIdent as quoteLexically } from "../schema/names.js";
+import type {
+  ColumnSpec,
+  ConstraintSpec,
+  ForeignKeySpec,
+  IndexSpec,
+  NamingConvention,
+  TableSpec,
+} from "./schema-items.js";
+
+/** A part of a generated statement and the code it came from (char offsets into the SQL). */
+export interface Segment {
+  start: number;
+  end: number;
+  range: SourceRange;
+}
+
+/** SQL generated for one Python construct, before parsing. */
+export class GeneratedSql {
+  sql = "";
+  readonly segments: Segment[] = [];
+  constructor(
+    /** The Python construct the statement comes from: the finding location for the statement. */
+    readonly range: SourceRange,
+    /** Char offset of the construct in the Python file. */
+    readonly offset: number,
+  ) {}
+
+  add(text: string, from?: SourceRange): this {
+    if (from) this.segments.push({ start: this.sql.length, end: this.sql.length + text.length, range: from });
+    this.sql += text;
+    return this;
+  }
+}
+
+export interface GeneratedStatement {
+  node: Node;
+  sql: string;
+  range: SourceRange;
+  offset: number;
+  /** Maps a parser location (UTF-8 byte offset into `sql`) to the Python code behind that clause. */
+  locate: (byteLocation: number | undefined) => SourceRange;
+}
+
+/** Parses generated SQL. A failure is a bug in the generator or a name we could not quote; it is reported, not thrown. */
+export function parseGenerated(generated: GeneratedSql): GeneratedStatement | { error: string } {
+  let node: Node | undefined;
+  try {
+    const result = parseSync(generated.sql);
+    const stmts = result.stmts ?? [];
+    if (stmts.length !== 1) return { error: `generated ${stmts.length} statements` };
+    node = stmts[0]?.stmt;
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+  if (!node) return { error: "generated no statement" };
+  const text = new SourceText(generated.sql, "");
+  const segments = generated.segments;
+  return {
+    node,
+    sql: generated.sql,
+    range: generated.range,
+    offset: generated.offset,
+    locate(byteLocation) {
+      if (byteLocation === undefined || byteLocation < 0) return generated.range;
+      const at = text.charOffset(byteLocation);
+      // The innermost segment that holds the location.
+      let best: Segment | null = null;
+      for (const s of segments) {
+        if (at >= s.start && at < s.end && (!best || s.end - s.start <= best.end - best.start)) best = s;
+      }
+      return best?.range ?? generated.range;
+    },
+  };
+}
+
+const quoted = new Map<string, string>();
+
+/**
+ * Quotes an identifier when PostgreSQL needs it, keywords included (`user`, `order`), as
+ * SQLAlchemy's IdentifierPreparer does. The keyword list is the parser's own: a name that the
+ * parser does not take back unchanged as a column name needs quotes.
+ */
+export function quoteIdent(name: string): string {
+  const lexical = quoteLexically(name);
+  if (lexical !== name) return lexical;
+  let result = quoted.get(name);
+  if (result === undefined) {
+    let plain = false;
+    try {
+      const stmt = parseSync(`CREATE TABLE t (${name} int)`).stmts?.[0]?.stmt as
+        | { CreateStmt?: { tableElts?: { ColumnDef?: { colname?: string } }[] } }
+        | undefined;
+      plain = stmt?.CreateStmt?.tableElts?.[0]?.ColumnDef?.colname === name;
+    } catch {
+      plain = false;
+    }
+    result = plain ? name : `"${name}"`;
+    quoted.set(name, result);
+  }
+  return result;
+}
+
+export function qualified(schema: string | null, name: string): string {
+  return schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name);
+}
+
+const MAX_IDENTIFIER = 63;
+
+/**
+ * The name SQLAlchemy gives a constraint or index through the MetaData naming convention
+ * (sqlalchemy/sql/naming.py `ConventionDict`). Null: no convention applies, so the DDL leaves the
+ * name out and PostgreSQL chooses it (or, for an index, the explicit name is used).
+ */
+export function conventionName(
+  naming: NamingConvention,
+  key: "ix" | "uq" | "fk" | "pk",
+  table: string,
+  columns: string[],
+  explicit: string | null,
+  referred?: { table: string; columns: string[] },
+): string | null {
+  const template = naming.get(key);
+  if (!template) return explicit;
+  if (explicit !== null && !template.includes("%(constraint_name)s")) return explicit;
+  if (explicit === null && template.includes("%(constraint_name)s")) return null;
+  let missing = false;
+  const name = template.replace(/%\((\w+)\)s/g, (_, token: string) => {
+    const value = conventionToken(token, table, columns, explicit, referred);
+    if (value === null) missing = true;
+    return value ?? "";
+  });
+  if (missing) return explicit;
+  // SQLAlchemy shortens a convention name that is too long with an md5 suffix
+  // (compiler.py _truncate_and_render_maxlen_name), instead of PostgreSQL's silent truncation.
+  if (Buffer.byteLength(name) > MAX_IDENTIFIER) {
+    const hash = createHash("md5").update(name).digest("hex").slice(-4);
+    return `${name.slice(0, MAX_IDENTIFIER - 8)}_${hash}`;
+  }
+  return name;
+}
+
+function conventionToken(
+  token: string,
+  table: string,
+  columns: string[],
+  explicit: string | null,
+  referred?: { table: string; columns: string[] },
+): string | null {
+  if (token === "table_name") return table;
+  if (token === "constraint_name") return explicit;
+  if (token === "referred_table_name") return referred?.table ?? null;
+  const m = /^(referred_)?column_0(N|_N)?_(name|label|key)$/.exec(token);
+  if (!m) return null;
+  const cols = m[1] ? (referred?.columns ?? []) : columns;
+  const tableName = m[1] ? (referred?.table ?? "") : table;
+  const one = (c: string) => (m[3] === "label" ? `${tableName}_${c}` : c);
+  if (!m[2]) return cols[0] !== undefined ? one(cols[0]) : null;
+  return cols.map(one).join(m[2] === "N" ? "" : "_");
+}
+
+/** The name of an index as SQLAlchemy would emit it. */
+export function indexName(naming: NamingConvention, table: string, index: IndexSpec): string | null {
+  const columns = index.keys.map((k) => k.column ?? "expr");
+  if (index.name === null || index.fromColumnFlag) return conventionName(naming, "ix", table, columns, null);
+  return conventionName(naming, "ix", table, columns, index.name);
+}
+
+/** `CREATE TABLE` as SQLAlchemy's `CreateTable` compiles it for PostgreSQL, plus its indexes. */
+export function createTableSql(
+  table: TableSpec,
+  naming: NamingConvention,
+  statementRange: SourceRange,
+  offset: number,
+): GeneratedSql[] {
+  const out = new GeneratedSql(statementRange, offset);
+  out.add("CREATE TABLE ").add(qualified(table.schema, table.name), table.range).add(" (");
+  const parts: (() => void)[] = [];
+  for (const column of table.columns) {
+    parts.push(() => out.add(columnSql(column), column.range));
+  }
+  const pkColumns = table.columns.filter((c) => c.primaryKey);
+  const explicitPk = table.constraints.find((c) => c.kind === "primary");
+  if (explicitPk) {
+    parts.push(() => out.add(constraintSql(explicitPk, table.name, naming), explicitPk.range));
+  } else if (pkColumns.length > 0 && pkColumns[0]) {
+    const pk: ConstraintSpec = {
+      kind: "primary",
+      name: null,
+      columns: pkColumns.map((c) => c.name),
+      range: pkColumns[0].range,
+    };
+    parts.push(() => out.add(constraintSql(pk, table.name, naming), pk.range));
+  }
+  // Column(unique=True) is a UniqueConstraint, unless index=True makes it a unique index.
+  for (const column of table.columns) {
+    if (!column.unique || column.index) continue;
+    const uq: ConstraintSpec = { kind: "unique", name: null, columns: [column.name], range: column.range };
+    parts.push(() => out.add(constraintSql(uq, table.name, naming), column.range));
+  }
+  for (const constraint of table.constraints) {
+    if (constraint.kind === "primary") continue;
+    parts.push(() => out.add(constraintSql(constraint, table.name, naming), constraint.range));
+  }
+  for (const column of table.columns) {
+    for (const fk of column.foreignKeys) {
+      // The column is where the user reads and fixes an inline ForeignKey.
+      parts.push(() => out.add(foreignKeySql(fk, table.name, naming), column.range));
+    }
+  }
+  for (const fk of table.foreignKeys) {
+    parts.push(() => out.add(foreignKeySql(fk, table.name, naming), fk.range));
+  }
+  parts.forEach((part, i) => {
+    if (i > 0) out.add(", ");
+    part();
+  });
+  out.add(")");
+  const statements = [out];
+  for (const index of tableIndexes(table)) {
+    statements.push(createIndexSql(index, table.schema, table.name, naming, index.range, offset));
+  }
+  return statements;
+}
+
+/** Index=True columns first (SQLAlchemy adds them while the Table is built), then explicit Index objects. */
+export function tableIndexes(table: TableSpec): IndexSpec[] {
+  const fromColumns: IndexSpec[] = table.columns
+    .filter((c) => c.index)
+    .map((c) => ({
+      name: null,
+      fromColumnFlag: true,
+      keys: [{ column: c.name, desc: false, range: c.range }],
+      unique: c.unique,
+      using: null,
+      where: null,
+      include: [],
+      ops: new Map(),
+      concurrently: false,
+      ifNotExists: false,
+      range: c.range,
+    }));
+  return [...fromColumns, ...table.indexes];
+}
+
+export function columnSql(column: ColumnSpec): string {
+  return `${quoteIdent(column.name)} ${column.type}${column.notNull ? " NOT NULL" : ""}`;
+}
+
+function constraintSql(c: ConstraintSpec, table: string, naming: NamingConvention): string {
+  const name = conventionName(naming, c.kind === "primary" ? "pk" : "uq", table, c.columns, c.name);
+  const head = name ? `CONSTRAINT ${quoteIdent(name)} ` : "";
+  return `${head}${c.kind === "primary" ? "PRIMARY KEY" : "UNIQUE"} (${c.columns.map(quoteIdent).join(", ")})`;
+}
+
+export function foreignKeySql(fk: ForeignKeySpec, table: string, naming: NamingConvention): string {
+  const name = conventionName(naming, "fk", table, fk.columns, fk.name, {
+    table: fk.refTable,
+    columns: fk.refColumns,
+  });
+  const head = name ? `CONSTRAINT ${quoteIdent(name)} ` : "";
+  return `${head}FOREIGN KEY (${fk.columns.map(quoteIdent).join(", ")}) REFERENCES ${qualified(fk.refSchema, fk.refTable)} (${fk.refColumns.map(quoteIdent).join(", ")})`;
+}
+
+/** `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON t [USING m] (keys) [INCLUDE] [WHERE]` */
+export function createIndexSql(
+  index: IndexSpec,
+  schema: string | null,
+  table: string,
+  naming: NamingConvention,
+  range: SourceRange,
+  offset: number,
+): GeneratedSql {
+  const out = new GeneratedSql(range, offset);
+  const name = indexName(naming, table, index);
+  out.add(`CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${index.concurrently ? "CONCURRENTLY " : ""}`);
+  if (index.ifNotExists) out.add("IF NOT EXISTS ");
+  if (name) out.add(`${quoteIdent(name)} `);
+  out.add(`ON ${qualified(schema, table)}`);
+  if (index.using) out.add(` USING ${index.using}`);
+  out.add(" (");
+  index.keys.forEach((key, i) => {
+    if (i > 0) out.add(", ");
+    const ops = key.column ? index.ops.get(key.column) : undefined;
+    const text = key.column ? quoteIdent(key.column) : `(${key.expression})`;
+    out.add(`${text}${ops ? ` ${ops}` : ""}${key.desc ? " DESC" : ""}`, key.range);
+  });
+  out.add(")");
+  if (index.include.length) out.add(` INCLUDE (${index.include.map(quoteIdent).join(", ")})`);
+  if (index.where) out.add(` WHERE ${index.where}`);
+  return out;
+}

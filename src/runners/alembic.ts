@@ -1,0 +1,337 @@
+/**
+ * Alembic: Python revision files in `versions/`, applied in the order of the revision graph
+ * (`revision` → `down_revision`), never by file name. The operations of `upgrade()` are read with
+ * @lezer/python and turned into the DDL Alembic would send (src/python/alembic.ts).
+ *
+ * Transactions on PostgreSQL (a database with transactional DDL):
+ * - By default the whole `alembic upgrade` runs in one transaction: env.py wraps
+ *   `context.run_migrations()` in `context.begin_transaction()`, which starts a real transaction
+ *   "if the target database supports transactional DDL … [and] the
+ *   EnvironmentContext.configure.transaction_per_migration flag is not set"
+ *   (alembic.sqlalchemy.org/en/latest/api/runtime.html, MigrationContext.begin_transaction).
+ * - With `context.configure(..., transaction_per_migration=True)` in env.py, each revision runs in
+ *   its own transaction (EnvironmentContext.configure, same page).
+ * - `with op.get_context().autocommit_block():` (Alembic ≥ 1.2) commits the transaction so far,
+ *   runs the block under the AUTOCOMMIT isolation level, and begins a new transaction after it;
+ *   "the database transaction preceding the block is unconditionally committed"
+ *   (MigrationContext.autocommit_block, same page). The docs name CREATE INDEX CONCURRENTLY-style
+ *   PostgreSQL DDL as its purpose.
+ * - SQLAlchemy emits `CREATE INDEX CONCURRENTLY` for `postgresql_concurrently=True`, but does not
+ *   leave the transaction for it (sqlalchemy#3887: "CREATE INDEX CONCURRENTLY cannot run inside a
+ *   transaction block").
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UserError } from "../errors.js";
+import type { InputError, SourceRange, Statement } from "../model.js";
+import type { ParsedStatement } from "../parse/sql.js";
+import { displayPath } from "../paths.js";
+import { readRevisionHeader, translateRevision } from "../python/alembic.js";
+import { dottedName, inlineIgnores, lastPart, parsePython, rangeOf, statementsOf } from "../python/syntax.js";
+import { bool, evaluate, Scope } from "../python/values.js";
+import { entries, isFile } from "./files.js";
+import { ancestors, DEFAULT_VERSION } from "./pinned-version.js";
+import type {
+  AssumedVersion,
+  LoadedMigration,
+  MigrationFileRef,
+  PreparedSection,
+  Runner,
+  TransactionModel,
+} from "./runner.js";
+import { assignTransactions } from "./transactions.js";
+
+const CITATIONS = [
+  "alembic.sqlalchemy.org/en/latest/api/runtime.html MigrationContext.begin_transaction(): a real transaction around the whole run when the database has transactional DDL and transaction_per_migration is not set",
+  "alembic.sqlalchemy.org/en/latest/api/runtime.html EnvironmentContext.configure(transaction_per_migration=False): True runs each migration script in its own transaction",
+  "alembic.sqlalchemy.org/en/latest/api/runtime.html MigrationContext.autocommit_block() (Alembic 1.2+): commits the preceding transaction and runs the block in AUTOCOMMIT, for PostgreSQL DDL that must run outside a transaction block",
+  "sqlalchemy#3887 (bitbucket zzzeek/sqlalchemy): Index(postgresql_concurrently=True) fails with 'CREATE INDEX CONCURRENTLY cannot run inside a transaction block' unless the connection is in autocommit",
+];
+
+const OPT_OUT = "wrap the operation in `with op.get_context().autocommit_block():`";
+
+function model(_version: string | null, perMigration = false): TransactionModel {
+  return {
+    fileInTransaction: perMigration,
+    allFilesInOneTransaction: !perMigration,
+    // Each operation is its own execute() call on the DBAPI connection.
+    fileSentAsOneString: false,
+    detectsNonTransactional: false,
+    refusesMixedFile: false,
+    optOut: OPT_OUT,
+    citations: CITATIONS,
+  };
+}
+
+/** The folder that holds the revision files: `<dir>/versions`, or `dir` itself. */
+export function versionsDir(dir: string): string {
+  const versions = join(dir, "versions");
+  return entries(versions).length > 0 || revisionFileNames(dir).length === 0 ? versions : dir;
+}
+
+function revisionFileNames(dir: string): string[] {
+  // Alembic's ScriptDirectory skips __init__.py and editor backups (`.#x.py`).
+  return entries(dir)
+    .filter(
+      (e) => e.isFile() && e.name.endsWith(".py") && e.name !== "__init__.py" && !e.name.startsWith(".#"),
+    )
+    .map((e) => e.name);
+}
+
+const REVISION_RE = /^\s*revision\s*(?::[^=\n]*)?=\s*['"]/m;
+
+/**
+ * `context.configure(..., transaction_per_migration=True)` in the env.py next to the versions
+ * folder. Read from the syntax tree, so that a comment or docstring naming it does not count.
+ */
+export function transactionPerMigration(dir: string): { on: boolean; source: string | null } {
+  for (const candidate of [join(dir, "env.py"), join(dir, "..", "env.py")]) {
+    if (!isFile(candidate)) continue;
+    const py = parsePython(readFileSync(candidate, "utf8"), displayPath(resolve(candidate)));
+    const scope = new Scope(py).collect(statementsOf(py.tree.topNode));
+    let found: { on: boolean; source: string | null } = { on: false, source: null };
+    py.tree.iterate({
+      enter(ref) {
+        if (ref.name !== "CallExpression" || found.on) return;
+        if (lastPart(dottedName(py, ref.node.firstChild)) !== "configure") return;
+        const value = evaluate(scope, ref.node);
+        if (value.kind !== "call") return;
+        const flag = value.kwargs.get("transaction_per_migration");
+        if (bool(flag) === true && flag)
+          found = { on: true, source: `${py.file}:${rangeOf(py, flag.node).line}` };
+      },
+    });
+    return found;
+  }
+  return { on: false, source: null };
+}
+
+export const alembicRunner: Runner = {
+  id: "alembic",
+  describe: "Alembic (versions/*.py, in revision-graph order)",
+  detect(dir) {
+    const versions = join(dir, "versions");
+    if (isFile(join(dir, "env.py")) && entries(versions).some((e) => e.isDirectory() === false)) return true;
+    const candidates = [versions, dir];
+    return candidates.some((folder) =>
+      revisionFileNames(folder)
+        .slice(0, 5)
+        .some((name) => {
+          try {
+            return REVISION_RE.test(readFileSync(join(folder, name), "utf8"));
+          } catch {
+            return false;
+          }
+        }),
+    );
+  },
+  list(dir): MigrationFileRef[] {
+    const folder = versionsDir(dir);
+    const revisions: { ref: MigrationFileRef; down: string[]; depends: string[]; name: string }[] = [];
+    const unreadable: MigrationFileRef[] = [];
+    for (const name of revisionFileNames(folder).sort()) {
+      const absPath = join(folder, name);
+      let text: string;
+      try {
+        text = readFileSync(absPath, "utf8");
+      } catch {
+        unreadable.push({ absPath, id: name });
+        continue;
+      }
+      const header = readRevisionHeader(parsePython(text, displayPath(absPath)));
+      if (header.revision === null || header.problem) {
+        // load() reports why (a syntax error, or a revision it cannot read) at the file.
+        unreadable.push({ absPath, id: name });
+        continue;
+      }
+      revisions.push({
+        ref: { absPath, id: header.revision },
+        down: header.downRevisions,
+        depends: header.dependsOn,
+        name,
+      });
+    }
+    return [...orderByGraph(revisions, folder), ...unreadable];
+  },
+  prepare() {
+    throw new Error("Alembic revisions are Python; the check pass reads them with load()");
+  },
+  pinnedVersion(dir): AssumedVersion {
+    return pythonPinnedVersion(dir) ?? DEFAULT_VERSION;
+  },
+  model: (version) => model(version),
+  modelAt(dir, version) {
+    return model(version, transactionPerMigration(dir).on);
+  },
+  load(text, ref, txModel, label, part = "upgrade"): LoadedMigration {
+    const file = displayPath(ref.absPath);
+    const py = parsePython(text, file);
+    if (py.errors.length > 0) {
+      // A file lezer had to repair is not trusted: its operations are not checked.
+      return { statements: [], errors: py.errors, ignores: inlineIgnores(py), warnings: [] };
+    }
+    const header = readRevisionHeader(py);
+    if (header.problem) throw new UserError(`Alembic cannot use this revision file: ${header.problem}`, file);
+    const translated = translateRevision(py, part);
+    const parsed: ParsedStatement[] = translated.statements.map((s) => ({
+      node: s.node,
+      sql: s.sql,
+      range: s.range,
+      offset: s.offset,
+    }));
+    const sections = sectionsFor(translated.statements, text.length);
+    // The same decision procedure as the SQL runners: an autocommit_block is a section that opts
+    // out of the runner's transaction; an op.execute("COMMIT") ends it, as in a SQL file.
+    const statements: Statement[] = assignTransactions(
+      parsed,
+      txModel,
+      { sql: text, noTransaction: false, sections },
+      label,
+    ).map((s) => ({ ...s, generated: true }));
+    const locators = new Map<Statement, (byteLocation: number | undefined) => SourceRange>();
+    statements.forEach((statement, i) => {
+      const source = translated.statements[i];
+      if (source) locators.set(statement, source.locate);
+    });
+    const warnings: InputError[] = translated.skipped.map((s) => ({ message: s.message, range: s.range }));
+    return {
+      statements,
+      errors: translated.errors,
+      // The downgrade pass reads the same file: its comments were collected with the upgrade.
+      ignores: part === "upgrade" ? inlineIgnores(py) : [],
+      warnings,
+      locators,
+    };
+  },
+};
+
+/** The runner's transaction sections: each autocommit_block on its own, the rest in the runner's transaction. */
+function sectionsFor(
+  statements: { autocommitBlock: { from: number; to: number; line: number } | null }[],
+  length: number,
+): PreparedSection[] {
+  const blocks = new Map<number, { from: number; to: number; line: number }>();
+  for (const s of statements) if (s.autocommitBlock) blocks.set(s.autocommitBlock.from, s.autocommitBlock);
+  const sorted = [...blocks.values()].sort((a, b) => a.from - b.from);
+  const sections: PreparedSection[] = [];
+  let at = 0;
+  for (const block of sorted) {
+    if (block.from < at) continue; // nested in one already taken
+    if (block.from > at)
+      sections.push({ start: at, end: block.from, noTransaction: false, label: "the whole file" });
+    sections.push({
+      start: block.from,
+      end: block.to,
+      noTransaction: true,
+      optOutSource: `with op.get_context().autocommit_block() on line ${block.line}`,
+      label: `the autocommit_block on line ${block.line}`,
+    });
+    at = block.to;
+  }
+  sections.push({ start: at, end: Math.max(length, at) + 1, noTransaction: false, label: "the whole file" });
+  return sections;
+}
+
+interface RevisionNode {
+  ref: MigrationFileRef;
+  down: string[];
+  depends: string[];
+  name: string;
+}
+
+/** Topological order from the base revisions up to the one head; ties by file name. */
+function orderByGraph(revisions: RevisionNode[], folder: string): MigrationFileRef[] {
+  const byId = new Map<string, RevisionNode>();
+  for (const r of revisions) {
+    const other = byId.get(r.ref.id);
+    if (other) {
+      throw new UserError(
+        `Alembic revision "${r.ref.id}" is defined twice, in ${other.name} and ${r.name}`,
+        displayPath(folder),
+      );
+    }
+    byId.set(r.ref.id, r);
+  }
+  for (const r of revisions) {
+    for (const parent of r.down) {
+      if (!byId.has(parent)) {
+        throw new UserError(
+          `Alembic revision "${r.ref.id}" (${r.name}) has down_revision "${parent}", which no revision file defines`,
+          displayPath(folder),
+        );
+      }
+    }
+  }
+  const children = new Map<string, string[]>();
+  for (const r of revisions) for (const p of r.down) children.set(p, [...(children.get(p) ?? []), r.ref.id]);
+  const heads = revisions.filter((r) => !children.has(r.ref.id));
+  if (heads.length > 1) {
+    throw new UserError(
+      `Alembic history has ${heads.length} heads: ${heads.map((h) => `"${h.ref.id}" (${h.name})`).join(", ")}; merge them with \`alembic merge heads\``,
+      displayPath(folder),
+    );
+  }
+  // depends_on orders too, when it names a revision of this folder.
+  const parents = (r: RevisionNode) => [...r.down, ...r.depends.filter((d) => byId.has(d))];
+  const done = new Set<string>();
+  const order: MigrationFileRef[] = [];
+  const pending = [...revisions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  while (pending.length > 0) {
+    const index = pending.findIndex((r) => parents(r).every((p) => done.has(p)));
+    if (index === -1) {
+      throw new UserError(
+        `Alembic revisions form a cycle: ${pending.map((r) => `"${r.ref.id}" (${r.name})`).join(", ")}`,
+        displayPath(folder),
+      );
+    }
+    const [next] = pending.splice(index, 1);
+    if (!next) break;
+    done.add(next.ref.id);
+    order.push(next.ref);
+  }
+  return order;
+}
+
+/** `alembic==1.13.1` in requirements*.txt, pyproject.toml, poetry.lock, uv.lock or Pipfile.lock near `dir`. */
+export function pythonPinnedVersion(dir: string): AssumedVersion | null {
+  for (const folder of ancestors(dir)) {
+    const names = entries(folder)
+      .filter(
+        (e) =>
+          e.isFile() &&
+          /^(requirements.*\.txt|pyproject\.toml|poetry\.lock|uv\.lock|Pipfile\.lock|setup\.cfg)$/.test(
+            e.name,
+          ),
+      )
+      .map((e) => e.name)
+      .sort((a, b) => rank(a) - rank(b));
+    for (const name of names) {
+      let text: string;
+      try {
+        text = readFileSync(join(folder, name), "utf8");
+      } catch {
+        continue;
+      }
+      const version = alembicVersionIn(name, text);
+      if (version) return { version, source: `${name} (alembic ${version})` };
+    }
+  }
+  return null;
+}
+
+/** Lock files name the installed version; manifests only a range. */
+function rank(name: string): number {
+  return name.endsWith(".lock") ? 0 : name.startsWith("requirements") ? 1 : 2;
+}
+
+function alembicVersionIn(name: string, text: string): string | null {
+  if (name === "poetry.lock" || name === "uv.lock") {
+    return /\[\[package\]\]\s*name\s*=\s*"alembic"\s*version\s*=\s*"([^"]+)"/i.exec(text)?.[1] ?? null;
+  }
+  if (name === "Pipfile.lock")
+    return /"alembic"\s*:\s*\{[^}]*"version"\s*:\s*"==([^"]+)"/.exec(text)?.[1] ?? null;
+  return (
+    /(?:^|["'\s])alembic\s*(?:\[[^\]]*\])?\s*(?:==|~=|>=|\^|=)\s*"?v?(\d+(?:\.\d+)*)/im.exec(text)?.[1] ??
+    null
+  );
+}

@@ -1,0 +1,416 @@
+/**
+ * Applies migrations to a real database the way their runner would, statement by statement, and
+ * records what each statement did: how long it took and which relation locks it took. The
+ * transaction of every statement comes from `check` (TxContext, derived from the runner's
+ * TransactionModel): this file has no runner knowledge of its own.
+ */
+import type { MigrationSet } from "../check.js";
+import type { Migration, Statement } from "../model.js";
+import { statementShape } from "../runners/transactions.js";
+import { type Connection, type DatabaseError, type Engine, isDatabaseError } from "./engine.js";
+
+/** A relation lock as PostgreSQL reports it in pg_locks. */
+export interface LockRecord {
+  /** `schema.name`, or `name` in public. */
+  relation: string;
+  /** r (table), p (partitioned table), i (index), … from pg_class.relkind. */
+  relkind: string;
+  /** pg_locks.mode, e.g. "ShareLock". */
+  mode: string;
+  /** True when the relation existed before the migration that took the lock. */
+  preexisting: boolean;
+  /**
+   * How it was seen: "own" from the applying backend inside the statement's transaction;
+   * "observer" from a second connection while a CONCURRENTLY statement ran; "inferred" where
+   * neither was possible (the mode PostgreSQL documents for the statement).
+   */
+  seen: "own" | "observer" | "inferred";
+}
+
+/** "rolled-back": it ran, but the transaction it ran in was rolled back when a later statement failed. */
+export type StatementStatus = "applied" | "failed" | "not-reached" | "rolled-back";
+
+export interface StatementTrace {
+  statement: Statement;
+  status: StatementStatus;
+  /** Wall time of the round trip; for a file sent as one string, the whole string's. */
+  durationMs: number;
+  locks: LockRecord[];
+  error?: DatabaseError;
+}
+
+export interface MigrationTrace {
+  migration: Migration;
+  status: StatementStatus;
+  durationMs: number;
+  statements: StatementTrace[];
+}
+
+export interface ApplyResult {
+  migrations: MigrationTrace[];
+  /** The first statement that failed, if one did; applying stopped there as the runner would. */
+  failure: StatementTrace | null;
+  /** Every failed statement: more than one only with `keepGoing`. */
+  failures: StatementTrace[];
+  /** The overall time budget ran out before everything was applied. */
+  timedOut: boolean;
+}
+
+export interface ApplyOptions {
+  /** Absolute time (ms since epoch) after which nothing new is sent. */
+  deadline?: number;
+  /** Called when a migration starts, for a progress line. */
+  onMigration?: (index: number, total: number, migration: Migration) => void;
+  /** Apply only these migrations (by index); the others are left as they are. Default: all. */
+  only?: (index: number) => boolean;
+  /** Go on with the next migration after a failure, where the runner would stop. */
+  keepGoing?: boolean;
+  /** Traces to fill in, from an earlier call for the same set (the impact report applies in two steps). */
+  traces?: MigrationTrace[];
+}
+
+const LOCKS_SQL = `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, l.mode, c.oid::bigint AS oid
+  FROM pg_locks l
+  JOIN pg_class c ON c.oid = l.relation
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`;
+
+interface LockRow {
+  schema: string;
+  name: string;
+  relkind: string;
+  mode: string;
+  oid: string | number;
+}
+
+/** Lock modes that block INSERT, UPDATE and DELETE (PostgreSQL docs, "Table-Level Locks"). */
+export const WRITE_BLOCKING_MODES = new Set([
+  "ShareLock",
+  "ShareRowExclusiveLock",
+  "ExclusiveLock",
+  "AccessExclusiveLock",
+]);
+
+export function lockModeName(mode: string): string {
+  return mode
+    .replace(/Lock$/, "")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toUpperCase();
+}
+
+/**
+ * One run of a migration set against a database. The session keeps the runner's transaction
+ * state between statements and files.
+ */
+class Session {
+  private inTransaction = false;
+  /** Statements applied since the open transaction began: a failure rolls them back too. */
+  private pending: StatementTrace[] = [];
+  private lockBaseline = new Set<string>();
+  private preexisting = new Set<string>();
+  private pid = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly set: MigrationSet,
+  ) {}
+
+  async start(): Promise<void> {
+    this.pid = await this.engine.main.pid();
+  }
+
+  private get db(): Connection {
+    return this.engine.main;
+  }
+
+  /** Remembers the tables that exist before a migration: their locks are the ones that matter. */
+  async beforeMigration(): Promise<void> {
+    const rows = await this.db.query<{ oid: string | number }>(
+      "SELECT c.oid::bigint AS oid FROM pg_class c WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I')",
+    );
+    this.preexisting = new Set(rows.rows.map((r) => String(r.oid)));
+  }
+
+  private async begin(): Promise<void> {
+    await this.db.query("BEGIN");
+    this.opened();
+  }
+
+  private opened(): void {
+    this.inTransaction = true;
+    this.pending = [];
+    this.lockBaseline = new Set();
+  }
+
+  private async commit(): Promise<void> {
+    await this.db.query("COMMIT");
+    this.closed();
+  }
+
+  private closed(): void {
+    this.inTransaction = false;
+    this.pending = [];
+  }
+
+  /** After a failure: roll back the open transaction, and with it every statement it held. */
+  async rollbackIfOpen(): Promise<void> {
+    if (!this.inTransaction) return;
+    for (const st of this.pending) if (st.status === "applied") st.status = "rolled-back";
+    this.closed();
+    await this.db.query("ROLLBACK").catch(() => undefined);
+  }
+
+  /** Locks the backend holds now that it did not hold before this statement. */
+  private async newLocks(): Promise<LockRecord[]> {
+    const rows = (await this.db.query<LockRow>(LOCKS_SQL, [this.pid])).rows;
+    const fresh: LockRecord[] = [];
+    for (const row of rows) {
+      const key = `${row.oid}:${row.mode}`;
+      if (this.lockBaseline.has(key)) continue;
+      this.lockBaseline.add(key);
+      fresh.push(this.lockRecord(row, "own"));
+    }
+    return fresh;
+  }
+
+  private lockRecord(row: LockRow, seen: LockRecord["seen"]): LockRecord {
+    return {
+      relation: row.schema === "public" ? row.name : `${row.schema}.${row.name}`,
+      relkind: row.relkind,
+      mode: row.mode,
+      preexisting: this.preexisting.has(String(row.oid)),
+      seen,
+    };
+  }
+
+  /** Applies one migration file; returns the failing statement's trace, if any. */
+  async apply(
+    migration: Migration,
+    trace: MigrationTrace,
+    lastOfSet: boolean,
+  ): Promise<StatementTrace | null> {
+    const statements = migration.statements;
+    const wantsRunner = (s: Statement) => s.tx.reason === "runner-file" || s.tx.reason === "runner-all";
+    const oneString =
+      statements.length > 1 &&
+      (this.set.model.fileSentAsOneString ||
+        statements.some((s) => s.tx.reason === "implicit-multi-statement"));
+    if (oneString) return this.applyAsOneString(migration, trace, statements.some(wantsRunner), lastOfSet);
+
+    for (const [i, statement] of statements.entries()) {
+      const st = trace.statements[i] as StatementTrace;
+      const control = transactionControl(statement);
+      if (wantsRunner(statement) && !this.inTransaction) await this.begin();
+      if (statement.tx.reason === "autocommit" && this.inTransaction && !control) await this.commit();
+
+      const bare = !this.inTransaction && control === null;
+      const cannotWrap = statementShape(statement.node) !== null;
+      // A lone statement in autocommit is its own transaction; wrapping it in one changes
+      // nothing, and lets us read its locks before they are released.
+      const wrap = bare && !cannotWrap;
+      const started = performance.now();
+      try {
+        if (wrap) await this.begin();
+        if (bare && cannotWrap) st.locks = await this.runWatched(statement);
+        else await this.db.query(statement.sql);
+        st.durationMs = performance.now() - started;
+        if (control === "begin") this.opened();
+        else if (control === "end") this.closed();
+        if (this.inTransaction) st.locks = await this.newLocks();
+        st.status = "applied";
+        if (wrap) await this.commit();
+        else if (this.inTransaction) this.pending.push(st);
+      } catch (error) {
+        st.durationMs = performance.now() - started;
+        st.status = "failed";
+        st.error = toDatabaseError(error);
+        await this.rollbackIfOpen();
+        return st;
+      }
+    }
+    if (this.inTransaction && (!this.set.model.allFilesInOneTransaction || lastOfSet)) await this.commit();
+    return null;
+  }
+
+  /**
+   * golang-migrate, Prisma before 7.4 and dbmate send a file as one string: PostgreSQL runs it
+   * in one implicit transaction. A lock query appended to the same string sees every lock the
+   * file took, still held.
+   */
+  private async applyAsOneString(
+    migration: Migration,
+    trace: MigrationTrace,
+    wrapped: boolean,
+    lastOfSet: boolean,
+  ): Promise<StatementTrace | null> {
+    const parts = migration.statements.map((s) => s.sql);
+    const starts: number[] = [];
+    let text = "";
+    for (const part of parts) {
+      starts.push(text.length);
+      text += `${part};\n`;
+    }
+    if (wrapped && !this.inTransaction) await this.begin();
+    const started = performance.now();
+    try {
+      const results = await this.db.exec(`${text}${LOCKS_SQL.replace("$1", String(this.pid))};`);
+      const elapsed = performance.now() - started;
+      const rows = (results.at(-1)?.rows ?? []) as unknown as LockRow[];
+      const locks = rows
+        .filter((r) => !this.lockBaseline.has(`${r.oid}:${r.mode}`))
+        .map((r) => this.lockRecord(r, "own"));
+      trace.statements.forEach((st, i) => {
+        st.status = "applied";
+        st.durationMs = i === 0 ? elapsed : 0;
+        st.locks = i === 0 ? locks : [];
+        if (this.inTransaction) this.pending.push(st);
+      });
+      if (this.inTransaction && (!this.set.model.allFilesInOneTransaction || lastOfSet)) await this.commit();
+      return null;
+    } catch (error) {
+      const dbError = toDatabaseError(error);
+      const failedAt = failingStatement(migration, starts, dbError);
+      trace.statements.forEach((st, i) => {
+        // PostgreSQL rolled the whole string back: nothing in it was applied.
+        st.status = i === failedAt ? "failed" : "not-reached";
+      });
+      const failed = trace.statements[failedAt] as StatementTrace;
+      failed.durationMs = performance.now() - started;
+      failed.error = dbError;
+      await this.rollbackIfOpen();
+      return failed;
+    }
+  }
+
+  /**
+   * Runs a statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY…) while a second
+   * connection watches its locks. Without a second connection, the lock PostgreSQL documents for
+   * it is recorded as inferred.
+   */
+  private async runWatched(statement: Statement): Promise<LockRecord[]> {
+    const observer = this.engine.observer;
+    if (!observer) {
+      await this.db.query(statement.sql);
+      return inferredLocks(statement);
+    }
+    const seen = new Map<string, LockRecord>();
+    let running = true;
+    const watch = (async () => {
+      while (running) {
+        const rows = (await observer.query<LockRow>(LOCKS_SQL, [this.pid])).rows;
+        for (const row of rows) seen.set(`${row.oid}:${row.mode}`, this.lockRecord(row, "observer"));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    try {
+      await this.db.query(statement.sql);
+    } finally {
+      running = false;
+      await watch.catch(() => undefined);
+    }
+    return seen.size > 0 ? [...seen.values()] : inferredLocks(statement);
+  }
+}
+
+/** The mode PostgreSQL documents for statements we could not watch. */
+function inferredLocks(statement: Statement): LockRecord[] {
+  const n = statement.node as {
+    IndexStmt?: { relation?: { schemaname?: string; relname?: string } };
+    ReindexStmt?: { relation?: { schemaname?: string; relname?: string } };
+  };
+  const relation = n.IndexStmt?.relation ?? n.ReindexStmt?.relation;
+  if (!relation?.relname) return [];
+  const name = relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
+  // CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY take SHARE UPDATE EXCLUSIVE on the table.
+  return [
+    { relation: name, relkind: "r", mode: "ShareUpdateExclusiveLock", preexisting: true, seen: "inferred" },
+  ];
+}
+
+function transactionControl(statement: Statement): "begin" | "end" | null {
+  const kind = (statement.node as { TransactionStmt?: { kind?: string } }).TransactionStmt?.kind;
+  if (!kind) return null;
+  if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") return "begin";
+  if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK") return "end";
+  return null;
+}
+
+/** Which statement of a one-string file failed: by PostgreSQL's error position, else the first non-transactional one. */
+function failingStatement(migration: Migration, starts: number[], error: DatabaseError): number {
+  if (error.position !== undefined) {
+    const at = error.position - 1;
+    let index = 0;
+    for (let i = 0; i < starts.length; i++) if ((starts[i] ?? 0) <= at) index = i;
+    return index;
+  }
+  const special = migration.statements.findIndex((s) => statementShape(s.node) !== null);
+  return Math.max(special, 0);
+}
+
+export function toDatabaseError(error: unknown): DatabaseError {
+  if (isDatabaseError(error)) {
+    const e = error as DatabaseError & { position?: number | string };
+    const out: DatabaseError = { message: e.message, code: e.code };
+    if (e.position !== undefined && e.position !== null && `${e.position}` !== "")
+      out.position = Number(e.position);
+    if (e.detail) out.detail = e.detail;
+    if (e.hint) out.hint = e.hint;
+    return out;
+  }
+  throw error;
+}
+
+/** Applies every migration of a set, in order, stopping where the runner would stop. */
+export async function applySet(
+  engine: Engine,
+  set: MigrationSet,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const session = new Session(engine, set);
+  await session.start();
+  const migrations: MigrationTrace[] =
+    options.traces ??
+    set.migrations.map((migration) => ({
+      migration,
+      status: "not-reached",
+      durationMs: 0,
+      statements: migration.statements.map((statement) => ({
+        statement,
+        status: "not-reached",
+        durationMs: 0,
+        locks: [],
+      })),
+    }));
+  const result: ApplyResult = { migrations, failure: null, failures: [], timedOut: false };
+  const chosen = migrations.filter((_, i) => options.only?.(i) ?? true);
+  for (const [n, trace] of chosen.entries()) {
+    if (options.deadline !== undefined && Date.now() > options.deadline) {
+      result.timedOut = true;
+      break;
+    }
+    options.onMigration?.(n, chosen.length, trace.migration);
+    await session.beforeMigration();
+    const started = performance.now();
+    const failed = await session.apply(trace.migration, trace, n === chosen.length - 1);
+    trace.durationMs = performance.now() - started;
+    trace.status = failed ? "failed" : "applied";
+    if (failed) {
+      result.failure ??= failed;
+      result.failures.push(failed);
+      if (!options.keepGoing) break;
+    }
+  }
+  await session.rollbackIfOpen();
+  // A migration whose every statement was rolled back was not applied.
+  for (const trace of migrations) {
+    if (
+      trace.status === "applied" &&
+      trace.statements.length > 0 &&
+      trace.statements.every((st) => st.status === "rolled-back")
+    ) {
+      trace.status = "rolled-back";
+    }
+  }
+  return result;
+}

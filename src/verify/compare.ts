@@ -1,0 +1,100 @@
+/**
+ * Static catalog (the replay's prediction) against the live one (what PostgreSQL built from the
+ * same statements). Any difference is a bug in the replay, and is reported as one.
+ */
+
+import { describeIndex, sameDefinition } from "../rules/index-compare.js";
+import { type Catalog, displayName, type IndexDef } from "../schema/catalog.js";
+
+export interface CatalogDifference {
+  /** What differs, naming both sides. */
+  message: string;
+  /** The object on the static side, when it has one (for the location). */
+  staticIndex?: IndexDef;
+  table: string;
+}
+
+/**
+ * PostgreSQL stores typed constants in their output form ('2024-01-01' on a timestamptz column
+ * becomes '2024-01-01 00:00:00+00'), which the replay cannot know without types; literals are
+ * compared by position only.
+ */
+function sameIndex(a: IndexDef, b: IndexDef): boolean {
+  const loose = (p: string | null) => p?.replace(/'(?:[^']|'')*'/g, "'…'") ?? null;
+  return sameDefinition({ ...a, predicate: loose(a.predicate) }, { ...b, predicate: loose(b.predicate) });
+}
+
+export function compareCatalogs(predicted: Catalog, live: Catalog): CatalogDifference[] {
+  const out: CatalogDifference[] = [];
+  for (const [key, table] of predicted.tables) {
+    const other = live.tables.get(key);
+    const name = displayName(table);
+    if (!other) {
+      out.push({
+        table: name,
+        message: `The replay predicts table ${name}; the database has no such table.`,
+      });
+      continue;
+    }
+    for (const index of table.indexes.values()) {
+      const real = other.indexes.get(index.name);
+      if (!real) {
+        const same = [...other.indexes.values()].find((i) => sameIndex(i, index));
+        out.push({
+          table: name,
+          staticIndex: index,
+          message: same
+            ? `The replay names an index of ${name} "${index.name}"; the database named it "${same.name}".`
+            : `The replay predicts index "${index.name}" ${describeIndex(index)} on ${name}; the database has no such index.`,
+        });
+      } else if (!sameIndex(index, real) || index.unique !== real.unique || index.primary !== real.primary) {
+        out.push({
+          table: name,
+          staticIndex: index,
+          message: `Index "${index.name}" on ${name}: the replay predicts ${describeIndex(index)}, the database has ${describeIndex(real)}.`,
+        });
+      }
+    }
+    for (const real of other.indexes.values()) {
+      if (table.indexes.has(real.name) || [...table.indexes.values()].some((i) => sameIndex(i, real)))
+        continue;
+      out.push({
+        table: name,
+        message: `The database has index "${real.name}" ${describeIndex(real)} on ${name}; the replay does not predict it.`,
+      });
+    }
+    for (const fk of table.foreignKeys.values()) {
+      const real = other.foreignKeys.get(fk.name);
+      const describe = (f: typeof fk) =>
+        `(${f.columns.join(", ")}) → ${f.refTable.replace(/^public\./, "")} (${f.refColumns.join(", ")})`;
+      if (!real)
+        out.push({
+          table: name,
+          message: `The replay predicts foreign key "${fk.name}" ${describe(fk)} on ${name}; the database has none of that name.`,
+        });
+      else if (describe(real) !== describe(fk)) {
+        out.push({
+          table: name,
+          message: `Foreign key "${fk.name}" on ${name}: the replay predicts ${describe(fk)}, the database has ${describe(real)}.`,
+        });
+      }
+    }
+    for (const real of other.foreignKeys.values()) {
+      if (!table.foreignKeys.has(real.name)) {
+        out.push({
+          table: name,
+          message: `The database has foreign key "${real.name}" on ${name}; the replay does not predict it.`,
+        });
+      }
+    }
+  }
+  for (const [key, table] of live.tables) {
+    if (!predicted.tables.has(key)) {
+      out.push({
+        table: displayName(table),
+        message: `The database has table ${displayName(table)}; the replay does not predict it.`,
+      });
+    }
+  }
+  return out;
+}

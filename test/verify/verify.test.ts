@@ -1,0 +1,220 @@
+/**
+ * verify on real engines: PGlite always, and the server in PG_INDEX_LINT_TEST_DATABASE_URL too.
+ * One engine per engine kind serves every fixture; the schema is reset between fixtures.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CheckResult, check } from "../../src/check.js";
+import { applySet } from "../../src/verify/apply.js";
+import { compareCatalogs } from "../../src/verify/compare.js";
+import { openEngine } from "../../src/verify/connect.js";
+import type { Engine } from "../../src/verify/engine.js";
+import { readLiveCatalog } from "../../src/verify/live-catalog.js";
+import { replayApplied } from "../../src/verify/verify.js";
+import { type RepoSpec, writeRepo } from "../harness.js";
+import { examplesOf } from "../rules/doc-examples.js";
+
+const serverUrl = process.env.PG_INDEX_LINT_TEST_DATABASE_URL || undefined;
+const engines = [
+  { name: "PGlite", url: undefined as string | undefined },
+  ...(serverUrl ? [{ name: "server", url: serverUrl }] : []),
+];
+
+/** Drops every user schema and recreates public: a clean database in milliseconds. */
+async function reset(engine: Engine): Promise<void> {
+  const { rows } = await engine.main.query<{ name: string }>(
+    "SELECT nspname AS name FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%' AND nspname NOT LIKE 'pg_temp%'",
+  );
+  for (const { name } of rows) await engine.main.query(`DROP SCHEMA "${name}" CASCADE`);
+  await engine.main.query("CREATE SCHEMA public");
+}
+
+async function applyChecked(engine: Engine, checked: CheckResult) {
+  await reset(engine);
+  const set = checked.sets[0];
+  if (!set) throw new Error("no migrations");
+  const applied = await applySet(engine, set);
+  const live = await readLiveCatalog(engine.main);
+  return { applied, differences: compareCatalogs(replayApplied(applied), live), live };
+}
+
+async function applySpec(engine: Engine, spec: RepoSpec) {
+  return applyChecked(engine, await check({ paths: [writeRepo(spec)] }));
+}
+
+const where = (checked: { applied: Awaited<ReturnType<typeof applySet>> }) => {
+  const f = checked.applied.failure;
+  return f ? `${f.statement.range.file.split("/").pop()}:${f.statement.range.line} ${f.error?.code}` : null;
+};
+
+describe.each(engines)("verify on $name", ({ url }) => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await openEngine({
+      ...(url ? { databaseUrl: url } : {}),
+      env: {},
+      extensions: ["pg_trgm", "citext"],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  it("fails the seed's BEGIN; CREATE INDEX CONCURRENTLY block with 25001 at its line, and stops there", async () => {
+    const result = await applyChecked(engine, await check({ paths: ["examples/factory-service"] }));
+    expect(where(result)).toBe("004_add_database_indexes.sql:4 25001");
+    expect(result.applied.migrations.map((m) => m.status)).toEqual([
+      "applied",
+      "applied",
+      "applied",
+      "failed",
+      "not-reached",
+    ]);
+    expect(result.differences).toEqual([]);
+  });
+
+  describe("each runner's transaction semantics, where check predicted", () => {
+    const table = "CREATE TABLE t (id int PRIMARY KEY, c int);\n";
+    const dbmate = (up: string, flags = "") => `-- migrate:up${flags}\n${up}\n-- migrate:down\nSELECT 1;\n`;
+    const cases: { name: string; spec: RepoSpec; fails: string | null }[] = [
+      {
+        name: "golang-migrate: two statements, one concurrent → 25001 at the concurrent one",
+        spec: {
+          runner: "golang-migrate",
+          files: {
+            "1_t.up.sql": table,
+            "2_i.up.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);\n",
+          },
+        },
+        fails: "2_i.up.sql:2 25001",
+      },
+      {
+        name: "golang-migrate: a single concurrent statement → applied",
+        spec: {
+          runner: "golang-migrate",
+          files: { "1_t.up.sql": table, "2_i.up.sql": "CREATE INDEX CONCURRENTLY i ON t (c);\n" },
+        },
+        fails: null,
+      },
+      {
+        name: "dbmate without transaction:false → 25001",
+        spec: {
+          runner: "dbmate",
+          files: {
+            "20240101000000_t.sql": dbmate(table),
+            "20240102000000_i.sql": dbmate("CREATE INDEX CONCURRENTLY i ON t (c);"),
+          },
+        },
+        fails: "20240102000000_i.sql:2 25001",
+      },
+      {
+        name: "dbmate with transaction:false → applied",
+        spec: {
+          runner: "dbmate",
+          files: {
+            "20240101000000_t.sql": dbmate(table),
+            "20240102000000_i.sql": dbmate("CREATE INDEX CONCURRENTLY i ON t (c);", " transaction:false"),
+          },
+        },
+        fails: null,
+      },
+      {
+        name: "drizzle: every pending migration in one transaction → 25001",
+        spec: {
+          runner: "drizzle",
+          files: { "0000_t.sql": table, "0001_i.sql": "CREATE INDEX CONCURRENTLY i ON t (c);" },
+        },
+        fails: "0001_i.sql:1 25001",
+      },
+      {
+        name: "prisma before 7.4: a multi-statement file is one implicit transaction → 25001",
+        spec: {
+          runner: "prisma",
+          version: "6.19.0",
+          files: {
+            "20240101000000_t/migration.sql": table,
+            "20240102000000_i/migration.sql":
+              "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);",
+          },
+        },
+        fails: "migration.sql:2 25001",
+      },
+      {
+        name: "flyway: a file of one concurrent statement → applied",
+        spec: {
+          runner: "flyway",
+          files: { "V1__t.sql": table, "V2__i.sql": "CREATE INDEX CONCURRENTLY i ON t (c);" },
+        },
+        fails: null,
+      },
+      {
+        name: "psql -f: a concurrent statement after COMMIT → applied",
+        spec: {
+          files: {
+            "001.sql": table,
+            "002.sql": "BEGIN;\nALTER TABLE t ADD d int;\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (c);",
+          },
+        },
+        fails: null,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const checked = await check({ paths: [writeRepo(c.spec)] });
+        const predicted = checked.findings.filter(
+          (f) => f.rule === "ban-concurrent-index-creation-in-transaction",
+        );
+        const result = await applyChecked(engine, checked);
+        expect(where(result)).toBe(c.fails);
+        // check predicted exactly this statement.
+        expect(predicted.map((f) => `${f.file.split("/").pop()}:${f.line} 25001`)).toEqual(
+          c.fails ? [c.fails] : [],
+        );
+        expect(result.differences).toEqual([]);
+      });
+    }
+  });
+
+  it("records the locks each statement took, as PostgreSQL reports them", async () => {
+    const result = await applySpec(engine, {
+      files: {
+        "001.sql": "CREATE TABLE t (id int PRIMARY KEY, c int);",
+        "002.sql":
+          "CREATE INDEX i ON t (c);\nALTER TABLE t ADD COLUMN d int;\nCREATE INDEX CONCURRENTLY j ON t (d);",
+      },
+    });
+    const locks = result.applied.migrations[1]?.statements.map((s) =>
+      s.locks.filter((l) => l.relation === "t").map((l) => `${l.mode}${l.preexisting ? "" : " new"}`),
+    );
+    expect(locks?.[0]).toEqual(["ShareLock"]);
+    expect(locks?.[1]).toEqual(["AccessExclusiveLock"]);
+    expect(locks?.[2]).toContain("ShareUpdateExclusiveLock");
+  });
+
+  describe("static and live catalogs agree", () => {
+    const pages = readdirSync("rules").filter((f) => f.endsWith(".md"));
+    const fixtures: { name: string; spec: RepoSpec }[] = pages.flatMap((page) =>
+      examplesOf(readFileSync(`rules/${page}`, "utf8"))
+        // Models-only examples have no migrations to apply.
+        .filter((e) => typeof e.spec.files === "string" || Object.keys(e.spec.files).length > 0)
+        .map((e) => ({ name: `${page}:${e.line}`, spec: e.spec })),
+    );
+    fixtures.push({
+      name: "a schema exercising the replay",
+      spec: {
+        files: {
+          "001.sql":
+            'CREATE SCHEMA billing;\nCREATE TABLE billing."Invoices" (id bigint PRIMARY KEY, code text UNIQUE, a int, b int, UNIQUE (a, b), status text);\nCREATE TABLE items (id int, invoice_id bigint REFERENCES billing."Invoices", sku text, qty int, PRIMARY KEY (invoice_id, id));\nCREATE INDEX ON items (lower(sku) text_pattern_ops) INCLUDE (qty) WHERE status IS NULL OR qty > 0;',
+          "002.sql":
+            'ALTER TABLE items RENAME COLUMN sku TO product_sku;\nALTER INDEX items_lower_idx RENAME TO items_sku_lower;\nCREATE UNIQUE INDEX CONCURRENTLY items_qty_key ON items (qty DESC NULLS LAST);\nALTER TABLE items ADD CONSTRAINT items_qty_key UNIQUE USING INDEX items_qty_key;\nALTER TABLE billing."Invoices" RENAME TO invoices;\nCREATE TABLE m (id int, at date) PARTITION BY RANGE (at);\nCREATE INDEX m_at ON ONLY m (at);\nCREATE TABLE snapshot AS SELECT id, qty FROM items;\nCREATE INDEX ON snapshot (qty);',
+        },
+      },
+    });
+    for (const f of fixtures) {
+      it(f.name, async () => {
+        const result = await applySpec(engine, f.spec);
+        expect(result.differences.map((d) => d.message)).toEqual([]);
+      });
+    }
+  });
+});
