@@ -128,6 +128,16 @@ async function runCheck(args: string[], io: Io, mode: "check" | "verify"): Promi
   }
 
   if (result.inputErrors > 0) return 2;
+  const timedOutStatement = verified?.report.sets
+    .flatMap((set) => set.apply.failures)
+    .find((f) => f.error?.code === "57014");
+  if (timedOutStatement) {
+    const at = `${timedOutStatement.statement.range.file}:${timedOutStatement.statement.range.line}`;
+    io.stderr.write(
+      `pg-index-lint: ${at}: the statement ran past --statement-timeout; verify stopped there\n`,
+    );
+    return 2;
+  }
   if (verified?.report.timedOut) {
     io.stderr.write(
       "pg-index-lint: verify ran out of time (--timeout); the migrations listed as not applied were not verified\n",
