@@ -61,6 +61,17 @@ function verifyJson(report: VerifyReport) {
         })),
       })),
     })),
+    impact: report.impact
+      ? {
+          filledAfter: report.impact.filledAfter,
+          fills: report.impact.fills.map((f) => ({
+            table: f.table,
+            rows: f.rows,
+            ms: ms(f.ms),
+            implied: f.implied,
+          })),
+        }
+      : null,
     coverage: report.coverage.map((row) => ({
       table: row.requirement.entry.table,
       columns: row.requirement.entry.columns,

@@ -15,8 +15,15 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
     const all = set.apply.migrations;
     const applied = all.filter((m) => m.status === "applied").length;
     const failure = set.apply.failure;
+    const failedAt = failure
+      ? `${failure.statement.range.file}:${failure.statement.range.line} (SQLSTATE ${failure.error?.code})`
+      : "";
+    const firstFailed = all.findIndex((m) => m.status === "failed");
+    const wentOn = firstFailed >= 0 && all.slice(firstFailed + 1).some((m) => m.status !== "not-reached");
     const stop = failure
-      ? `; stopped at ${failure.statement.range.file}:${failure.statement.range.line} (SQLSTATE ${failure.error?.code})`
+      ? wentOn
+        ? `; failed at ${failedAt}, and --keep-going went on`
+        : `; stopped at ${failedAt}`
       : set.apply.timedOut
         ? "; stopped: the --timeout budget ran out"
         : "";
@@ -56,6 +63,36 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
       );
     else out.push(c.dim("  The replay's schema matches the database's."));
     out.push("");
+  }
+  if (report.impact) {
+    const impact = report.impact;
+    out.push(c.bold(`Impact with synthetic rows (loaded after ${impact.filledAfter.split("/").pop()})`));
+    for (const fill of impact.fills) {
+      out.push(
+        `  ${fill.table}: ${fill.rows.toLocaleString("en-US")} rows in ${fill.ms.toFixed(0)} ms${fill.implied ? " (a NOT NULL foreign key needs its rows)" : ""}`,
+      );
+    }
+    out.push("  Statements after the rows were loaded (each held its locks for its whole duration):");
+    const rows: string[][] = [["file:line", "ms", "statement", "locks"]];
+    for (const set of report.sets) {
+      const loadedAt = set.apply.migrations.findIndex((m) => m.migration.file === impact.filledAfter);
+      for (const m of set.apply.migrations.slice(loadedAt + 1)) {
+        for (const st of m.statements) {
+          if (st.status === "not-reached") continue;
+          const locks = st.locks
+            .filter((l) => l.relkind === "r" || l.relkind === "p")
+            .map((l) => `${lockModeName(l.mode)} ${l.relation}`)
+            .join(", ");
+          rows.push([
+            `${m.migration.file.split("/").pop()}:${st.statement.range.line}`,
+            st.durationMs.toFixed(1),
+            firstLine(st.statement.sql),
+            st.status === "failed" ? c.red(`FAILED ${st.error?.code ?? ""}`) : locks || "-",
+          ]);
+        }
+      }
+    }
+    out.push(...table(rows).map((r) => `  ${r}`), "");
   }
   if (report.coverage.length) {
     out.push(c.bold("Required indexes"));
