@@ -14,6 +14,7 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
   for (const set of report.sets) {
     const all = set.apply.migrations;
     const applied = all.filter((m) => m.status === "applied").length;
+    const rolledBack = all.filter((m) => m.status === "rolled-back").length;
     const failure = set.apply.failure;
     const failedAt = failure
       ? `${failure.statement.range.file}:${failure.statement.range.line} (SQLSTATE ${failure.error?.code})`
@@ -30,6 +31,10 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
     out.push(
       c.bold(`verify ${set.path} on ${engine}: ${applied} of ${all.length} migrations applied${stop}`),
     );
+    if (rolledBack)
+      out.push(
+        `  rolled back with the failed transaction: ${rolledBack} migration${rolledBack === 1 ? "" : "s"}`,
+      );
     const notReached = all.filter((m) => m.status === "not-reached").map((m) => m.migration.file);
     if (notReached.length) out.push(`  not applied: ${notReached.join(", ")}`);
     out.push("");
@@ -45,7 +50,10 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
               `${lockModeName(l.mode)} ${l.relation}${l.preexisting ? "" : " (new)"}${l.seen === "inferred" ? " (inferred)" : l.seen === "observer" ? " (observed)" : ""}`,
           )
           .join(", ");
-        const status = st.status === "failed" ? c.red(`FAILED ${st.error?.code ?? ""}`) : locks || "-";
+        const status =
+          st.status === "failed"
+            ? c.red(`FAILED ${st.error?.code ?? ""}`)
+            : `${locks || "-"}${st.status === "rolled-back" ? c.yellow(" (rolled back)") : ""}`;
         rows.push([
           `${m.migration.file.split("/").pop()}:${st.statement.range.line}`,
           st.durationMs.toFixed(1),

@@ -69,12 +69,17 @@ export interface ApplyOptions {
   traces?: MigrationTrace[];
 }
 
-const LOCKS_SQL = `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, l.mode, c.oid::bigint AS oid
+/**
+ * The relation locks a backend holds. User relations only (OIDs from 16384, FirstNormalObjectId),
+ * without TOAST tables. Prepared once per connection: planning it costs more than running it, and
+ * it runs after every statement.
+ */
+const LOCKS_PREPARE = `PREPARE pg_index_lint_locks(int) AS
+SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, l.mode, c.oid::bigint AS oid
   FROM pg_locks l
   JOIN pg_class c ON c.oid = l.relation
   JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`;
+ WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384 AND c.relkind <> 't'`;
 
 interface LockRow {
   schema: string;
@@ -108,7 +113,7 @@ class Session {
   /** Statements applied since the open transaction began: a failure rolls them back too. */
   private pending: StatementTrace[] = [];
   private lockBaseline = new Set<string>();
-  private preexisting = new Set<string>();
+  private maxOldOid = 0;
   private pid = 0;
 
   constructor(
@@ -118,18 +123,40 @@ class Session {
 
   async start(): Promise<void> {
     this.pid = await this.engine.main.pid();
+    await this.db.query(LOCKS_PREPARE).catch(() => undefined); // already prepared by an earlier run
+    await this.engine.observer?.query(LOCKS_PREPARE).catch(() => undefined);
   }
 
   private get db(): Connection {
     return this.engine.main;
   }
 
-  /** Remembers the tables that exist before a migration: their locks are the ones that matter. */
+  /**
+   * Remembers where the relations that exist before a migration end: OIDs only grow in a
+   * database this young, so a relation with a larger OID was created by the migration.
+   */
   async beforeMigration(): Promise<void> {
-    const rows = await this.db.query<{ oid: string | number }>(
-      "SELECT c.oid::bigint AS oid FROM pg_class c WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I')",
+    const rows = await this.db.query<{ max: string | number | null }>(
+      "SELECT max(oid::bigint) AS max FROM pg_class",
     );
-    this.preexisting = new Set(rows.rows.map((r) => String(r.oid)));
+    this.maxOldOid = Number(rows.rows[0]?.max ?? 0);
+  }
+
+  private locksQuery(): string {
+    return `EXECUTE pg_index_lint_locks(${this.pid})`;
+  }
+
+  /** Locks from a lock query's rows that the backend did not hold before; `alone`: a fresh transaction. */
+  private freshLocks(rows: LockRow[], alone: boolean): LockRecord[] {
+    if (alone) this.lockBaseline = new Set();
+    const fresh: LockRecord[] = [];
+    for (const row of rows) {
+      const key = `${row.oid}:${row.mode}`;
+      if (this.lockBaseline.has(key)) continue;
+      this.lockBaseline.add(key);
+      fresh.push(this.lockRecord(row, "own"));
+    }
+    return fresh;
   }
 
   private async begin(): Promise<void> {
@@ -161,25 +188,12 @@ class Session {
     await this.db.query("ROLLBACK").catch(() => undefined);
   }
 
-  /** Locks the backend holds now that it did not hold before this statement. */
-  private async newLocks(): Promise<LockRecord[]> {
-    const rows = (await this.db.query<LockRow>(LOCKS_SQL, [this.pid])).rows;
-    const fresh: LockRecord[] = [];
-    for (const row of rows) {
-      const key = `${row.oid}:${row.mode}`;
-      if (this.lockBaseline.has(key)) continue;
-      this.lockBaseline.add(key);
-      fresh.push(this.lockRecord(row, "own"));
-    }
-    return fresh;
-  }
-
   private lockRecord(row: LockRow, seen: LockRecord["seen"]): LockRecord {
     return {
       relation: row.schema === "public" ? row.name : `${row.schema}.${row.name}`,
       relkind: row.relkind,
       mode: row.mode,
-      preexisting: this.preexisting.has(String(row.oid)),
+      preexisting: Number(row.oid) <= this.maxOldOid,
       seen,
     };
   }
@@ -211,20 +225,27 @@ class Session {
       const wrap = bare && !cannotWrap;
       const started = performance.now();
       try {
-        if (wrap) await this.begin();
-        if (bare && cannotWrap) st.locks = await this.runWatched(statement);
-        else await this.db.query(statement.sql);
+        if (wrap) {
+          // BEGIN, the statement, the lock query and COMMIT in one round trip: tracing costs
+          // no extra trips to the server.
+          const results = await this.db.exec(`BEGIN;\n${statement.sql}\n;\n${this.locksQuery()};\nCOMMIT;`);
+          st.locks = this.freshLocks((results[2]?.rows ?? []) as unknown as LockRow[], true);
+        } else if (bare && cannotWrap) st.locks = await this.runWatched(statement);
+        else if (this.inTransaction && control === null) {
+          const results = await this.db.exec(`${statement.sql}\n;\n${this.locksQuery()};`);
+          st.locks = this.freshLocks((results[1]?.rows ?? []) as unknown as LockRow[], false);
+        } else await this.db.query(statement.sql);
         st.durationMs = performance.now() - started;
         if (control === "begin") this.opened();
         else if (control === "end") this.closed();
-        if (this.inTransaction) st.locks = await this.newLocks();
         st.status = "applied";
-        if (wrap) await this.commit();
-        else if (this.inTransaction) this.pending.push(st);
+        if (this.inTransaction) this.pending.push(st);
       } catch (error) {
         st.durationMs = performance.now() - started;
         st.status = "failed";
         st.error = toDatabaseError(error);
+        // A failed BEGIN … COMMIT string leaves its transaction aborted and open.
+        if (wrap) this.inTransaction = true;
         await this.rollbackIfOpen();
         return st;
       }
@@ -249,17 +270,16 @@ class Session {
     let text = "";
     for (const part of parts) {
       starts.push(text.length);
-      text += `${part};\n`;
+      // A newline before the semicolon: a statement may end in a -- comment.
+      text += `${part}\n;\n`;
     }
     if (wrapped && !this.inTransaction) await this.begin();
     const started = performance.now();
     try {
-      const results = await this.db.exec(`${text}${LOCKS_SQL.replace("$1", String(this.pid))};`);
+      const results = await this.db.exec(`${text}${this.locksQuery()};`);
       const elapsed = performance.now() - started;
       const rows = (results.at(-1)?.rows ?? []) as unknown as LockRow[];
-      const locks = rows
-        .filter((r) => !this.lockBaseline.has(`${r.oid}:${r.mode}`))
-        .map((r) => this.lockRecord(r, "own"));
+      const locks = this.freshLocks(rows, !this.inTransaction);
       trace.statements.forEach((st, i) => {
         st.status = "applied";
         st.durationMs = i === 0 ? elapsed : 0;
@@ -298,7 +318,7 @@ class Session {
     let running = true;
     const watch = (async () => {
       while (running) {
-        const rows = (await observer.query<LockRow>(LOCKS_SQL, [this.pid])).rows;
+        const rows = (await observer.query<LockRow>(`EXECUTE pg_index_lint_locks(${this.pid})`)).rows;
         for (const row of rows) seen.set(`${row.oid}:${row.mode}`, this.lockRecord(row, "observer"));
         await new Promise((r) => setTimeout(r, 2));
       }
