@@ -27,6 +27,11 @@ export interface CheckOptions {
   paths?: string[];
   /** Explicit config file. */
   config?: string;
+  /**
+   * Keep each statement's syntax tree after the replay (verify applies and re-replays them).
+   * Without it, trees are released file by file, which keeps memory flat on large histories.
+   */
+  keepSyntaxTrees?: boolean;
   /** Called while reading files, for a progress line. */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -129,6 +134,41 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     const model = runner.modelAt ? runner.modelAt(entry.dir, version.version) : runner.model(version.version);
     const label = runnerLabel(runner, version);
     const migrations: Migration[] = [];
+    // Replay in order; statement rules see the catalog as it was before their statement.
+    const replay = (catalog: Catalog, list: Migration[], firstIndex: number, runRules: boolean) => {
+      list.forEach((migration, i) => {
+        const migrationIndex = firstIndex + i;
+        for (const statement of migration.statements) {
+          let rejected = false;
+          for (const rule of RULES) {
+            if (!rule.checkStatement) continue;
+            for (const found of rule.checkStatement({ statement, catalog, migration, migrationIndex })) {
+              // A text fix is built from the statement's SQL; generated SQL is not the file's text.
+              const finding = statement.generated && found.fix ? withoutFix(found) : found;
+              if (runRules) raw.push({ rule, finding });
+              // The user may know better (e.g. a runner setting the model cannot see); then the
+              // statement is taken to run.
+              if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id)) rejected = true;
+            }
+          }
+          const generated = statementLocators.get(statement);
+          const locate = locators.get(migration);
+          applyStatement(catalog, statement.node, {
+            migration: migrationIndex,
+            range: statement.range,
+            rejected,
+            ...(generated
+              ? { locate: generated }
+              : locate
+                ? { locate: (at: number | undefined) => locate(at, statement.range) }
+                : {}),
+          });
+        }
+      });
+    };
+    const catalog = new Catalog();
+    // Downgrades replay the upgrades again, and verify applies their statements: both need the trees.
+    const keepTrees = Boolean(options.keepSyntaxTrees || options.downgrade);
     for (const ref of files) {
       const file = displayPath(ref.absPath);
       const migration: Migration = { file, id: ref.id, runner: runner.id, statements: [], errors: [] };
@@ -165,43 +205,12 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       }
       for (const error of migration.errors)
         inputFindings.push(inputFinding("syntax-error", error.message, error.range));
+      // Replay as we go: statement rules see the catalog as it was before each statement.
+      replay(catalog, [migration], migrations.length - 1, true);
+      if (!keepTrees) releaseTrees(migration);
     }
     statementCount += migrations.reduce((n, m) => n + m.statements.length, 0);
 
-    // Replay in order; statement rules see the catalog as it was before their statement.
-    const replay = (catalog: Catalog, list: Migration[], firstIndex: number, runRules: boolean) => {
-      list.forEach((migration, i) => {
-        const migrationIndex = firstIndex + i;
-        for (const statement of migration.statements) {
-          let rejected = false;
-          for (const rule of RULES) {
-            if (!rule.checkStatement) continue;
-            for (const found of rule.checkStatement({ statement, catalog, migration, migrationIndex })) {
-              // A text fix is built from the statement's SQL; generated SQL is not the file's text.
-              const finding = statement.generated && found.fix ? withoutFix(found) : found;
-              if (runRules) raw.push({ rule, finding });
-              // The user may know better (e.g. a runner setting the model cannot see); then the
-              // statement is taken to run.
-              if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id)) rejected = true;
-            }
-          }
-          const generated = statementLocators.get(statement);
-          const locate = locators.get(migration);
-          applyStatement(catalog, statement.node, {
-            migration: migrationIndex,
-            range: statement.range,
-            rejected,
-            ...(generated
-              ? { locate: generated }
-              : locate
-                ? { locate: (at: number | undefined) => locate(at, statement.range) }
-                : {}),
-          });
-        }
-      });
-    };
-    const catalog = new Catalog();
-    replay(catalog, migrations, 0, true);
     let downgrades: Migration[] | undefined;
     if (options.downgrade && runner.load) {
       downgrades = loadDowngrades(runner, migrations, files, model, label, ignores, warn, statementLocators);
@@ -352,6 +361,13 @@ function clauseLocator(source: SourceText) {
     const endColumn = onLastLine ? statement.endColumn : source.lineText(line).trimEnd().length + 1;
     return { file: statement.file, line, column, endLine: line, endColumn: Math.max(endColumn, column + 1) };
   };
+}
+
+const RELEASED: Statement["node"] = Object.freeze({}) as Statement["node"];
+
+/** Drops the syntax trees of a replayed migration; everything else about its statements stays. */
+function releaseTrees(migration: Migration): void {
+  for (const statement of migration.statements) statement.node = RELEASED;
 }
 
 function resolveConfig(explicit: string | undefined, target: string): LoadedConfig {

@@ -11,11 +11,10 @@ import type { Finding } from "./finding.js";
 import { initConfig } from "./init.js";
 import { formatJson } from "./report/json.js";
 import { formatText } from "./report/text.js";
-import { formatVerifyText } from "./report/verify-text.js";
 import { RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "./rules/index.js";
 import { applyBaseline, changedFiles, keepChanged } from "./scope.js";
 import { VERIFY_RULES } from "./verify/rules.js";
-import { type VerifyResult, verify } from "./verify/verify.js";
+import type { VerifyResult } from "./verify/verify.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -96,6 +95,8 @@ async function runCheck(args: string[], io: Io, mode: "check" | "verify"): Promi
   let result: CheckResult;
   let verified: VerifyResult | null = null;
   if (mode === "verify") {
+    // Loaded only for verify: the database drivers cost start-up time that check does not need.
+    const { verify } = await import("./verify/verify.js");
     verified = await verify({
       ...options,
       ...(values["database-url"] ? { databaseUrl: values["database-url"] } : {}),
@@ -123,7 +124,10 @@ async function runCheck(args: string[], io: Io, mode: "check" | "verify"): Promi
 
   if (format === "json") io.stdout.write(formatJson(shown, verified?.report ?? null));
   else {
-    if (verified) io.stdout.write(formatVerifyText(verified.report, useColor(io)));
+    if (verified) {
+      const { formatVerifyText } = await import("./report/verify-text.js");
+      io.stdout.write(formatVerifyText(verified.report, useColor(io)));
+    }
     io.stdout.write(formatText(shown, { color: useColor(io) }));
   }
 

@@ -52,7 +52,10 @@ export interface TxContext {
 
 /** One SQL statement, located exactly, with the transaction it will run in. */
 export interface Statement {
-  /** The parsed statement, e.g. `{ IndexStmt: {...} }`, as libpg-query returns it. */
+  /**
+   * The parsed statement, e.g. `{ IndexStmt: {...} }`, as libpg-query returns it. `check` releases
+   * it (an empty object) once the statement is replayed, unless asked to keep syntax trees.
+   */
   node: Node;
   /** The statement's SQL text, without leading comments and without the trailing semicolon. */
   sql: string;

@@ -73,7 +73,7 @@ export interface VerifyResult {
 }
 
 export async function verify(options: VerifyOptions): Promise<VerifyResult> {
-  const checked = await check(options);
+  const checked = await check({ ...options, keepSyntaxTrees: true });
   const extensions = new Set<string>();
   for (const set of checked.sets) {
     for (const m of set.migrations) {

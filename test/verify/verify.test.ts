@@ -39,7 +39,7 @@ async function applyChecked(engine: Engine, checked: CheckResult) {
 }
 
 async function applySpec(engine: Engine, spec: RepoSpec) {
-  return applyChecked(engine, await check({ paths: [writeRepo(spec)] }));
+  return applyChecked(engine, await check({ paths: [writeRepo(spec)], keepSyntaxTrees: true }));
 }
 
 const where = (checked: { applied: Awaited<ReturnType<typeof applySet>> }) => {
@@ -61,7 +61,10 @@ describe.each(engines)("verify on $name", ({ url }) => {
   });
 
   it("fails the seed's BEGIN; CREATE INDEX CONCURRENTLY block with 25001 at its line, and stops there", async () => {
-    const result = await applyChecked(engine, await check({ paths: ["examples/factory-service"] }));
+    const result = await applyChecked(
+      engine,
+      await check({ paths: ["examples/factory-service"], keepSyntaxTrees: true }),
+    );
     expect(where(result)).toBe("004_add_database_indexes.sql:4 25001");
     expect(result.applied.migrations.map((m) => m.status)).toEqual([
       "applied",
@@ -160,7 +163,7 @@ describe.each(engines)("verify on $name", ({ url }) => {
     ];
     for (const c of cases) {
       it(c.name, async () => {
-        const checked = await check({ paths: [writeRepo(c.spec)] });
+        const checked = await check({ paths: [writeRepo(c.spec)], keepSyntaxTrees: true });
         const predicted = checked.findings.filter(
           (f) => f.rule === "ban-concurrent-index-creation-in-transaction",
         );
