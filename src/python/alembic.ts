@@ -9,7 +9,9 @@
  */
 import type { InputError, SourceRange } from "../model.js";
 import { parseSql as parseSqlText } from "../parse/sql.js";
+import { quoteIdent } from "../schema/names.js";
 import {
+  columnIndex,
   columnSql,
   createIndexSql,
   createTableSql,
@@ -18,13 +20,10 @@ import {
   type GeneratedStatement,
   parseGenerated,
   qualified,
-  quoteIdent,
 } from "./ddl.js";
 import {
-  type ColumnSpec,
   defaultNaming,
   type ForeignKeySpec,
-  type IndexSpec,
   ItemReader,
   NO_RESOLVER,
   type Skipped,
@@ -728,22 +727,6 @@ class Translator {
         return false;
     }
   }
-}
-
-function columnIndex(column: ColumnSpec): IndexSpec {
-  return {
-    name: null,
-    fromColumnFlag: true,
-    keys: [{ column: column.name, desc: false, range: column.range }],
-    unique: column.unique,
-    using: null,
-    where: null,
-    include: [],
-    ops: new Map(),
-    concurrently: false,
-    ifNotExists: false,
-    range: column.range,
-  };
 }
 
 /** Where each operation takes its table name, for `batch_op.*`, which has none. */

@@ -9,7 +9,7 @@ import type { Node } from "@pgsql/types";
 import { parseSync } from "libpg-query";
 import type { SourceRange } from "../model.js";
 import { SourceText } from "../parse/source-text.js";
-import { quoteIdent as quoteLexically } from "../schema/names.js";
+import { quoteIdent } from "../schema/names.js";
 import type {
   ColumnSpec,
   ConstraintSpec,
@@ -83,33 +83,6 @@ export function parseGenerated(generated: GeneratedSql): GeneratedStatement | { 
       return best?.range ?? generated.range;
     },
   };
-}
-
-const quoted = new Map<string, string>();
-
-/**
- * Quotes an identifier when PostgreSQL needs it, keywords included (`user`, `order`), as
- * SQLAlchemy's IdentifierPreparer does. The keyword list is the parser's own: a name that the
- * parser does not take back unchanged as a column name needs quotes.
- */
-export function quoteIdent(name: string): string {
-  const lexical = quoteLexically(name);
-  if (lexical !== name) return lexical;
-  let result = quoted.get(name);
-  if (result === undefined) {
-    let plain = false;
-    try {
-      const stmt = parseSync(`CREATE TABLE t (${name} int)`).stmts?.[0]?.stmt as
-        | { CreateStmt?: { tableElts?: { ColumnDef?: { colname?: string } }[] } }
-        | undefined;
-      plain = stmt?.CreateStmt?.tableElts?.[0]?.ColumnDef?.colname === name;
-    } catch {
-      plain = false;
-    }
-    result = plain ? name : `"${name}"`;
-    quoted.set(name, result);
-  }
-  return result;
 }
 
 export function qualified(schema: string | null, name: string): string {
@@ -236,22 +209,24 @@ export function createTableSql(
 
 /** Index=True columns first (SQLAlchemy adds them while the Table is built), then explicit Index objects. */
 export function tableIndexes(table: TableSpec): IndexSpec[] {
-  const fromColumns: IndexSpec[] = table.columns
-    .filter((c) => c.index)
-    .map((c) => ({
-      name: null,
-      fromColumnFlag: true,
-      keys: [{ column: c.name, desc: false, range: c.range }],
-      unique: c.unique,
-      using: null,
-      where: null,
-      include: [],
-      ops: new Map(),
-      concurrently: false,
-      ifNotExists: false,
-      range: c.range,
-    }));
-  return [...fromColumns, ...table.indexes];
+  return [...table.columns.filter((c) => c.index).map(columnIndex), ...table.indexes];
+}
+
+/** The index `Column(..., index=True)` asks for. */
+export function columnIndex(column: ColumnSpec): IndexSpec {
+  return {
+    name: null,
+    fromColumnFlag: true,
+    keys: [{ column: column.name, desc: false, range: column.range }],
+    unique: column.unique,
+    using: null,
+    where: null,
+    include: [],
+    ops: new Map(),
+    concurrently: false,
+    ifNotExists: false,
+    range: column.range,
+  };
 }
 
 export function columnSql(column: ColumnSpec): string {

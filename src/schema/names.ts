@@ -1,3 +1,5 @@
+import { parseSync } from "libpg-query";
+
 /**
  * PostgreSQL's naming rules: identifier folding for names typed by users, and the default names
  * the server chooses for indexes and constraints (ChooseRelationName / makeObjectName in
@@ -83,7 +85,28 @@ export function chooseRelationName(
   return candidate;
 }
 
-/** Quotes an identifier only when PostgreSQL needs it (quote_ident, minus the keyword check). */
+const quotedNames = new Map<string, string>();
+
+/**
+ * Quotes an identifier when PostgreSQL needs it, keywords included (`user`, `order`), as
+ * quote_ident does. The keyword list is the parser's own: a name the parser does not take back
+ * unchanged as a column name needs quotes.
+ */
 export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  if (!/^[a-z_][a-z0-9_$]*$/.test(name)) return `"${name.replace(/"/g, '""')}"`;
+  let result = quotedNames.get(name);
+  if (result === undefined) {
+    let plain = false;
+    try {
+      const stmt = parseSync(`CREATE TABLE t (${name} int)`).stmts?.[0]?.stmt as
+        | { CreateStmt?: { tableElts?: { ColumnDef?: { colname?: string } }[] } }
+        | undefined;
+      plain = stmt?.CreateStmt?.tableElts?.[0]?.ColumnDef?.colname === name;
+    } catch {
+      plain = false;
+    }
+    result = plain ? name : `"${name}"`;
+    quotedNames.set(name, result);
+  }
+  return result;
 }

@@ -98,16 +98,7 @@ function createTable(catalog: Catalog, stmt: CreateStmt, ctx: ReplayContext): vo
   if (!relation?.relname) return;
   const schema = catalog.creationSchema(relation.schemaname);
   if (catalog.tables.has(qualify(schema, relation.relname))) return; // IF NOT EXISTS, or a replay of a table we already know
-  const table: TableDef = {
-    schema,
-    name: relation.relname,
-    columns: new Map(),
-    indexes: new Map(),
-    foreignKeys: new Map(),
-    createdIn: ctx.migration,
-    source: at(ctx, relation.location),
-    partitioned: Boolean(stmt.partspec),
-  };
+  const table = newTable(schema, relation, ctx, Boolean(stmt.partspec));
   catalog.tables.set(qualify(schema, table.name), table);
   const pending: Constraint[] = [];
   for (const element of stmt.tableElts ?? []) {
@@ -149,22 +140,26 @@ function sameIndexConstraint(a: Constraint, b: Constraint): boolean {
   );
 }
 
+function newTable(schema: string, relation: RangeVar, ctx: ReplayContext, partitioned: boolean): TableDef {
+  return {
+    schema,
+    name: relation.relname ?? "",
+    columns: new Map(),
+    indexes: new Map(),
+    foreignKeys: new Map(),
+    createdIn: ctx.migration,
+    source: at(ctx, relation.location),
+    partitioned,
+  };
+}
+
 /** CREATE TABLE … AS, SELECT … INTO and CREATE MATERIALIZED VIEW make a relation that indexes can be built on. */
 function createTableAs(catalog: Catalog, stmt: CreateTableAsStmt, ctx: ReplayContext): void {
   const relation = stmt.into?.rel;
   if (!relation?.relname) return;
   const schema = catalog.creationSchema(relation.schemaname);
   if (catalog.tables.has(qualify(schema, relation.relname))) return;
-  const table: TableDef = {
-    schema,
-    name: relation.relname,
-    columns: new Map(),
-    indexes: new Map(),
-    foreignKeys: new Map(),
-    createdIn: ctx.migration,
-    source: at(ctx, relation.location),
-    partitioned: false,
-  };
+  const table = newTable(schema, relation, ctx, false);
   const select = (stmt.query as { SelectStmt?: SelectStmt } | undefined)?.SelectStmt;
   const named = stringList(stmt.into?.colNames);
   const targets = (select?.targetList ?? []).map((t, i) => {

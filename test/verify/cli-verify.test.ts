@@ -2,34 +2,13 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli.js";
+import { runCli } from "../cli-io.js";
 
 const serverUrl = process.env.PG_INDEX_LINT_TEST_DATABASE_URL || undefined;
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = "";
-  let stderr = "";
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => {
-      stdout += s;
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-    env: { NO_COLOR: "1", ...env },
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 function repo(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "pil-verify-cli-"));
