@@ -14,7 +14,7 @@ import type { SourceText } from "./parse/source-text.js";
 import { initSqlParser, parseSql } from "./parse/sql.js";
 import { displayPath } from "./paths.js";
 import { parseRequirement, type Requirement } from "./rules/coverage.js";
-import { ALL_RULE_IDS, RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "./rules/index.js";
+import { ALL_RULE_IDS, RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE, VERIFY_RULE_IDS } from "./rules/index.js";
 import type { Rule, RuleFinding, RuleMeta } from "./rules/rule.js";
 import { assumeVersion, detectRunner, RUNNERS, runnerLabel } from "./runners/index.js";
 import type { AssumedVersion, LoadedMigration, Runner, TransactionModel } from "./runners/runner.js";
@@ -81,6 +81,8 @@ export interface CheckResult {
   summary: { errors: number; warnings: number; files: number; statements: number };
   /** True when some input could not be read or parsed: the run is incomplete (exit 2). */
   inputErrors: number;
+  /** Is a finding of `rule` at `range` covered by an inline ignore? For verify's findings. */
+  ignored: (range: SourceRange, rule: string) => boolean;
 }
 
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
@@ -307,6 +309,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       statements: statementCount,
     },
     inputErrors: inputFindings.length,
+    ignored: (range, rule) => ignores.covers(range, rule) !== undefined,
   };
 }
 
@@ -525,6 +528,8 @@ function applyIgnores(
   const unusedLevel = severities.get(UNUSED_IGNORE.id) ?? UNUSED_IGNORE.defaultSeverity;
   if (unusedLevel === "off") return out;
   for (const { ignore, rule } of ignores.unused()) {
+    // Only verify can tell whether an ignore of one of its rules was needed.
+    if (VERIFY_RULE_IDS.includes(rule)) continue;
     const unknown = !ALL_RULE_IDS.includes(rule);
     out.push({
       rule: UNUSED_IGNORE.id,

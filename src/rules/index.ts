@@ -50,6 +50,7 @@ export const UNSUPPORTED_CONSTRUCT: RuleMeta = {
 export const VERIFY_RULE_IDS = [
   "migration-failed",
   "invalid-index",
+  "replay-mismatch",
   "required-index-not-used",
   "blocking-lock",
 ];

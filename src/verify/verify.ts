@@ -107,6 +107,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     help: string,
     extra: Partial<Finding> = {},
   ) => {
+    if (checked.ignored(range, rule)) return;
     const meta = VERIFY_RULES[rule];
     const level = severities.get(rule) ?? meta?.defaultSeverity ?? "error";
     if (level === "off") return;

@@ -94,6 +94,31 @@ describe.each(engines)("verify examples/factory-service on $name", ({ args }) =>
   }, 60_000);
 });
 
+describe("verify and inline ignores", () => {
+  it("lets an inline ignore silence a verify finding, and does not call it unused in check", async () => {
+    const files = (ignore: string) =>
+      repo({
+        "m/001.sql": "CREATE TABLE t (id int PRIMARY KEY);",
+        "m/002.sql": `${ignore}ALTER TABLE t ADD COLUMN note text;`,
+      });
+    const plain = JSON.parse((await run(["verify", join(files(""), "m"), "--format", "json"])).stdout);
+    expect(plain.findings.map((f: { rule: string; line: number }) => `${f.rule}:${f.line}`)).toEqual([
+      "blocking-lock:1",
+    ]);
+    const ignored = JSON.parse(
+      (
+        await run([
+          "verify",
+          join(files("-- pg-index-lint-ignore blocking-lock: adding a nullable column is instant\n"), "m"),
+          "--format",
+          "json",
+        ])
+      ).stdout,
+    );
+    expect(ignored.findings).toEqual([]);
+  }, 60_000);
+});
+
 describe.runIf(serverUrl)("verify against a server", () => {
   it("leaves no scratch database behind", async () => {
     await run(["verify", "examples/factory-service", "--database-url", serverUrl as string]);
