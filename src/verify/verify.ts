@@ -12,7 +12,7 @@ import { Catalog, displayName } from "../schema/catalog.js";
 import { applyStatement } from "../schema/replay.js";
 import { type ApplyResult, applySet, lockModeName, WRITE_BLOCKING_MODES } from "./apply.js";
 import { compareCatalogs } from "./compare.js";
-import { openEngine } from "./connect.js";
+import { chooseDatabaseUrl, openEngine } from "./connect.js";
 import type { Engine } from "./engine.js";
 import { readLiveCatalog } from "./live-catalog.js";
 import { type ProbeResult, runProbe, timeProbe } from "./probes.js";
@@ -73,7 +73,23 @@ export interface VerifyResult {
 }
 
 export async function verify(options: VerifyOptions): Promise<VerifyResult> {
-  const checked = await check({ ...options, keepSyntaxTrees: true });
+  const engineOptions = {
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.useExistingDatabase ? { useExistingDatabase: true } : {}),
+    ...(options.statementTimeoutMs ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
+    env: options.env ?? process.env,
+  };
+  // A server's scratch database takes a few hundred milliseconds to create: do it while check
+  // runs. PGlite waits for check, which tells it the extensions to load.
+  const early = chooseDatabaseUrl(engineOptions) ? openEngine(engineOptions) : null;
+  early?.catch(() => undefined);
+  let checked: CheckResult;
+  try {
+    checked = await check({ ...options, keepSyntaxTrees: true });
+  } catch (error) {
+    await early?.then((engine) => engine.close()).catch(() => undefined);
+    throw error;
+  }
   const extensions = new Set<string>();
   for (const set of checked.sets) {
     for (const m of set.migrations) {
@@ -83,13 +99,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       }
     }
   }
-  const engine = await openEngine({
-    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-    ...(options.useExistingDatabase ? { useExistingDatabase: true } : {}),
-    ...(options.statementTimeoutMs ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
-    env: options.env ?? process.env,
-    extensions: [...extensions],
-  });
+  const engine = await (early ?? openEngine({ ...engineOptions, extensions: [...extensions] }));
   const severities = severityMap(checked);
   const found: Finding[] = [];
   const report: VerifyReport = {

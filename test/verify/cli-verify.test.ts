@@ -120,6 +120,16 @@ describe("verify and inline ignores", () => {
 });
 
 describe.runIf(serverUrl)("verify against a server", () => {
+  it("drops the scratch database it opened while check ran, when check fails", async () => {
+    const root = repo({
+      ".pg-index-lint.yml": "required-indexes:\n  - { table: t, columns: [] }\n",
+      "m/001.sql": "SELECT 1;",
+    });
+    const { code } = await run(["verify", root, "--database-url", serverUrl as string]);
+    expect(code).toBe(2);
+    expect(await scratchDatabases()).toEqual([]);
+  }, 60_000);
+
   it("leaves no scratch database behind", async () => {
     await run(["verify", "examples/factory-service", "--database-url", serverUrl as string]);
     expect(await scratchDatabases()).toEqual([]);
