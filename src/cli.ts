@@ -9,7 +9,10 @@ import { type CheckResult, check } from "./check.js";
 import { UserError } from "./errors.js";
 import type { Finding } from "./finding.js";
 import { initConfig } from "./init.js";
+import { formatGithub } from "./report/annotations.js";
+import { formatGitlab } from "./report/gitlab.js";
 import { formatJson } from "./report/json.js";
+import { formatSarif } from "./report/sarif.js";
 import { formatText } from "./report/text.js";
 import { RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "./rules/index.js";
 import { applyBaseline, changedFiles, keepChanged } from "./scope.js";
@@ -23,7 +26,8 @@ export interface Io {
 }
 
 const USAGE = `Usage:
-  pg-index-lint check  [PATH…] [--config F] [--format text|json] [--fail-on error|warning|never]
+  pg-index-lint check  [PATH…] [--config F] [--format text|json|sarif|gitlab|github]
+                       [--fail-on error|warning|never]
                        [--baseline F] [--changed-since REF] [--downgrade]
   pg-index-lint verify [PATH…] [same flags] [--database-url URL] [--use-existing-database]
                        [--timeout SECONDS] [--statement-timeout SECONDS] [--keep-going]
@@ -32,7 +36,7 @@ const USAGE = `Usage:
 
 Exit codes: 0 clean, 1 findings at or over --fail-on, 2 usage, config or input error.`;
 
-const FORMATS = ["text", "json"] as const;
+const FORMATS = ["text", "json", "sarif", "gitlab", "github"] as const;
 const FAIL_ON = ["error", "warning", "never"] as const;
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -123,6 +127,9 @@ async function runCheck(args: string[], io: Io, mode: "check" | "verify"): Promi
   const shown = { ...result, findings, summary: { ...result.summary, ...count(findings) } };
 
   if (format === "json") io.stdout.write(formatJson(shown, verified?.report ?? null));
+  else if (format === "sarif") io.stdout.write(formatSarif(shown, { toolVersion: packageVersion() }));
+  else if (format === "gitlab") io.stdout.write(formatGitlab(shown));
+  else if (format === "github") io.stdout.write(formatGithub(shown));
   else {
     if (verified) {
       const { formatVerifyText } = await import("./report/verify-text.js");

@@ -96,6 +96,22 @@ describe("pg-index-lint check on the factory-service example", () => {
   });
 });
 
+describe("other output formats", () => {
+  it("prints SARIF 2.1.0, GitLab Code Quality and GitHub workflow commands, with the same exit code", async () => {
+    const sarif = await run(["check", EXAMPLE, "--format", "sarif"]);
+    expect(sarif.code).toBe(1);
+    const log = JSON.parse(sarif.stdout);
+    expect(log.version).toBe("2.1.0");
+    expect(log.runs[0].results).toHaveLength(8);
+    const gitlab = await run(["check", EXAMPLE, "--format", "gitlab"]);
+    expect(JSON.parse(gitlab.stdout).map((i: { check_name: string }) => i.check_name)).toContain("unindexed-foreign-key");
+    const github = await run(["check", EXAMPLE, "--format", "github"]);
+    expect(github.stdout).toMatch(
+      /^::error file=examples\/factory-service\/migrations\/004_add_database_indexes\.sql,line=4,endLine=4,col=1,endColumn=70,title=pg-index-lint%3A ban-concurrent-index-creation-in-transaction::/m,
+    );
+  });
+});
+
 describe("bad input gives one clear line and exit 2", () => {
   const oneLine = (stderr: string) => {
     expect(stderr.trim().split("\n")).toHaveLength(1);
@@ -154,7 +170,7 @@ describe("bad input gives one clear line and exit 2", () => {
     expect(bad.code).toBe(2);
     oneLine(bad.stderr);
     const format = await run(["check", EXAMPLE, "--format", "xml"]);
-    expect(format.stderr).toBe('pg-index-lint: --format must be one of text, json (got "xml")\n');
+    expect(format.stderr).toBe('pg-index-lint: --format must be one of text, json, sarif, gitlab, github (got "xml")\n');
   });
 
   it("a folder with no migrations", async () => {

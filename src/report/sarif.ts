@@ -1,0 +1,264 @@
+/**
+ * `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers. One run, every
+ * rule described, one result per finding with its region, a stable fingerprint and the text fix.
+ *
+ * What GitHub code scanning reads from it (docs.github.com, "SARIF support for code scanning",
+ * "Supported SARIF output file properties"):
+ * - per rule `shortDescription.text`, `fullDescription.text` (each at most 1024 characters) and
+ *   `help.text` are required; `help.markdown` is shown instead of `help.text` when present.
+ *   `helpUri` is not among the properties it uses, and the schema wants an absolute URI there, so
+ *   it is written only when the caller knows where the rule pages are published.
+ * - `partialFingerprints`: code scanning itself matches alerts by `primaryLocationLineHash`, which
+ *   `github/codeql-action/upload-sarif` computes from the file when it is absent (it keeps other
+ *   keys; src/fingerprints.ts there). Our own key is for every other consumer, and for us.
+ * - relative `artifactLocation.uri`s are taken relative to the repository root.
+ */
+import { createHash } from "node:crypto";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Log, ReportingDescriptor, Result } from "sarif";
+import type { CheckResult } from "../check.js";
+import type { Finding, Severity } from "../finding.js";
+import { RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "../rules/index.js";
+import { fingerprint } from "../scope.js";
+import { VERIFY_RULES } from "../verify/rules.js";
+
+/** What the machine-readable reports need from a run. */
+export type ReportInput = Pick<CheckResult, "findings" | "summary">;
+
+export interface SarifOptions {
+  /** The pg-index-lint version, for `tool.driver.version`. */
+  toolVersion: string;
+  /**
+   * The repository root, absolute. Finding paths (relative to `cwd`) are rewritten relative to it,
+   * as code scanning expects, and it becomes `%SRCROOT%` in `originalUriBaseIds`. Without it the
+   * working directory is taken to be the root and no base URI is written.
+   */
+  repoRoot?: string;
+  /** The directory finding paths are relative to. Default `process.cwd()`. */
+  cwd?: string;
+  /**
+   * Absolute URI under which `rules/<id>.md` is published, e.g.
+   * `https://github.com/OWNER/pg-index-lint/blob/v1.0.0/`. Gives each rule a `helpUri`.
+   */
+  ruleDocsBaseUri?: string;
+  /** The text of the rule pages by rule id (`rules/<id>.md`), for `help.markdown`. */
+  rulePages?: ReadonlyMap<string, string>;
+}
+
+/** One rule as the reports describe it. */
+export interface RuleDescription {
+  id: string;
+  defaultSeverity: Severity;
+  summary: string;
+  /** The rule page, relative to the package root; none for input errors. */
+  docs?: string;
+  fixable: boolean;
+}
+
+/**
+ * Findings about input that could not be checked at all. `check()` reports them under these ids;
+ * they have no rule module and no page.
+ */
+const INPUT_ERRORS: RuleDescription[] = [
+  {
+    id: "syntax-error",
+    defaultSeverity: "error",
+    summary: "A migration or model file does not parse, so its statements were not checked.",
+    fixable: false,
+  },
+  {
+    id: "unreadable-file",
+    defaultSeverity: "error",
+    summary: "A file is binary or not UTF-8 text, so it was not checked.",
+    fixable: false,
+  },
+  {
+    id: "invalid-migration",
+    defaultSeverity: "error",
+    summary: "A migration file its runner would refuse, so it was not checked.",
+    fixable: false,
+  },
+];
+
+/** Every rule id a run can report, check rules first, each once. */
+export function ruleDescriptions(): RuleDescription[] {
+  const out = new Map<string, RuleDescription>();
+  for (const meta of [
+    ...RULES.map((r) => r.meta),
+    UNUSED_IGNORE,
+    UNSUPPORTED_CONSTRUCT,
+    ...Object.values(VERIFY_RULES),
+  ]) {
+    // verify re-reports some check rules from the database; the check rule's page describes both.
+    if (!out.has(meta.id)) out.set(meta.id, meta);
+  }
+  for (const input of INPUT_ERRORS) out.set(input.id, input);
+  return [...out.values()];
+}
+
+/**
+ * A finding's path as the repository sees it: relative to `repoRoot`, with forward slashes, and
+ * no leading `./` (GitLab rejects one).
+ */
+export function repoPath(file: string, repoRoot?: string, cwd: string = process.cwd()): string {
+  let path = file;
+  if (repoRoot !== undefined) {
+    const absolute = isAbsolute(file) ? file : resolve(cwd, file);
+    path = relative(repoRoot, absolute);
+  }
+  if (sep !== "/") path = path.split(sep).join("/");
+  return path.replace(/^(\.\/)+/, "");
+}
+
+/**
+ * A stable identity per finding, as hex SHA-256: the rule, the repository path and the message
+ * without line numbers (`fingerprint()` of scope.ts, which --baseline uses too), so it survives
+ * lines moving. Findings that are otherwise identical are told apart by their order in the file.
+ */
+export function findingFingerprints(findings: readonly Finding[], repoRoot?: string, cwd?: string): string[] {
+  const seen = new Map<string, number>();
+  return findings.map((f) => {
+    const key = fingerprint({ ...f, file: repoPath(f.file, repoRoot, cwd) });
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    return createHash("sha256").update(`${key}\u0000${occurrence}`).digest("hex");
+  });
+}
+
+const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+const SRCROOT = "%SRCROOT%";
+/** GitHub's limit on `shortDescription.text` and `fullDescription.text`. */
+const DESCRIPTION_LIMIT = 1024;
+
+export function formatSarif(result: ReportInput, options: SarifOptions): string {
+  const rules = ruleDescriptions();
+  // A rule id we have no description for still gets a descriptor, so every result has a ruleIndex.
+  for (const f of result.findings) {
+    if (!rules.some((r) => r.id === f.rule)) {
+      rules.push({ id: f.rule, defaultSeverity: f.severity, summary: f.message, fixable: false });
+    }
+  }
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const fingerprints = findingFingerprints(result.findings, options.repoRoot, options.cwd);
+  const results = result.findings.map((f, i) =>
+    toResult(f, index.get(f.rule) ?? 0, fingerprints[i] as string, options),
+  );
+  const semver = /^\d+\.\d+\.\d+(?:[-+].*)?$/.test(options.toolVersion);
+  const log: Log = {
+    $schema: SARIF_SCHEMA,
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "pg-index-lint",
+            version: options.toolVersion,
+            ...(semver ? { semanticVersion: options.toolVersion } : {}),
+            rules: rules.map((r) => toDescriptor(r, options)),
+          },
+        },
+        ...(options.repoRoot !== undefined
+          ? {
+              originalUriBaseIds: {
+                [SRCROOT]: {
+                  uri: directoryUri(options.repoRoot),
+                  description: { text: "The root of the repository." },
+                },
+              },
+            }
+          : {}),
+        // Our columns count UTF-16 code units (JavaScript string offsets), plus one.
+        columnKind: "utf16CodeUnits",
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+function toDescriptor(rule: RuleDescription, options: SarifOptions): ReportingDescriptor {
+  const page = options.rulePages?.get(rule.id);
+  const where = rule.docs ? `See ${rule.docs} in the pg-index-lint package.` : "";
+  const full = [
+    rule.summary,
+    rule.fixable ? "pg-index-lint suggests an automatic fix." : "",
+    `Default severity: ${rule.defaultSeverity}.`,
+  ]
+    .filter(Boolean)
+    .join(" ");
+  const helpUri =
+    options.ruleDocsBaseUri && rule.docs ? new URL(rule.docs, options.ruleDocsBaseUri).href : undefined;
+  return {
+    id: rule.id,
+    name: rule.id,
+    shortDescription: { text: clip(rule.summary) },
+    fullDescription: { text: clip(full) },
+    defaultConfiguration: { level: rule.defaultSeverity },
+    ...(helpUri ? { helpUri } : {}),
+    help: {
+      text: [rule.summary, where].filter(Boolean).join("\n\n"),
+      markdown:
+        page ??
+        [rule.summary, rule.docs ? `See \`${rule.docs}\` in the pg-index-lint package.` : ""]
+          .filter(Boolean)
+          .join("\n\n"),
+    },
+    properties: {
+      tags: ["postgresql", "migrations", ...(rule.docs ? [] : ["input"])],
+      "problem.severity": rule.defaultSeverity,
+    },
+  };
+}
+
+function toResult(f: Finding, ruleIndex: number, fingerprint: string, options: SarifOptions): Result {
+  const artifactLocation = {
+    uri: encodePath(repoPath(f.file, options.repoRoot, options.cwd)),
+    uriBaseId: SRCROOT,
+  };
+  // Our ranges are 1-based with an exclusive end column, exactly SARIF's text region.
+  const region = { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn };
+  return {
+    ruleId: f.rule,
+    ruleIndex,
+    level: f.severity,
+    message: { text: `${f.message}\n${f.help}` },
+    locations: [{ physicalLocation: { artifactLocation, region } }],
+    partialFingerprints: { "pgIndexLint/v1": fingerprint },
+    ...(f.fix
+      ? {
+          fixes: [
+            {
+              description: { text: f.fix.description },
+              artifactChanges: [
+                {
+                  artifactLocation,
+                  replacements: [{ deletedRegion: region, insertedContent: { text: f.fix.replacement } }],
+                },
+              ],
+            },
+          ],
+        }
+      : {}),
+    properties: {
+      source: f.source,
+      ...(f.table !== undefined ? { table: f.table } : {}),
+      ...(f.columns !== undefined ? { columns: f.columns } : {}),
+    },
+  };
+}
+
+/** A relative path as a URI reference: each segment percent-encoded, the slashes kept. */
+function encodePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+/** SARIF wants base URIs to end with a slash (§3.14.14). */
+function directoryUri(dir: string): string {
+  const href = pathToFileURL(resolve(dir)).href;
+  return href.endsWith("/") ? href : `${href}/`;
+}
+
+function clip(text: string): string {
+  return text.length <= DESCRIPTION_LIMIT ? text : `${text.slice(0, DESCRIPTION_LIMIT - 1)}…`;
+}
