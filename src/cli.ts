@@ -12,6 +12,7 @@ import { initConfig } from "./init.js";
 import { formatGithub } from "./report/annotations.js";
 import { formatGitlab } from "./report/gitlab.js";
 import { formatJson } from "./report/json.js";
+import { formatMarkdown } from "./report/markdown.js";
 import { formatSarif } from "./report/sarif.js";
 import { formatText } from "./report/text.js";
 import { RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "./rules/index.js";
@@ -26,7 +27,7 @@ export interface Io {
 }
 
 const USAGE = `Usage:
-  pg-index-lint check  [PATH…] [--config F] [--format text|json|sarif|gitlab|github]
+  pg-index-lint check  [PATH…] [--config F] [--format text|json|sarif|gitlab|github|markdown]
                        [--fail-on error|warning|never]
                        [--baseline F] [--changed-since REF] [--downgrade]
   pg-index-lint verify [PATH…] [same flags] [--database-url URL] [--use-existing-database]
@@ -36,7 +37,7 @@ const USAGE = `Usage:
 
 Exit codes: 0 clean, 1 findings at or over --fail-on, 2 usage, config or input error.`;
 
-const FORMATS = ["text", "json", "sarif", "gitlab", "github"] as const;
+const FORMATS = ["text", "json", "sarif", "gitlab", "github", "markdown"] as const;
 const FAIL_ON = ["error", "warning", "never"] as const;
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -130,6 +131,7 @@ async function runCheck(args: string[], io: Io, mode: "check" | "verify"): Promi
   else if (format === "sarif") io.stdout.write(formatSarif(shown, { toolVersion: packageVersion() }));
   else if (format === "gitlab") io.stdout.write(formatGitlab(shown));
   else if (format === "github") io.stdout.write(formatGithub(shown));
+  else if (format === "markdown") io.stdout.write(formatMarkdown(shown, verified?.report ?? null));
   else {
     if (verified) {
       const { formatVerifyText } = await import("./report/verify-text.js");

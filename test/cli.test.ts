@@ -104,7 +104,11 @@ describe("other output formats", () => {
     expect(log.version).toBe("2.1.0");
     expect(log.runs[0].results).toHaveLength(8);
     const gitlab = await run(["check", EXAMPLE, "--format", "gitlab"]);
-    expect(JSON.parse(gitlab.stdout).map((i: { check_name: string }) => i.check_name)).toContain("unindexed-foreign-key");
+    expect(JSON.parse(gitlab.stdout).map((i: { check_name: string }) => i.check_name)).toContain(
+      "unindexed-foreign-key",
+    );
+    const markdown = await run(["check", EXAMPLE, "--format", "markdown"]);
+    expect(markdown.stdout).toMatch(/^### pg-index-lint\n\n❌ \*\*7 errors, 1 warning\*\*/);
     const github = await run(["check", EXAMPLE, "--format", "github"]);
     expect(github.stdout).toMatch(
       /^::error file=examples\/factory-service\/migrations\/004_add_database_indexes\.sql,line=4,endLine=4,col=1,endColumn=70,title=pg-index-lint%3A ban-concurrent-index-creation-in-transaction::/m,
@@ -170,7 +174,9 @@ describe("bad input gives one clear line and exit 2", () => {
     expect(bad.code).toBe(2);
     oneLine(bad.stderr);
     const format = await run(["check", EXAMPLE, "--format", "xml"]);
-    expect(format.stderr).toBe('pg-index-lint: --format must be one of text, json, sarif, gitlab, github (got "xml")\n');
+    expect(format.stderr).toBe(
+      'pg-index-lint: --format must be one of text, json, sarif, gitlab, github, markdown (got "xml")\n',
+    );
   });
 
   it("a folder with no migrations", async () => {

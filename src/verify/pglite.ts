@@ -28,6 +28,24 @@ import {
 const require = createRequire(import.meta.url);
 
 /**
+ * Defined as true by scripts/bundle.mjs in the Action's dist/index.js. There is no node_modules
+ * beside the bundle: the bundle script copies PGlite's CommonJS build, its WASM, data and
+ * extension files and the snapshot to dist/pglite/, and the worker loads them from there.
+ */
+declare const __PG_INDEX_LINT_BUNDLE__: boolean | undefined;
+const BUNDLED_PGLITE =
+  typeof __PG_INDEX_LINT_BUNDLE__ !== "undefined" && __PG_INDEX_LINT_BUNDLE__
+    ? fileURLToPath(new URL("./pglite/", import.meta.url))
+    : undefined;
+
+/** PGlite's CommonJS entry, or one of its contrib extension modules. */
+function resolvePglite(extension?: string): string {
+  if (BUNDLED_PGLITE)
+    return join(BUNDLED_PGLITE, "dist", extension ? `contrib/${extension}.cjs` : "index.cjs");
+  return require.resolve(extension ? `@electric-sql/pglite/contrib/${extension}` : "@electric-sql/pglite");
+}
+
+/**
  * The contrib extensions PGlite bundles, by their module name under @electric-sql/pglite/contrib/
  * (the extension name with "-" as "_": uuid-ossp is uuid_ossp). plpgsql is built in.
  */
@@ -91,14 +109,14 @@ export function extensionModules(names: readonly string[]): ExtensionModule[] {
     for (const dependency of REQUIRES[key] ?? []) add(dependency);
   };
   for (const name of names) add(name);
-  return [...keys].map((key) => ({ key, path: require.resolve(`@electric-sql/pglite/contrib/${key}`) }));
+  return [...keys].map((key) => ({ key, path: resolvePglite(key) }));
 }
 
 /** The installed PGlite's version, or undefined where its package.json cannot be found. */
 export function pgliteVersion(): string | undefined {
   try {
     // The package's exports do not list package.json; it sits above dist/.
-    const main = require.resolve("@electric-sql/pglite");
+    const main = resolvePglite();
     const manifest = JSON.parse(readFileSync(join(dirname(main), "..", "package.json"), "utf8")) as {
       version?: string;
     };
@@ -108,8 +126,13 @@ export function pgliteVersion(): string | undefined {
   }
 }
 
-/** build/pglite of this package: two levels up from both src/verify/ and build/verify/. */
-export const DEFAULT_SNAPSHOT_DIR = fileURLToPath(new URL("../../build/pglite/", import.meta.url));
+/**
+ * build/pglite of this package: two levels up from both src/verify/ and build/verify/; in the
+ * Action's bundle, dist/pglite/snapshot/.
+ */
+export const DEFAULT_SNAPSHOT_DIR = BUNDLED_PGLITE
+  ? join(BUNDLED_PGLITE, "snapshot")
+  : fileURLToPath(new URL("../../build/pglite/", import.meta.url));
 
 /** The snapshot to start from, or why there is none. */
 export function findSnapshot(
@@ -246,7 +269,7 @@ export async function openPgliteEngine(options: OpenEngineOptions): Promise<Engi
   const progress = options.onProgress ?? (() => {});
   const timeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const extensions = extensionModules(options.extensions ?? []);
-  const pglite = require.resolve("@electric-sql/pglite");
+  const pglite = resolvePglite();
   const installed = pgliteVersion();
   const snapshot = findSnapshot(options.pgliteSnapshotDir ?? DEFAULT_SNAPSHOT_DIR, installed);
 

@@ -1,0 +1,399 @@
+/**
+ * The GitHub Action (action.yml): a thin entry point over the same `check()` and `verify()` the
+ * CLI runs. It reads the inputs, scopes the findings to the pull request, and reports them as
+ * annotations, one living PR comment, one review with suggestion fixes, the job summary, a JSON
+ * report and optionally SARIF; the step fails when findings reach `fail-on`.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve, sep } from "node:path";
+import * as core from "@actions/core";
+import * as github from "@actions/github";
+import { type CheckResult, check } from "./check.js";
+import { UserError } from "./errors.js";
+import type { Finding } from "./finding.js";
+import { annotate } from "./github/annotations.js";
+import { type GitHubApi, octokitApi, type PrFile, type PullRequestRef, statusOf } from "./github/api.js";
+import { ACTIONS_BOT, findOurComment, reportedFindings, writeComment } from "./github/comment.js";
+import { planReview, postedKeys } from "./github/review.js";
+import { scopeToPullRequest } from "./github/scope.js";
+import { formatJson } from "./report/json.js";
+import { COMMENT_LIMIT, formatMarkdown, type MarkdownOptions } from "./report/markdown.js";
+import { formatSarif } from "./report/sarif.js";
+import { applyBaseline } from "./scope.js";
+import type { VerifyReport } from "./verify/verify.js";
+
+const FAIL_ON = ["error", "warning", "never"] as const;
+type FailOn = (typeof FAIL_ON)[number];
+
+/** GitHub caps a step's summary at 1 MiB; leave room for what other steps add. */
+const SUMMARY_LIMIT = 900_000;
+
+export interface ActionInputs {
+  config: string;
+  paths: string[];
+  workingDirectory: string;
+  failOn: FailOn;
+  verify: boolean;
+  databaseUrl: string;
+  token: string;
+  comment: boolean;
+  review: boolean;
+  annotations: boolean;
+  sarifFile: string;
+  baseline: string;
+  /** Undefined: on for pull requests. */
+  changedOnly: boolean | undefined;
+}
+
+export function readInputs(): ActionInputs {
+  const failOn = core.getInput("fail-on") || "error";
+  if (!(FAIL_ON as readonly string[]).includes(failOn))
+    throw new UserError(`input fail-on must be one of ${FAIL_ON.join(", ")} (got "${failOn}")`);
+  const changedOnly = core.getInput("changed-only");
+  return {
+    config: core.getInput("config"),
+    paths: core.getMultilineInput("paths").flatMap((line) => line.split(/\s+/).filter(Boolean)),
+    workingDirectory: core.getInput("working-directory") || ".",
+    failOn: failOn as FailOn,
+    verify: bool("verify", true),
+    databaseUrl: core.getInput("database-url"),
+    token: core.getInput("github-token"),
+    comment: bool("comment", true),
+    review: bool("review", true),
+    annotations: bool("annotations", true),
+    sarifFile: core.getInput("sarif-file"),
+    baseline: core.getInput("baseline"),
+    changedOnly: changedOnly === "" ? undefined : bool("changed-only", true),
+  };
+}
+
+function bool(name: string, fallback: boolean): boolean {
+  const value = core.getInput(name).toLowerCase();
+  if (value === "") return fallback;
+  if (["true", "yes", "on", "1"].includes(value)) return true;
+  if (["false", "no", "off", "0"].includes(value)) return false;
+  throw new UserError(`input ${name} must be true or false (got "${value}")`);
+}
+
+/** Masks the token, the database URL and its password (as written and decoded) in every log line. */
+export function maskSecrets(inputs: Pick<ActionInputs, "token" | "databaseUrl">): void {
+  if (inputs.token) core.setSecret(inputs.token);
+  if (!inputs.databaseUrl) return;
+  core.setSecret(inputs.databaseUrl);
+  try {
+    const password = new URL(inputs.databaseUrl).password;
+    if (password) {
+      core.setSecret(password);
+      core.setSecret(decodeURIComponent(password));
+    }
+  } catch {
+    // Not a URL (a key=value connection string): the whole value is masked above.
+  }
+}
+
+/** The entry point: never throws; a failure becomes `core.setFailed`. */
+export async function run(): Promise<void> {
+  try {
+    await runAction(readInputs());
+  } catch (error) {
+    if (error instanceof UserError) core.setFailed(`pg-index-lint: ${error.format()}`);
+    else core.setFailed(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  }
+}
+
+export async function runAction(inputs: ActionInputs, api?: GitHubApi): Promise<void> {
+  maskSecrets(inputs);
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const workdir = resolve(workspace, inputs.workingDirectory);
+  process.chdir(workdir);
+  const prefix = posix(relative(workspace, workdir));
+  const repoPath = (file: string) => (prefix ? `${prefix}/${file}` : file);
+
+  // 1. The same passes as the CLI.
+  const options = { paths: inputs.paths, ...(inputs.config ? { config: inputs.config } : {}) };
+  let result: CheckResult;
+  let report: VerifyReport | null = null;
+  if (inputs.verify) {
+    const { verify } = await import("./verify/verify.js");
+    const verified = await verify({
+      ...options,
+      ...(inputs.databaseUrl ? { databaseUrl: inputs.databaseUrl } : {}),
+      env: process.env,
+      onMigration: (line) => core.debug(line),
+    });
+    result = { ...verified.check, findings: verified.findings };
+    report = verified.report;
+  } else {
+    result = await check(options);
+  }
+  let findings = result.findings;
+  if (inputs.baseline) findings = applyBaseline(findings, inputs.baseline);
+
+  // 2. The pull request, when there is one.
+  const context = github.context;
+  const pull = context.payload.pull_request as
+    | { number: number; head?: { sha?: string }; base?: { sha?: string } }
+    | undefined;
+  const pr: PullRequestRef | undefined = pull
+    ? { ...context.repo, number: pull.number, headSha: pull.head?.sha ?? context.sha }
+    : undefined;
+  const client = api ?? (inputs.token ? octokitApi(inputs.token) : undefined);
+  let files: PrFile[] | undefined;
+  if (pr && client) {
+    try {
+      files = await client.listFiles(pr);
+    } catch (error) {
+      core.warning(
+        `pg-index-lint: could not list the pull request's files (${apiMessage(error)}); using git diff`,
+      );
+    }
+  }
+  const changedOnly = inputs.changedOnly ?? Boolean(pull);
+  let reported = findings;
+  let summaryOnly: Finding[] = [];
+  let omitted = 0;
+  if (changedOnly) {
+    const changed = changedFiles(files, pull?.base?.sha, prefix);
+    if (changed) {
+      const scope = scopeToPullRequest(findings, changed, result.sets, result.config);
+      reported = scope.reported;
+      summaryOnly = scope.summaryOnly;
+      omitted = scope.omitted.length;
+    } else if (inputs.changedOnly) {
+      core.warning(
+        "pg-index-lint: changed-only needs a pull request or git history; reporting every finding",
+      );
+    }
+  }
+  const summary = { ...result.summary, ...count(reported) };
+  const shown = { ...result, findings: reported, summary };
+
+  // 3. Links, for the comment and the summary.
+  const server = context.serverUrl;
+  const sha = pr?.headSha ?? context.sha;
+  const { owner, repo } = safeRepo();
+  const markdown: MarkdownOptions = {
+    failOn: inputs.failOn,
+    outOfScope: summaryOnly,
+    omitted,
+    ...(owner && sha
+      ? {
+          fileUrl: (file: string, line: number, endLine: number) =>
+            `${server}/${owner}/${repo}/blob/${sha}/${repoPath(file)}#L${line}${endLine > line ? `-L${endLine}` : ""}`,
+        }
+      : {}),
+  };
+  const docsBase = ruleDocsBase(server);
+  if (docsBase) markdown.ruleUrl = (rule) => `${docsBase}rules/${rule}.md`;
+
+  // 4. Annotations, most severe first within GitHub's caps.
+  if (inputs.annotations) {
+    annotate(reported, workspace, workdir);
+  }
+
+  // 5. The PR comment and review.
+  let outsideDiff: Finding[] = [];
+  if (pr && client && (inputs.comment || inputs.review)) {
+    outsideDiff = await reportOnPullRequest(client, pr, inputs, {
+      reported,
+      files,
+      repoPath,
+      markdown,
+      shown,
+      report,
+    });
+  }
+
+  // 6. Job summary, JSON report, SARIF.
+  const summaryText = formatMarkdown(shown, report, {
+    ...markdown,
+    maxLength: SUMMARY_LIMIT,
+  });
+  const notInline = outsideDiff.length
+    ? `\n${outsideDiff.length} finding(s) are not on lines of this pull request's diff, so they have no inline review comment.\n`
+    : "";
+  await core.summary.addRaw(summaryText + notInline).write();
+
+  const jsonPath = join(process.env.RUNNER_TEMP || tmpdir(), "pg-index-lint-report.json");
+  writeFileSync(jsonPath, formatJson(shown, report));
+  core.setOutput("report-json", jsonPath);
+  if (inputs.sarifFile) {
+    const sarifPath = resolve(workdir, inputs.sarifFile);
+    writeFileSync(
+      sarifPath,
+      formatSarif(shown, {
+        toolVersion: packageVersion(),
+        repoRoot: workspace,
+        cwd: workdir,
+        ...(docsBase ? { ruleDocsBaseUri: docsBase } : {}),
+      }),
+    );
+    core.setOutput("sarif-file", sarifPath);
+  }
+  core.setOutput("findings", reported.length);
+  core.setOutput("errors", summary.errors);
+  core.setOutput("warnings", summary.warnings);
+
+  // 7. Merge blocking.
+  if (result.inputErrors > 0) {
+    core.setFailed("pg-index-lint: some input could not be read or parsed; the run is incomplete");
+    return;
+  }
+  if (report?.timedOut) {
+    core.setFailed("pg-index-lint: verify ran out of time; the migrations not applied were not verified");
+    return;
+  }
+  const failing =
+    inputs.failOn !== "never" &&
+    (summary.errors > 0 || (inputs.failOn === "warning" && summary.warnings > 0));
+  if (failing)
+    core.setFailed(
+      `pg-index-lint: ${summary.errors} error(s), ${summary.warnings} warning(s) at fail-on: ${inputs.failOn}`,
+    );
+}
+
+interface PrReport {
+  reported: Finding[];
+  files: PrFile[] | undefined;
+  repoPath: (file: string) => string;
+  markdown: MarkdownOptions;
+  shown: Pick<CheckResult, "findings" | "summary" | "config" | "requirements">;
+  report: VerifyReport | null;
+}
+
+/**
+ * Writes the comment, then the review. A 403 means a read-only token (a pull request from a
+ * fork): both are skipped with a notice. Any other API error becomes a warning.
+ */
+async function reportOnPullRequest(
+  api: GitHubApi,
+  pr: PullRequestRef,
+  inputs: ActionInputs,
+  data: PrReport,
+): Promise<Finding[]> {
+  const viewer = (await api.viewer()) ?? ACTIONS_BOT;
+  let outsideDiff: Finding[] = [];
+  try {
+    if (inputs.comment) {
+      const existing = findOurComment(await api.listComments(pr), viewer);
+      const body = formatMarkdown(data.shown, data.report, {
+        ...data.markdown,
+        marker: true,
+        maxLength: COMMENT_LIMIT,
+        previouslyFailing: existing ? reportedFindings(existing.body) : false,
+      });
+      const outcome = await writeComment(api, pr, existing, body);
+      core.info(`pg-index-lint: PR comment ${outcome}`);
+    }
+    if (inputs.review && data.files) {
+      const posted = postedKeys(await api.listReviewComments(pr), viewer);
+      const plan = planReview({
+        findings: data.reported,
+        files: data.files,
+        repoPath: data.repoPath,
+        readLines,
+        posted,
+        ...(data.markdown.ruleUrl ? { ruleUrl: data.markdown.ruleUrl } : {}),
+      });
+      outsideDiff = plan.outsideDiff;
+      if (plan.comments.length) {
+        const n = plan.comments.length;
+        await api.createReview(
+          pr,
+          `pg-index-lint: ${n} finding${n === 1 ? "" : "s"} on lines of this diff. The summary comment has the full report.`,
+          plan.comments,
+        );
+      }
+      core.info(
+        `pg-index-lint: review with ${plan.comments.length} new comment(s); ${plan.alreadyPosted.length} already posted`,
+      );
+    }
+  } catch (error) {
+    if (statusOf(error) === 403)
+      core.notice(
+        "pg-index-lint: the token cannot write to this pull request (a pull request from a fork has a read-only token), so the comment and review were skipped; the annotations and the job summary have the report",
+      );
+    else
+      core.warning(
+        `pg-index-lint: GitHub API call failed (${apiMessage(error)}); the job summary has the report`,
+      );
+  }
+  return outsideDiff;
+}
+
+/**
+ * The files the pull request changes, relative to the working directory: from the API, else from
+ * `git diff` against the base commit. Undefined when neither can tell.
+ */
+function changedFiles(files: PrFile[] | undefined, baseSha: string | undefined, prefix: string) {
+  let names = files?.flatMap((f) => (f.status === "removed" ? [] : [f.filename]));
+  if (!names && baseSha) {
+    try {
+      names = execFileSync("git", ["diff", "--name-only", baseSha, "HEAD"], {
+        cwd: process.env.GITHUB_WORKSPACE || process.cwd(),
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      })
+        .split("\n")
+        .filter(Boolean);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!names) return undefined;
+  const changed = new Set<string>();
+  for (const name of names) {
+    if (!prefix) changed.add(name);
+    else if (name.startsWith(`${prefix}/`)) changed.add(name.slice(prefix.length + 1));
+  }
+  return changed;
+}
+
+function readLines(file: string): string[] | undefined {
+  try {
+    return readFileSync(file, "utf8").split(/\r?\n/);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the rule pages of the running Action are published, when the runner says which Action runs. */
+function ruleDocsBase(server: string): string | undefined {
+  const repository = process.env.GITHUB_ACTION_REPOSITORY;
+  const ref = process.env.GITHUB_ACTION_REF;
+  return repository && ref ? `${server}/${repository}/blob/${ref}/` : undefined;
+}
+
+function safeRepo(): { owner: string; repo: string } {
+  return process.env.GITHUB_REPOSITORY ? github.context.repo : { owner: "", repo: "" };
+}
+
+function apiMessage(error: unknown): string {
+  const status = statusOf(error);
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  return status ? `HTTP ${status}: ${message}` : (message ?? "unknown error");
+}
+
+function count(findings: Finding[]) {
+  return {
+    errors: findings.filter((f) => f.severity === "error").length,
+    warnings: findings.filter((f) => f.severity === "warning").length,
+  };
+}
+
+function posix(path: string): string {
+  return sep === "/" ? path : path.split(sep).join("/");
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * One review with an inline comment per finding on a line of the PR's diff. A fixable finding
+ * carries a ```suggestion block that replaces the whole lines of its range (GitHub applies a
+ * suggestion to the commented lines). Each comment holds a hidden fingerprint, so a re-run does
+ * not post the same comment twice.
+ */
+import { createHash } from "node:crypto";
+import type { Finding } from "../finding.js";
+import { fingerprint } from "../scope.js";
+import type { ApiComment, NewReviewComment, PrFile } from "./api.js";
+import { commentRange, rightSideLines } from "./diff.js";
+
+/** More inline comments than this in one review time out on GitHub's side; the rest go to the summary. */
+export const MAX_REVIEW_COMMENTS = 50;
+
+const MARKER = /<!-- pg-index-lint:fp=([0-9a-f]{16}-\d+) -->/g;
+
+/**
+ * A finding's stable key for review comments: the line-independent fingerprint, hashed, and its
+ * occurrence among findings with the same fingerprint (three identical statements in one file).
+ */
+export function findingKeys(findings: Finding[]): Map<Finding, string> {
+  const seen = new Map<string, number>();
+  const keys = new Map<Finding, string>();
+  for (const f of findings) {
+    const hash = createHash("sha256").update(fingerprint(f)).digest("hex").slice(0, 16);
+    const n = seen.get(hash) ?? 0;
+    seen.set(hash, n + 1);
+    keys.set(f, `${hash}-${n}`);
+  }
+  return keys;
+}
+
+/** Fingerprints already posted in review comments by `viewer`. */
+export function postedKeys(comments: ApiComment[], viewer: string): Set<string> {
+  const keys = new Set<string>();
+  for (const c of comments) {
+    if (c.login !== viewer) continue;
+    for (const m of c.body.matchAll(MARKER)) if (m[1]) keys.add(m[1]);
+  }
+  return keys;
+}
+
+export interface ReviewPlan {
+  comments: NewReviewComment[];
+  /** Findings on lines outside the diff (or over the cap): the summary lists them. */
+  outsideDiff: Finding[];
+  /** Findings already commented on by an earlier run. */
+  alreadyPosted: Finding[];
+}
+
+export interface ReviewInput {
+  findings: Finding[];
+  files: PrFile[];
+  /** Repository path of a finding's file (findings are relative to the working directory). */
+  repoPath: (file: string) => string;
+  /** The file's current lines, for suggestions; undefined when it cannot be read. */
+  readLines: (file: string) => string[] | undefined;
+  posted: Set<string>;
+  ruleUrl?: (rule: string) => string | undefined;
+}
+
+export function planReview(input: ReviewInput): ReviewPlan {
+  const patches = new Map(input.files.map((f) => [f.filename, rightSideLines(f.patch)]));
+  const keys = findingKeys(input.findings);
+  const plan: ReviewPlan = { comments: [], outsideDiff: [], alreadyPosted: [] };
+  for (const f of input.findings) {
+    const key = keys.get(f) as string;
+    if (input.posted.has(key)) {
+      plan.alreadyPosted.push(f);
+      continue;
+    }
+    const path = input.repoPath(f.file);
+    const lines = patches.get(path);
+    const range = lines ? commentRange(lines, f.line, f.endLine) : undefined;
+    if (!range || plan.comments.length >= MAX_REVIEW_COMMENTS) {
+      plan.outsideDiff.push(f);
+      continue;
+    }
+    plan.comments.push({
+      path,
+      body: commentBody(f, key, input.readLines(f.file), input.ruleUrl?.(f.rule)),
+      line: range.line,
+      side: "RIGHT",
+      ...(range.startLine !== undefined ? { start_line: range.startLine, start_side: "RIGHT" as const } : {}),
+    });
+  }
+  return plan;
+}
+
+export function commentBody(f: Finding, key: string, lines: string[] | undefined, ruleUrl?: string): string {
+  const icon = f.severity === "error" ? "❌" : "⚠️";
+  const rule = ruleUrl ? `[${f.rule}](${ruleUrl})` : `\`${f.rule}\``;
+  const out = [
+    `<!-- pg-index-lint:fp=${key} -->`,
+    `${icon} **pg-index-lint** ${rule}: ${f.message}`,
+    "",
+    f.help,
+  ];
+  const suggestion = f.fix && lines ? suggestedLines(f, lines) : undefined;
+  if (f.fix && suggestion !== undefined) {
+    const fence = "`".repeat(Math.max(3, longestBacktickRun(suggestion) + 1));
+    out.push("", `**Fix:** ${f.fix.description}.`, "", `${fence}suggestion`, suggestion, fence);
+  }
+  return out.join("\n");
+}
+
+/**
+ * The replacement for the finding's whole lines: the fix replaces the range's text, and the text
+ * before its first column and after its last column stays.
+ */
+export function suggestedLines(f: Finding, lines: string[]): string | undefined {
+  const first = lines[f.line - 1];
+  const last = lines[f.endLine - 1];
+  if (first === undefined || last === undefined || !f.fix) return undefined;
+  return `${first.slice(0, f.column - 1)}${f.fix.replacement}${last.slice(f.endColumn - 1)}`;
+}
+
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+}
