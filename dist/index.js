@@ -70673,6 +70673,26 @@ var init_rule = __esm({
 });
 
 // src/rules/ban-concurrent-index-creation-in-transaction.ts
+function fixFor(statement, migration) {
+  if (statement.tx.reason !== "explicit") return {};
+  const all = migration.statements;
+  const at2 = all.indexOf(statement);
+  const control = (s) => s?.node?.TransactionStmt?.kind;
+  const begin = at2 - 1;
+  if (!["TRANS_STMT_BEGIN", "TRANS_STMT_START"].includes(control(all[begin]) ?? "")) return {};
+  let end = at2;
+  while (end < all.length && indexOperation(all[end].node)?.concurrent) end++;
+  const commit = all[end];
+  if (control(commit) !== "TRANS_STMT_COMMIT" || !commit) return {};
+  const opening = all[begin].range;
+  return {
+    fix: {
+      description: "Remove the BEGIN and COMMIT around the CONCURRENTLY statements",
+      replacement: all.slice(at2, end).map((s) => s.sql).join(";\n"),
+      range: { ...opening, endLine: commit.range.endLine, endColumn: commit.range.endColumn }
+    }
+  };
+}
 function helpFor(tx) {
   if (tx.reason === "explicit") {
     return "Remove the BEGIN/COMMIT around it: a CONCURRENTLY statement manages its own transactions.";
@@ -70695,10 +70715,10 @@ var init_ban_concurrent_index_creation_in_transaction = __esm({
       meta: ruleMeta("ban-concurrent-index-creation-in-transaction", {
         defaultSeverity: "error",
         summary: "CREATE, DROP or REINDEX … CONCURRENTLY inside a transaction block, explicit or implied by the migration runner, fails with SQLSTATE 25001.",
-        fixable: false,
+        fixable: true,
         rejectsStatement: true
       }),
-      checkStatement({ statement, catalog }) {
+      checkStatement({ statement, catalog, migration }) {
         const op = indexOperation(statement.node);
         if (!op?.concurrent || !statement.tx.inTransaction) return [];
         let table;
@@ -70717,7 +70737,8 @@ var init_ban_concurrent_index_creation_in_transaction = __esm({
             range: statement.range,
             message: `${operationName(op)} CONCURRENTLY cannot run inside a transaction block, and PostgreSQL will reject it (SQLSTATE 25001): ${statement.tx.detail}.`,
             help: helpFor(statement.tx),
-            ...table ? { table } : {}
+            ...table ? { table } : {},
+            ...fixFor(statement, migration)
           }
         ];
       }
@@ -85351,7 +85372,17 @@ ${f.help}` },
           artifactChanges: [
             {
               artifactLocation,
-              replacements: [{ deletedRegion: region, insertedContent: { text: f.fix.replacement } }]
+              replacements: [
+                {
+                  deletedRegion: f.fix.range ? {
+                    startLine: f.fix.range.line,
+                    startColumn: f.fix.range.column,
+                    endLine: f.fix.range.endLine,
+                    endColumn: f.fix.range.endColumn
+                  } : region,
+                  insertedContent: { text: f.fix.replacement }
+                }
+              ]
             }
           ]
         }
@@ -85778,7 +85809,8 @@ function planReview(input2) {
     }
     const path = input2.repoPath(f.file);
     const lines = patches.get(path);
-    const range = lines ? commentRange(lines, f.line, f.endLine) : void 0;
+    const span = f.fix?.range ?? f;
+    const range = lines ? commentRange(lines, span.line, span.endLine) ?? (f.fix?.range ? commentRange(lines, f.line, f.endLine) : void 0) : void 0;
     if (!range || plan.comments.length >= MAX_REVIEW_COMMENTS) {
       plan.outsideDiff.push(f);
       continue;
@@ -85810,10 +85842,12 @@ function commentBody(f, key, lines, ruleUrl) {
   return out.join("\n");
 }
 function suggestedLines(f, lines) {
-  const first = lines[f.line - 1];
-  const last = lines[f.endLine - 1];
-  if (first === void 0 || last === void 0 || !f.fix) return void 0;
-  return `${first.slice(0, f.column - 1)}${f.fix.replacement}${last.slice(f.endColumn - 1)}`;
+  if (!f.fix) return void 0;
+  const span = f.fix.range ?? f;
+  const first = lines[span.line - 1];
+  const last = lines[span.endLine - 1];
+  if (first === void 0 || last === void 0) return void 0;
+  return `${first.slice(0, span.column - 1)}${f.fix.replacement}${last.slice(span.endColumn - 1)}`;
 }
 function longestBacktickRun(text) {
   return Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
@@ -85881,7 +85915,21 @@ function toJson(f) {
     ...f.table !== void 0 ? { table: f.table } : {},
     ...f.columns !== void 0 ? { columns: f.columns } : {},
     source: f.source,
-    ...f.fix ? { fix: { description: f.fix.description, replacement: f.fix.replacement } } : {}
+    ...f.fix ? {
+      fix: {
+        description: f.fix.description,
+        replacement: f.fix.replacement,
+        // Only when the fix rewrites more than the finding's own span.
+        ...f.fix.range ? {
+          range: {
+            line: f.fix.range.line,
+            column: f.fix.range.column,
+            endLine: f.fix.range.endLine,
+            endColumn: f.fix.range.endColumn
+          }
+        } : {}
+      }
+    } : {}
   };
 }
 function verifyJson(report) {

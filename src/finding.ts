@@ -5,8 +5,13 @@ export type Severity = "error" | "warning";
 
 export interface Fix {
   description: string;
-  /** Replaces the text of the finding's range. */
+  /** Replaces the text of `range`, or of the finding's own range when there is none. */
   replacement: string;
+  /**
+   * The text the fix replaces, when it is not the finding's own: removing a BEGIN … COMMIT around
+   * a CONCURRENTLY statement rewrites the whole block.
+   */
+  range?: SourceRange;
 }
 
 export interface Finding extends SourceRange {

@@ -72,7 +72,13 @@ export function planReview(input: ReviewInput): ReviewPlan {
     }
     const path = input.repoPath(f.file);
     const lines = patches.get(path);
-    const range = lines ? commentRange(lines, f.line, f.endLine) : undefined;
+    // A fix that rewrites more than the finding (a whole BEGIN … COMMIT block) anchors the comment
+    // on the lines it replaces, when they are all in the diff.
+    const span = f.fix?.range ?? f;
+    const range = lines
+      ? (commentRange(lines, span.line, span.endLine) ??
+        (f.fix?.range ? commentRange(lines, f.line, f.endLine) : undefined))
+      : undefined;
     if (!range || plan.comments.length >= MAX_REVIEW_COMMENTS) {
       plan.outsideDiff.push(f);
       continue;
@@ -110,10 +116,12 @@ export function commentBody(f: Finding, key: string, lines: string[] | undefined
  * before its first column and after its last column stays.
  */
 export function suggestedLines(f: Finding, lines: string[]): string | undefined {
-  const first = lines[f.line - 1];
-  const last = lines[f.endLine - 1];
-  if (first === undefined || last === undefined || !f.fix) return undefined;
-  return `${first.slice(0, f.column - 1)}${f.fix.replacement}${last.slice(f.endColumn - 1)}`;
+  if (!f.fix) return undefined;
+  const span = f.fix.range ?? f;
+  const first = lines[span.line - 1];
+  const last = lines[span.endLine - 1];
+  if (first === undefined || last === undefined) return undefined;
+  return `${first.slice(0, span.column - 1)}${f.fix.replacement}${last.slice(span.endColumn - 1)}`;
 }
 
 function longestBacktickRun(text: string): number {

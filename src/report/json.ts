@@ -26,7 +26,25 @@ function toJson(f: Finding) {
     ...(f.table !== undefined ? { table: f.table } : {}),
     ...(f.columns !== undefined ? { columns: f.columns } : {}),
     source: f.source,
-    ...(f.fix ? { fix: { description: f.fix.description, replacement: f.fix.replacement } } : {}),
+    ...(f.fix
+      ? {
+          fix: {
+            description: f.fix.description,
+            replacement: f.fix.replacement,
+            // Only when the fix rewrites more than the finding's own span.
+            ...(f.fix.range
+              ? {
+                  range: {
+                    line: f.fix.range.line,
+                    column: f.fix.range.column,
+                    endLine: f.fix.range.endLine,
+                    endColumn: f.fix.range.endColumn,
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -233,7 +233,19 @@ function toResult(f: Finding, ruleIndex: number, fingerprint: string, options: S
               artifactChanges: [
                 {
                   artifactLocation,
-                  replacements: [{ deletedRegion: region, insertedContent: { text: f.fix.replacement } }],
+                  replacements: [
+                    {
+                      deletedRegion: f.fix.range
+                        ? {
+                            startLine: f.fix.range.line,
+                            startColumn: f.fix.range.column,
+                            endLine: f.fix.range.endLine,
+                            endColumn: f.fix.range.endColumn,
+                          }
+                        : region,
+                      insertedContent: { text: f.fix.replacement },
+                    },
+                  ],
                 },
               ],
             },

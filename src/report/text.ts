@@ -81,7 +81,8 @@ function formatFinding(f: Finding, source: string[] | null, c: Colors): string[]
   }
   out.push(`  ${c.cyan("= help:")} ${f.help}`);
   if (f.fix) {
-    out.push(`  ${c.cyan("= fix:")} ${f.fix.description}:`);
+    const span = f.fix.range ? ` (lines ${f.fix.range.line}–${f.fix.range.endLine})` : "";
+    out.push(`  ${c.cyan(`= fix${span}:`)} ${f.fix.description}:`);
     for (const line of f.fix.replacement.split("\n")) out.push(`      ${c.green(line)}`);
   }
   return out;

@@ -1,8 +1,39 @@
-import type { Statement } from "../model.js";
+import type { Fix } from "../finding.js";
+import type { Migration, Statement } from "../model.js";
 import { displayName } from "../schema/catalog.js";
 import { tableFor } from "../schema/replay.js";
 import { droppedIndexes, indexOperation, operationName, reindexTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
+
+/**
+ * The seed's mistake has a mechanical fix: a BEGIN … COMMIT block that holds only CONCURRENTLY
+ * statements loses its BEGIN and COMMIT, and each statement runs on its own. The fix rewrites the
+ * whole block, so only the block's first statement carries it.
+ */
+function fixFor(statement: Statement, migration: Migration): { fix?: Fix } {
+  if (statement.tx.reason !== "explicit") return {};
+  const all = migration.statements;
+  const at = all.indexOf(statement);
+  const control = (s: Statement | undefined) =>
+    (s?.node as { TransactionStmt?: { kind?: string } } | undefined)?.TransactionStmt?.kind;
+  const begin = at - 1;
+  if (!["TRANS_STMT_BEGIN", "TRANS_STMT_START"].includes(control(all[begin]) ?? "")) return {};
+  let end = at;
+  while (end < all.length && indexOperation((all[end] as Statement).node)?.concurrent) end++;
+  const commit = all[end];
+  if (control(commit) !== "TRANS_STMT_COMMIT" || !commit) return {};
+  const opening = (all[begin] as Statement).range;
+  return {
+    fix: {
+      description: "Remove the BEGIN and COMMIT around the CONCURRENTLY statements",
+      replacement: all
+        .slice(at, end)
+        .map((s) => s.sql)
+        .join(";\n"),
+      range: { ...opening, endLine: commit.range.endLine, endColumn: commit.range.endColumn },
+    },
+  };
+}
 
 /** How to get the statement out of its transaction, from what put it there. */
 function helpFor(tx: Statement["tx"]): string {
@@ -21,10 +52,10 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     defaultSeverity: "error",
     summary:
       "CREATE, DROP or REINDEX … CONCURRENTLY inside a transaction block, explicit or implied by the migration runner, fails with SQLSTATE 25001.",
-    fixable: false,
+    fixable: true,
     rejectsStatement: true,
   }),
-  checkStatement({ statement, catalog }) {
+  checkStatement({ statement, catalog, migration }) {
     const op = indexOperation(statement.node);
     if (!op?.concurrent || !statement.tx.inTransaction) return [];
     let table: string | undefined;
@@ -44,6 +75,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         message: `${operationName(op)} CONCURRENTLY cannot run inside a transaction block, and PostgreSQL will reject it (SQLSTATE 25001): ${statement.tx.detail}.`,
         help: helpFor(statement.tx),
         ...(table ? { table } : {}),
+        ...fixFor(statement, migration),
       },
     ];
   },

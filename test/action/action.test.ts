@@ -181,7 +181,8 @@ describe("the Action on a pull request", () => {
       body: string;
     }[];
     expect(comments.map((c) => [c.path.split("/").pop(), c.start_line, c.line])).toEqual([
-      ["004_add_database_indexes.sql", undefined, 4],
+      // The first finding of the BEGIN … COMMIT block carries the fix that removes both lines.
+      ["004_add_database_indexes.sql", 3, 7],
       ["004_add_database_indexes.sql", undefined, 5],
       ["004_add_database_indexes.sql", undefined, 6],
       ["005_audit_and_sku_indexes.sql", 2, 3],
@@ -193,6 +194,9 @@ describe("the Action on a pull request", () => {
     );
     expect(comments[4]?.body).toContain(
       "```suggestion\nCREATE INDEX CONCURRENTLY idx_products_sku ON products (sku) WHERE sku IS NOT NULL;\n```",
+    );
+    expect(comments[0]?.body).toContain(
+      "```suggestion\nCREATE INDEX CONCURRENTLY idx_api_keys_key_hash ON api_keys(key_hash);\nCREATE INDEX CONCURRENTLY idx_api_keys_factory_id ON api_keys(factory_id);\nCREATE INDEX CONCURRENTLY idx_batches_product_id ON batches(product_id);\n```",
     );
     expect(comments[0]?.body).toMatch(/^<!-- pg-index-lint:fp=[0-9a-f]{16}-0 -->/);
     expect(comments[1]?.body).toMatch(/^<!-- pg-index-lint:fp=[0-9a-f]{16}-1 -->/);

@@ -163,10 +163,20 @@ describe("formatSarif on the factory-service example", () => {
     const log = expectValid(formatSarif(example, { toolVersion: "0.1.0" }));
     const fixed = results(log).filter((r) => r.fixes);
     expect(fixed.map((r) => r.ruleId)).toEqual([
+      "ban-concurrent-index-creation-in-transaction",
       "require-concurrent-index-creation",
       "require-concurrent-index-creation",
     ]);
-    const change = fixed[0]?.fixes?.[0]?.artifactChanges[0];
+    // The BEGIN … COMMIT fix replaces the whole block, not only the finding's statement.
+    const block = fixed[0]?.fixes?.[0]?.artifactChanges[0];
+    const unwrapped = applyReplacement(
+      readFileSync(block?.artifactLocation.uri as string, "utf8"),
+      block?.replacements[0]?.deletedRegion as Region,
+      block?.replacements[0]?.insertedContent?.text ?? "",
+    );
+    expect(unwrapped).not.toMatch(/^(BEGIN|COMMIT);$/m);
+    expect(unwrapped).toContain("CREATE INDEX CONCURRENTLY idx_batches_product_id ON batches(product_id);\n");
+    const change = fixed[1]?.fixes?.[0]?.artifactChanges[0];
     const file = change?.artifactLocation.uri as string;
     const replacement = change?.replacements[0];
     const text = applyReplacement(

@@ -1,4 +1,6 @@
+import { describe, expect, it } from "vitest";
 import { banConcurrentIndexCreationInTransaction } from "../../src/rules/ban-concurrent-index-creation-in-transaction.js";
+import { checkRepo } from "../harness.js";
 import { ruleTester } from "../rule-tester.js";
 
 const table = "CREATE TABLE t (id int PRIMARY KEY, c int);\n";
@@ -125,4 +127,38 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
       ],
     },
   ],
+});
+
+describe("the fix for CONCURRENTLY statements wrapped in BEGIN … COMMIT", () => {
+  it("removes BEGIN and COMMIT once, at the block's first statement, and the fixed file checks clean", async () => {
+    const table = "CREATE TABLE t (id int PRIMARY KEY, c int, d int);\n";
+    const block =
+      "-- indexes\nBEGIN;\nCREATE INDEX CONCURRENTLY a ON t (c);\nCREATE INDEX CONCURRENTLY b ON t (d);\nCOMMIT;\n";
+    const result = await checkRepo({ files: { "001.sql": table, "002.sql": block } });
+    const fixes = result.findings.filter((f) => f.fix);
+    expect(fixes.map((f) => [f.line, f.fix?.range?.line, f.fix?.range?.endLine])).toEqual([[3, 2, 5]]);
+    const fix = fixes[0]?.fix;
+    const lines = block.split("\n");
+    const range = fix?.range;
+    if (!fix || !range) throw new Error("no fix");
+    const before = lines.slice(0, range.line - 1).join("\n");
+    const first = (lines[range.line - 1] ?? "").slice(0, range.column - 1);
+    const last = (lines[range.endLine - 1] ?? "").slice(range.endColumn - 1);
+    const fixed = `${before}\n${first}${fix.replacement}${last}\n${lines.slice(range.endLine).join("\n")}`;
+    expect(fixed).toBe(
+      "-- indexes\nCREATE INDEX CONCURRENTLY a ON t (c);\nCREATE INDEX CONCURRENTLY b ON t (d);\n",
+    );
+    const again = await checkRepo({ files: { "001.sql": table, "002.sql": fixed } });
+    expect(again.findings).toEqual([]);
+  });
+
+  it("offers no fix when the block also holds other statements, which need the transaction", async () => {
+    const result = await checkRepo({
+      files: {
+        "001.sql": "CREATE TABLE t (id int, c int);",
+        "002.sql": "BEGIN;\nCREATE INDEX CONCURRENTLY a ON t (c);\nALTER TABLE t ADD d int;\nCOMMIT;",
+      },
+    });
+    expect(result.findings.filter((f) => f.fix)).toEqual([]);
+  });
 });
