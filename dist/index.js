@@ -2177,9 +2177,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve13, reject) => {
+          return new Promise((resolve14, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve13(data);
+              return err ? reject(err) : resolve14(data);
             });
           });
         }
@@ -2217,12 +2217,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve13, reject) => {
+          return new Promise((resolve14, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve13(data);
+              ) : resolve14(data);
             });
           });
         }
@@ -4489,8 +4489,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise2 = new Promise((resolve13, reject) => {
-        res = resolve13;
+      const promise2 = new Promise((resolve14, reject) => {
+        res = resolve14;
         rej = reject;
       });
       return { promise: promise2, resolve: res, reject: rej };
@@ -6741,12 +6741,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve13, reject) => {
+      const waitForDrain = () => new Promise((resolve14, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve13;
+          callback = resolve14;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7416,12 +7416,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve13, reject) => {
+      const waitForDrain = () => new Promise((resolve14, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve13;
+          callback = resolve14;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7900,16 +7900,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve13) => {
+        return new Promise((resolve14) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve13;
+            this[kClosedResolve] = resolve14;
           } else {
-            resolve13(null);
+            resolve14(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve13) => {
+        return new Promise((resolve14) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7920,7 +7920,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve13(null);
+            resolve14(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve13, reject) => {
+        const socket = await new Promise((resolve14, reject) => {
           client[kConnector]({
             host,
             hostname: hostname3,
@@ -7983,7 +7983,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve13(socket2);
+              resolve14(socket2);
             }
           });
         });
@@ -8319,8 +8319,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve13) => {
-            this[kClosedResolve] = resolve13;
+          await new Promise((resolve14) => {
+            this[kClosedResolve] = resolve14;
           });
         }
       }
@@ -9589,7 +9589,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve13, reject) => {
+        return await new Promise((resolve14, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9602,7 +9602,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve13(null);
+              resolve14(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9621,7 +9621,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert2(!stream[kConsume]);
-      return new Promise((resolve13, reject) => {
+      return new Promise((resolve14, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9638,7 +9638,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve13,
+              resolve: resolve14,
               reject,
               length: 0,
               body: []
@@ -9708,18 +9708,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve13, stream, length } = consume2;
+      const { type, body, resolve: resolve14, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve13(chunksDecode(body, length));
+          resolve14(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve13(JSON.parse(chunksDecode(body, length)));
+          resolve14(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve13(chunksConcat(body, length).buffer);
+          resolve14(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve13(new Blob(body, { type: stream[kContentType] }));
+          resolve14(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve13(chunksConcat(body, length));
+          resolve14(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9976,9 +9976,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve13, reject) => {
+        return new Promise((resolve14, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve13(data);
+            return err ? reject(err) : resolve14(data);
           });
         });
       }
@@ -10201,9 +10201,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve13, reject) => {
+        return new Promise((resolve14, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve13(data);
+            return err ? reject(err) : resolve14(data);
           });
         });
       }
@@ -10488,9 +10488,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve13, reject) => {
+        return new Promise((resolve14, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve13(data);
+            return err ? reject(err) : resolve14(data);
           });
         });
       }
@@ -10582,9 +10582,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve13, reject) => {
+        return new Promise((resolve14, reject) => {
           connect2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve13(data);
+            return err ? reject(err) : resolve14(data);
           });
         });
       }
@@ -14447,7 +14447,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve13, reject) => agent.dispatch(
+        return new Promise((resolve14, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -14523,7 +14523,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve13({
+              resolve14({
                 status,
                 statusText,
                 headersList,
@@ -14566,7 +14566,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve13({
+              resolve14({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18307,8 +18307,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve13) => {
-        setTimeout(resolve13, ms).unref();
+      return new Promise((resolve14) => {
+        setTimeout(resolve14, ms).unref();
       });
     }
     module.exports = {
@@ -19290,11 +19290,11 @@ var require_lib = __commonJS({
     })();
     var __awaiter3 = exports && exports.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve13) {
-          resolve13(value);
+        return value instanceof P ? value : new P(function(resolve14) {
+          resolve14(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve13, reject) {
+      return new (P || (P = Promise))(function(resolve14, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -19310,7 +19310,7 @@ var require_lib = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve14(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -19397,26 +19397,26 @@ var require_lib = __commonJS({
       }
       readBody() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve13) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve14) => __awaiter3(this, void 0, void 0, function* () {
             let output2 = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output2 = Buffer.concat([output2, chunk]);
             });
             this.message.on("end", () => {
-              resolve13(output2.toString());
+              resolve14(output2.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve13) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve14) => __awaiter3(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve13(Buffer.concat(chunks));
+              resolve14(Buffer.concat(chunks));
             });
           }));
         });
@@ -19624,14 +19624,14 @@ var require_lib = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve13, reject) => {
+          return new Promise((resolve14, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve13(res);
+                resolve14(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -19875,12 +19875,12 @@ var require_lib = __commonJS({
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve13) => setTimeout(() => resolve13(), ms));
+          return new Promise((resolve14) => setTimeout(() => resolve14(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve13, reject) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve14, reject) => __awaiter3(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -19888,7 +19888,7 @@ var require_lib = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve13(response);
+              resolve14(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -19927,7 +19927,7 @@ var require_lib = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve13(response);
+              resolve14(response);
             }
           }));
         });
@@ -33617,7 +33617,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve13) {
+function isRecursive(inst, stack, resolve14) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -33627,7 +33627,7 @@ function isRecursive(inst, stack, resolve13) {
   let result = NONE;
   const check3 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve13);
+      const answer = isRecursive(child, stack, resolve14);
       if (answer > result)
         result = answer;
     }
@@ -33638,7 +33638,7 @@ function isRecursive(inst, stack, resolve13) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve13) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve14) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -33702,7 +33702,7 @@ function isRecursive(inst, stack, resolve13) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve13 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve14 ? inst._zod.innerType : void 0);
       merge4(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -49497,6 +49497,7 @@ var init_model = __esm({
       "sql",
       "flyway",
       "golang-migrate",
+      "goose",
       "dbmate",
       "prisma",
       "drizzle",
@@ -54160,7 +54161,7 @@ var init_syntax = __esm({
 });
 
 // src/runners/files.ts
-import { readdirSync, statSync as statSync2 } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync, statSync as statSync2 } from "node:fs";
 import { join as join2 } from "node:path";
 function entries(dir) {
   try {
@@ -54219,6 +54220,19 @@ function numericParts(version2) {
 }
 function atLeast(version2, min) {
   return version2 === null || compareVersions(version2, min) >= 0;
+}
+function headMatches(path, pattern) {
+  let fd;
+  try {
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(8192);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return pattern.test(head.subarray(0, read).toString("utf8"));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== void 0) closeSync(fd);
+  }
 }
 var init_files = __esm({
   "src/runners/files.ts"() {
@@ -54462,8 +54476,8 @@ var require_libpg_query = __commonJS({
           var info2 = getWasmImports();
           var instantiateWasm = Module["instantiateWasm"];
           if (instantiateWasm) {
-            return new Promise((resolve13) => {
-              instantiateWasm(info2, (inst) => resolve13(receiveInstance(inst)));
+            return new Promise((resolve14) => {
+              instantiateWasm(info2, (inst) => resolve14(receiveInstance(inst)));
             });
           }
           wasmBinaryFile ??= findWasmBinary();
@@ -55170,7 +55184,7 @@ var require_libpg_query = __commonJS({
         };
         var addRunDependency = (id2) => {
           if (!runDependencies) {
-            dependenciesPromise = new Promise((resolve13) => dependenciesPromiseResolve = resolve13);
+            dependenciesPromise = new Promise((resolve14) => dependenciesPromiseResolve = resolve14);
           }
           runDependencies++;
           Module["monitorRunDependencies"]?.(runDependencies);
@@ -56810,7 +56824,7 @@ var require_libpg_query = __commonJS({
           var setStatus = Module["setStatus"];
           if (setStatus) {
             setStatus("Running...");
-            await new Promise((resolve13) => setTimeout(resolve13, 1));
+            await new Promise((resolve14) => setTimeout(resolve14, 1));
             setTimeout(setStatus, 1, "");
           }
           if (ABORT) return;
@@ -72476,7 +72490,6 @@ var init_alembic2 = __esm({
 });
 
 // src/runners/dbmate.ts
-import { closeSync, openSync, readSync } from "node:fs";
 import { resolve as resolve4 } from "node:path";
 function dbmateUpSections(text, file2) {
   const source = new SourceText(text, file2);
@@ -72527,19 +72540,6 @@ function directiveOption(directive2, key) {
   }
   return void 0;
 }
-function hasUpDirective(path) {
-  let fd;
-  try {
-    fd = openSync(path, "r");
-    const head = Buffer.alloc(8192);
-    const read = readSync(fd, head, 0, head.length, 0);
-    return /^--\s*migrate:up/m.test(head.subarray(0, read).toString("utf8"));
-  } catch {
-    return false;
-  } finally {
-    if (fd !== void 0) closeSync(fd);
-  }
-}
 var MIGRATION_FILE, UP_DIRECTIVE, DOWN_DIRECTIVE, CITATIONS2, MODEL, dbmateRunner;
 var init_dbmate = __esm({
   "src/runners/dbmate.ts"() {
@@ -72573,7 +72573,7 @@ var init_dbmate = __esm({
       id: "dbmate",
       describe: "dbmate (-- migrate:up sections)",
       detect(dir) {
-        return entries(dir).filter((e) => e.isFile() && MIGRATION_FILE.test(e.name)).slice(0, 20).some((e) => hasUpDirective(resolve4(dir, e.name)));
+        return entries(dir).filter((e) => e.isFile() && MIGRATION_FILE.test(e.name)).slice(0, 20).some((e) => headMatches(resolve4(dir, e.name), /^--\s*migrate:up/m));
       },
       list(dir) {
         return fileNames(dir).map((name2) => ({ name: name2, match: MIGRATION_FILE.exec(name2) })).filter((f) => f.match !== null).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map((f) => ({ absPath: resolve4(dir, f.name), id: f.match[1] ?? f.name }));
@@ -72821,8 +72821,66 @@ var init_golang_migrate = __esm({
   }
 });
 
+// src/runners/goose.ts
+import { resolve as resolve8 } from "node:path";
+var MIGRATION_FILE2, UP, DOWN, NO_TRANSACTION, CITATIONS5, MODEL4, gooseRunner;
+var init_goose = __esm({
+  "src/runners/goose.ts"() {
+    "use strict";
+    init_files();
+    init_pinned_version();
+    MIGRATION_FILE2 = /^(\d+)_.*\.sql$/;
+    UP = /^-- \+goose Up\b.*$/m;
+    DOWN = /^-- \+goose Down\b.*$/m;
+    NO_TRANSACTION = /^-- \+goose NO TRANSACTION\b/m;
+    CITATIONS5 = [
+      "pressly/goose migration_sql.go runSQLMigration(): with useTx the file's statements run one by one with tx.ExecContext inside one db.BeginTx … Commit; without it, each with db.ExecContext on its own",
+      "pressly/goose cmd/goose sql template and pressly.github.io/goose/blog/2022/overview-sql-file: `-- +goose NO TRANSACTION` at the top of a file runs its statements outside a transaction; `-- +goose StatementBegin/End` groups a statement that holds semicolons",
+      "pressly/goose#485: every migration is wrapped in its own transaction; files are never grouped into one"
+    ];
+    MODEL4 = {
+      fileInTransaction: true,
+      allFilesInOneTransaction: false,
+      // The SQL parser splits the Up part into statements and executes them one at a time.
+      fileSentAsOneString: false,
+      detectsNonTransactional: false,
+      refusesMixedFile: false,
+      optOut: "put `-- +goose NO TRANSACTION` at the top of the migration, and keep the statement in a file of its own",
+      citations: CITATIONS5
+    };
+    gooseRunner = {
+      id: "goose",
+      describe: "goose (-- +goose Up sections)",
+      detect(dir) {
+        return entries(dir).filter((e) => e.isFile() && MIGRATION_FILE2.test(e.name)).slice(0, 20).some((e) => headMatches(resolve8(dir, e.name), /^-- \+goose Up\b/m));
+      },
+      list(dir) {
+        return fileNames(dir).map((name2) => ({ name: name2, match: MIGRATION_FILE2.exec(name2) })).filter((f) => f.match !== null).sort((a, b) => {
+          const va = BigInt(a.match[1] ?? "0");
+          const vb = BigInt(b.match[1] ?? "0");
+          return va < vb ? -1 : va > vb ? 1 : a.name < b.name ? -1 : 1;
+        }).map((f) => ({ absPath: resolve8(dir, f.name), id: f.match[1] ?? f.name }));
+      },
+      prepare(text) {
+        const up = UP.exec(text);
+        const down = DOWN.exec(text);
+        const start = up ? up.index + up[0].length : text.length;
+        const end = down && down.index > start ? down.index : text.length;
+        const noTransaction = NO_TRANSACTION.test(text);
+        return {
+          sql: keepOnly(text, [{ start, end }]),
+          noTransaction,
+          ...noTransaction ? { optOutSource: "-- +goose NO TRANSACTION" } : {}
+        };
+      },
+      pinnedVersion: (dir) => goPinnedVersion(dir, "github.com/pressly/goose/v3") ?? DEFAULT_VERSION,
+      model: () => MODEL4
+    };
+  }
+});
+
 // src/runners/prisma.ts
-import { join as join8, resolve as resolve8 } from "node:path";
+import { join as join8, resolve as resolve9 } from "node:path";
 function model3(version2) {
   if (!atLeast(version2, PRISMA_SPLITS_STATEMENTS_SINCE)) {
     return {
@@ -72875,7 +72933,7 @@ var init_prisma = __esm({
         return isFile(join8(dir, "migration_lock.toml")) || migrationDirs(dir).length > 0;
       },
       list(dir) {
-        return migrationDirs(dir).sort((a, b) => a < b ? -1 : a > b ? 1 : 0).map((name2) => ({ absPath: resolve8(dir, name2, "migration.sql"), id: name2 }));
+        return migrationDirs(dir).sort((a, b) => a < b ? -1 : a > b ? 1 : 0).map((name2) => ({ absPath: resolve9(dir, name2, "migration.sql"), id: name2 }));
       },
       prepare: (text) => ({ sql: text, noTransaction: false }),
       // The prisma CLI carries the schema engine; @prisma/client is released in lockstep with it.
@@ -72886,15 +72944,15 @@ var init_prisma = __esm({
 });
 
 // src/runners/sql.ts
-import { resolve as resolve9 } from "node:path";
-var collator, MODEL4, sqlRunner;
+import { resolve as resolve10 } from "node:path";
+var collator, MODEL5, sqlRunner;
 var init_sql2 = __esm({
   "src/runners/sql.ts"() {
     "use strict";
     init_files();
     init_pinned_version();
     collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
-    MODEL4 = {
+    MODEL5 = {
       // psql sends each statement of a script on its own and, in its default autocommit mode, each one
       // commits by itself; only BEGIN/COMMIT written in the file group statements.
       // https://www.postgresql.org/docs/current/app-psql.html (AUTOCOMMIT, -f, -1/--single-transaction)
@@ -72913,11 +72971,11 @@ var init_sql2 = __esm({
       describe: "plain SQL (*.sql, psql -f)",
       detect: (dir) => fileNames(dir).some((name2) => name2.endsWith(".sql")),
       list(dir) {
-        return fileNames(dir).filter((name2) => name2.endsWith(".sql")).sort((a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0)).map((name2) => ({ absPath: resolve9(dir, name2), id: name2.slice(0, -".sql".length) }));
+        return fileNames(dir).filter((name2) => name2.endsWith(".sql")).sort((a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0)).map((name2) => ({ absPath: resolve10(dir, name2), id: name2.slice(0, -".sql".length) }));
       },
       prepare: (text) => ({ sql: text, noTransaction: false }),
       pinnedVersion: () => DEFAULT_VERSION,
-      model: () => MODEL4
+      model: () => MODEL5
     };
   }
 });
@@ -72945,6 +73003,7 @@ var init_runners = __esm({
     init_drizzle();
     init_flyway();
     init_golang_migrate();
+    init_goose();
     init_prisma();
     init_sql2();
     init_transactions();
@@ -72952,6 +73011,7 @@ var init_runners = __esm({
       sql: sqlRunner,
       flyway: flywayRunner,
       "golang-migrate": golangMigrateRunner,
+      goose: gooseRunner,
       dbmate: dbmateRunner,
       prisma: prismaRunner,
       drizzle: drizzleRunner,
@@ -72962,6 +73022,7 @@ var init_runners = __esm({
       drizzleRunner,
       prismaRunner,
       dbmateRunner,
+      gooseRunner,
       golangMigrateRunner,
       flywayRunner,
       sqlRunner
@@ -72970,6 +73031,7 @@ var init_runners = __esm({
       sql: "psql -f",
       flyway: "Flyway",
       "golang-migrate": "golang-migrate",
+      goose: "goose",
       dbmate: "dbmate",
       prisma: "Prisma",
       drizzle: "drizzle-orm's migrator",
@@ -72980,10 +73042,10 @@ var init_runners = __esm({
 
 // src/check.ts
 import { existsSync as existsSync6, readFileSync as readFileSync8, statSync as statSync3 } from "node:fs";
-import { relative as relative2, resolve as resolve10 } from "node:path";
+import { relative as relative2, resolve as resolve11 } from "node:path";
 async function check2(options = {}) {
   await initSqlParser();
-  const targets = (options.paths?.length ? options.paths : ["."]).map((p) => resolve10(p));
+  const targets = (options.paths?.length ? options.paths : ["."]).map((p) => resolve11(p));
   for (const target of targets) {
     if (!existsSync6(target)) throw new UserError("no such file or directory", displayPath(target));
   }
@@ -73013,7 +73075,7 @@ async function check2(options = {}) {
     const runner = entry.runner ? RUNNERS[entry.runner] : detectRunner(entry.dir);
     if (!runner) {
       throw new UserError(
-        "found no migrations here (looked for Drizzle, Prisma, dbmate, golang-migrate, Flyway and plain .sql files)",
+        "found no migrations here (looked for Drizzle, Prisma, dbmate, goose, golang-migrate, Flyway, Alembic and plain .sql files)",
         displayPath(entry.dir)
       );
     }
@@ -73116,7 +73178,7 @@ async function check2(options = {}) {
   }
   const modelSets = [];
   for (const entry of config2.data.models ?? []) {
-    const dir = resolve10(config2.dir, entry.path);
+    const dir = resolve11(config2.dir, entry.path);
     if (!existsSync6(dir))
       throw new UserError(`models path "${entry.path}" does not exist`, config2.file ?? void 0);
     const keep = (absPath) => !ignoreGlobs(relative2(config2.dir, absPath).split("\\").join("/"));
@@ -73226,22 +73288,22 @@ function releaseTrees(migration) {
 }
 function resolveConfig(explicit, target) {
   if (explicit) {
-    if (!existsSync6(explicit)) throw new UserError("config file not found", displayPath(resolve10(explicit)));
-    return loadConfig(resolve10(explicit));
+    if (!existsSync6(explicit)) throw new UserError("config file not found", displayPath(resolve11(explicit)));
+    return loadConfig(resolve11(explicit));
   }
   const found = findConfig(target);
   if (found) return loadConfig(found);
-  const dir = statSync3(target).isDirectory() ? target : resolve10(target, "..");
+  const dir = statSync3(target).isDirectory() ? target : resolve11(target, "..");
   return { file: null, dir, data: {}, requiredIndexes: [] };
 }
 function migrationEntries(config2, targets) {
   const configured = config2.data.migrations ?? [];
   if (configured.length === 0 && (config2.data.models ?? []).length > 0) return [];
   if (configured.length === 0) {
-    return targets.map((t2) => ({ dir: statSync3(t2).isDirectory() ? t2 : resolve10(t2, "..") }));
+    return targets.map((t2) => ({ dir: statSync3(t2).isDirectory() ? t2 : resolve11(t2, "..") }));
   }
   return configured.map((m) => {
-    const dir = resolve10(config2.dir, m.path);
+    const dir = resolve11(config2.dir, m.path);
     if (!existsSync6(dir)) {
       throw new UserError(`migrations path "${m.path}" does not exist`, config2.file ?? void 0);
     }
@@ -73906,7 +73968,7 @@ function toError(e) {
   return error63;
 }
 function startWorker(pglite, extensions, snapshot) {
-  return new Promise((resolve13, reject) => {
+  return new Promise((resolve14, reject) => {
     const worker = new Worker(WORKER, { eval: true, workerData: { pglite, extensions, snapshot } });
     const settle2 = () => {
       worker.off("message", onMessage);
@@ -73922,7 +73984,7 @@ function startWorker(pglite, extensions, snapshot) {
     const onMessage = (reply) => {
       if ("type" in reply && reply.type === "ready") {
         settle2();
-        resolve13({ worker, version: reply.version, num: reply.num });
+        resolve14({ worker, version: reply.version, num: reply.num });
       } else if ("error" in reply) fail(toError(reply.error));
       else fail(new Error("PGlite worker: unexpected first message"));
     };
@@ -73985,7 +74047,7 @@ async function openPgliteEngine(options) {
   const send = (message) => {
     if (stopped) return Promise.reject(stopped);
     const id2 = nextId++;
-    return new Promise((resolve13, reject) => {
+    return new Promise((resolve14, reject) => {
       const timer = timeoutMs > 0 ? setTimeout(() => {
         pending.delete(id2);
         reject(
@@ -74000,7 +74062,7 @@ async function openPgliteEngine(options) {
       pending.set(id2, {
         resolve: (reply) => {
           clearTimeout(timer);
-          resolve13(reply);
+          resolve14(reply);
         },
         reject: (error63) => {
           clearTimeout(timer);
@@ -77195,7 +77257,7 @@ var require_dist2 = __commonJS({
     function parse5(stream, callback) {
       const parser2 = new parser_1.Parser();
       stream.on("data", (buffer) => parser2.parse(buffer, callback));
-      return new Promise((resolve13) => stream.on("end", () => resolve13()));
+      return new Promise((resolve14) => stream.on("end", () => resolve14()));
     }
   }
 });
@@ -77964,12 +78026,12 @@ var require_client2 = __commonJS({
           this._connect(callback);
           return;
         }
-        return new this._Promise((resolve13, reject) => {
+        return new this._Promise((resolve14, reject) => {
           this._connect((error63) => {
             if (error63) {
               reject(error63);
             } else {
-              resolve13(this);
+              resolve14(this);
             }
           });
         });
@@ -78351,8 +78413,8 @@ var require_client2 = __commonJS({
         } else {
           query = new Query2(config2, values, callback);
           if (!query.callback) {
-            result = new this._Promise((resolve13, reject) => {
-              query.callback = (err, res) => err ? reject(err) : resolve13(res);
+            result = new this._Promise((resolve14, reject) => {
+              query.callback = (err, res) => err ? reject(err) : resolve14(res);
             }).catch((err) => {
               Error.captureStackTrace(err);
               throw err;
@@ -78452,8 +78514,8 @@ var require_client2 = __commonJS({
         if (cb) {
           this.connection.once("end", cb);
         } else {
-          return new this._Promise((resolve13) => {
-            this.connection.once("end", resolve13);
+          return new this._Promise((resolve14) => {
+            this.connection.once("end", resolve14);
           });
         }
       }
@@ -78502,8 +78564,8 @@ var require_pg_pool = __commonJS({
       const cb = function(err, client) {
         err ? rej(err) : res(client);
       };
-      const result = new Promise2(function(resolve13, reject) {
-        res = resolve13;
+      const result = new Promise2(function(resolve14, reject) {
+        res = resolve14;
         rej = reject;
       }).catch((err) => {
         Error.captureStackTrace(err);
@@ -78564,7 +78626,7 @@ var require_pg_pool = __commonJS({
         if (typeof Promise2.try === "function") {
           return Promise2.try(f);
         }
-        return new Promise2((resolve13) => resolve13(f()));
+        return new Promise2((resolve14) => resolve14(f()));
       }
       _isFull() {
         return this._clients.length >= this.options.max;
@@ -78959,8 +79021,8 @@ var require_query2 = __commonJS({
     NativeQuery.prototype._getPromise = function() {
       if (this._promise) return this._promise;
       this._promise = new Promise(
-        function(resolve13, reject) {
-          this._once("end", resolve13);
+        function(resolve14, reject) {
+          this._once("end", resolve14);
           this._once("error", reject);
         }.bind(this)
       );
@@ -79139,12 +79201,12 @@ var require_client3 = __commonJS({
         this._connect(callback);
         return;
       }
-      return new this._Promise((resolve13, reject) => {
+      return new this._Promise((resolve14, reject) => {
         this._connect((error63) => {
           if (error63) {
             reject(error63);
           } else {
-            resolve13(this);
+            resolve14(this);
           }
         });
       });
@@ -79168,8 +79230,8 @@ var require_client3 = __commonJS({
         query = new NativeQuery(config2, values, callback);
         if (!query.callback) {
           let resolveOut, rejectOut;
-          result = new this._Promise((resolve13, reject) => {
-            resolveOut = resolve13;
+          result = new this._Promise((resolve14, reject) => {
+            resolveOut = resolve14;
             rejectOut = reject;
           }).catch((err) => {
             Error.captureStackTrace(err);
@@ -79232,8 +79294,8 @@ var require_client3 = __commonJS({
       }
       let result;
       if (!cb) {
-        result = new this._Promise(function(resolve13, reject) {
-          cb = (err) => err ? reject(err) : resolve13();
+        result = new this._Promise(function(resolve14, reject) {
+          cb = (err) => err ? reject(err) : resolve14();
         });
       }
       const doEnd = function() {
@@ -79597,7 +79659,7 @@ async function dropDatabase(admin, name2, versionNum) {
       return;
     } catch (error63) {
       if (!(isDatabaseError(error63) && error63.code === "55006") || attempt >= 20) throw error63;
-      await new Promise((resolve13) => setTimeout(resolve13, 100));
+      await new Promise((resolve14) => setTimeout(resolve14, 100));
     }
   }
 }
@@ -80510,7 +80572,7 @@ var init_verify = __esm({
 import { execFileSync } from "node:child_process";
 import { readFileSync as readFileSync11, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join as join10, relative as relative4, resolve as resolve12, sep as sep4 } from "node:path";
+import { join as join10, relative as relative4, resolve as resolve13, sep as sep4 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -80674,11 +80736,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve13) {
-      resolve13(value);
+    return value instanceof P ? value : new P(function(resolve14) {
+      resolve14(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve13, reject) {
+  return new (P || (P = Promise))(function(resolve14, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -80694,7 +80756,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve14(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -81080,11 +81142,11 @@ var httpClient = __toESM(require_lib(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve13) {
-      resolve13(value);
+    return value instanceof P ? value : new P(function(resolve14) {
+      resolve14(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve13, reject) {
+  return new (P || (P = Promise))(function(resolve14, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -81100,7 +81162,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve14(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -85196,7 +85258,7 @@ init_errors();
 // src/report/sarif.ts
 init_rules();
 import { createHash as createHash2 } from "node:crypto";
-import { isAbsolute as isAbsolute3, relative as relative3, resolve as resolve11, sep as sep3 } from "node:path";
+import { isAbsolute as isAbsolute3, relative as relative3, resolve as resolve12, sep as sep3 } from "node:path";
 import { pathToFileURL } from "node:url";
 
 // src/scope.ts
@@ -85264,7 +85326,7 @@ function ruleDescriptions() {
 function repoPath(file2, repoRoot, cwd = process.cwd()) {
   let path = file2;
   if (repoRoot !== void 0) {
-    const absolute = isAbsolute3(file2) ? file2 : resolve11(cwd, file2);
+    const absolute = isAbsolute3(file2) ? file2 : resolve12(cwd, file2);
     path = relative3(repoRoot, absolute);
   }
   if (sep3 !== "/") path = path.split(sep3).join("/");
@@ -85399,7 +85461,7 @@ function encodePath(path) {
   return path.split("/").map(encodeURIComponent).join("/");
 }
 function directoryUri(dir) {
-  const href = pathToFileURL(resolve11(dir)).href;
+  const href = pathToFileURL(resolve12(dir)).href;
   return href.endsWith("/") ? href : `${href}/`;
 }
 function clip(text) {
@@ -85484,7 +85546,7 @@ async function withRetry(fn, delayMs = 1e3) {
   } catch (error63) {
     const status = statusOf(error63);
     if (status !== void 0 && status < 500 && status !== 429) throw error63;
-    await new Promise((resolve13) => setTimeout(resolve13, delayMs));
+    await new Promise((resolve14) => setTimeout(resolve14, delayMs));
     return fn();
   }
 }
@@ -86046,7 +86108,7 @@ async function run() {
 async function runAction(inputs, api) {
   maskSecrets(inputs);
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const workdir = resolve12(workspace, inputs.workingDirectory);
+  const workdir = resolve13(workspace, inputs.workingDirectory);
   process.chdir(workdir);
   const prefix = posix(relative4(workspace, workdir));
   const repoPath2 = (file2) => prefix ? `${prefix}/${file2}` : file2;
@@ -86140,7 +86202,7 @@ ${outsideDiff.length} finding(s) are not on lines of this pull request's diff, s
   writeFileSync(jsonPath, formatJson(shown, report));
   setOutput("report-json", jsonPath);
   if (inputs.sarifFile) {
-    const sarifPath = resolve12(workdir, inputs.sarifFile);
+    const sarifPath = resolve13(workdir, inputs.sarifFile);
     writeFileSync(
       sarifPath,
       formatSarif(shown, {

@@ -120,7 +120,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     const runner = entry.runner ? RUNNERS[entry.runner as keyof typeof RUNNERS] : detectRunner(entry.dir);
     if (!runner) {
       throw new UserError(
-        "found no migrations here (looked for Drizzle, Prisma, dbmate, golang-migrate, Flyway and plain .sql files)",
+        "found no migrations here (looked for Drizzle, Prisma, dbmate, goose, golang-migrate, Flyway, Alembic and plain .sql files)",
         displayPath(entry.dir),
       );
     }

@@ -14,11 +14,20 @@ export interface SourceRange {
   endColumn: number;
 }
 
-export type RunnerId = "sql" | "flyway" | "golang-migrate" | "dbmate" | "prisma" | "drizzle" | "alembic";
+export type RunnerId =
+  | "sql"
+  | "flyway"
+  | "golang-migrate"
+  | "goose"
+  | "dbmate"
+  | "prisma"
+  | "drizzle"
+  | "alembic";
 export const RUNNER_IDS: readonly RunnerId[] = [
   "sql",
   "flyway",
   "golang-migrate",
+  "goose",
   "dbmate",
   "prisma",
   "drizzle",

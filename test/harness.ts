@@ -28,6 +28,7 @@ const DEFAULT_NAME: Record<RunnerId, string> = {
   sql: "001_example.sql",
   flyway: "V1__example.sql",
   "golang-migrate": "1_example.up.sql",
+  goose: "00001_example.sql",
   dbmate: "20240101000000_example.sql",
   prisma: "20240101000000_example/migration.sql",
   drizzle: "0000_example.sql",

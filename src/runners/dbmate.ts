@@ -2,11 +2,10 @@
  * dbmate (github.com/amacneil/dbmate): `<version>_<name>.sql` files with `-- migrate:up` and
  * `-- migrate:down` sections; only the up sections run on `dbmate up`.
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SourceText } from "../parse/source-text.js";
-import { entries, fileNames, keepOnly } from "./files.js";
+import { entries, fileNames, headMatches, keepOnly } from "./files.js";
 import { DEFAULT_VERSION, goPinnedVersion, npmPinnedVersion } from "./pinned-version.js";
 import type { MigrationFileRef, PreparedSection, PreparedSql, Runner, TransactionModel } from "./runner.js";
 
@@ -107,7 +106,7 @@ export const dbmateRunner: Runner = {
     return entries(dir)
       .filter((e) => e.isFile() && MIGRATION_FILE.test(e.name))
       .slice(0, 20)
-      .some((e) => hasUpDirective(resolve(dir, e.name)));
+      .some((e) => headMatches(resolve(dir, e.name), /^--\s*migrate:up/m));
   },
   list(dir): MigrationFileRef[] {
     // Go's sort on FileName compares bytes: "10_x.sql" comes before "2_x.sql", as dbmate applies them.
@@ -146,17 +145,3 @@ export const dbmateRunner: Runner = {
   // down SQL; files with one section, by far the usual, read the same under both.
   model: () => MODEL,
 };
-
-function hasUpDirective(path: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, "r");
-    const head = Buffer.alloc(8192);
-    const read = readSync(fd, head, 0, head.length, 0);
-    return /^--\s*migrate:up/m.test(head.subarray(0, read).toString("utf8"));
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}

@@ -2,7 +2,7 @@
  * The small amount of file-system reading that the runner modules share: directory listings that
  * tolerate a missing folder, and masking of text the runner does not execute.
  */
-import { type Dirent, readdirSync, statSync } from "node:fs";
+import { closeSync, type Dirent, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** Entries of `dir`, or none when it is missing or not a directory. */
@@ -81,4 +81,22 @@ function numericParts(version: string): bigint[] {
 /** Is `version` (null: the latest) at least `min`? */
 export function atLeast(version: string | null, min: string): boolean {
   return version === null || compareVersions(version, min) >= 0;
+}
+
+/**
+ * Does the start of the file (8 KiB) match? Runners with a marker comment (dbmate, goose) detect
+ * their folders with it, reading a sample of files rather than every one.
+ */
+export function headMatches(path: string, pattern: RegExp): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(8192);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return pattern.test(head.subarray(0, read).toString("utf8"));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

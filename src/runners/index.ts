@@ -8,6 +8,7 @@ import { dbmateRunner } from "./dbmate.js";
 import { drizzleRunner } from "./drizzle.js";
 import { flywayRunner } from "./flyway.js";
 import { golangMigrateRunner } from "./golang-migrate.js";
+import { gooseRunner } from "./goose.js";
 import { prismaRunner } from "./prisma.js";
 import type { AssumedVersion, Runner } from "./runner.js";
 import { sqlRunner } from "./sql.js";
@@ -19,6 +20,7 @@ export const RUNNERS: Record<RunnerId, Runner> = {
   sql: sqlRunner,
   flyway: flywayRunner,
   "golang-migrate": golangMigrateRunner,
+  goose: gooseRunner,
   dbmate: dbmateRunner,
   prisma: prismaRunner,
   drizzle: drizzleRunner,
@@ -34,6 +36,7 @@ const DETECTION_ORDER: readonly Runner[] = [
   drizzleRunner,
   prismaRunner,
   dbmateRunner,
+  gooseRunner,
   golangMigrateRunner,
   flywayRunner,
   sqlRunner,
@@ -58,6 +61,7 @@ const NAMES: Record<RunnerId, string> = {
   sql: "psql -f",
   flyway: "Flyway",
   "golang-migrate": "golang-migrate",
+  goose: "goose",
   dbmate: "dbmate",
   prisma: "Prisma",
   drizzle: "drizzle-orm's migrator",

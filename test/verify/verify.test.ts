@@ -122,6 +122,19 @@ describe.each(engines)("verify on $name", ({ url }) => {
         fails: null,
       },
       {
+        name: "goose: a file in its own transaction → 25001; with NO TRANSACTION → applied",
+        spec: {
+          runner: "goose",
+          files: {
+            "1_t.sql": `-- +goose Up\n${table}-- +goose Down\nDROP TABLE t;\n`,
+            "2_i.sql":
+              "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (c);\n-- +goose Down\nDROP INDEX i;\n",
+            "3_j.sql": "-- +goose Up\nCREATE INDEX CONCURRENTLY j ON t (id, c);\n",
+          },
+        },
+        fails: "3_j.sql:2 25001",
+      },
+      {
         name: "drizzle: every pending migration in one transaction → 25001",
         spec: {
           runner: "drizzle",

@@ -1,0 +1,70 @@
+/**
+ * goose (github.com/pressly/goose): `<version>_<name>.sql` files with `-- +goose Up` and
+ * `-- +goose Down` annotations; `goose up` runs the Up part of each file.
+ */
+import { resolve } from "node:path";
+import { entries, fileNames, headMatches, keepOnly } from "./files.js";
+import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
+import type { MigrationFileRef, PreparedSql, Runner, TransactionModel } from "./runner.js";
+
+// goose parses the version from the file name's numeric prefix (sequential or a timestamp).
+const MIGRATION_FILE = /^(\d+)_.*\.sql$/;
+// Annotations must start the line (pressly.github.io/goose/blog/2022/overview-sql-file).
+const UP = /^-- \+goose Up\b.*$/m;
+const DOWN = /^-- \+goose Down\b.*$/m;
+const NO_TRANSACTION = /^-- \+goose NO TRANSACTION\b/m;
+
+const CITATIONS = [
+  "pressly/goose migration_sql.go runSQLMigration(): with useTx the file's statements run one by one with tx.ExecContext inside one db.BeginTx … Commit; without it, each with db.ExecContext on its own",
+  "pressly/goose cmd/goose sql template and pressly.github.io/goose/blog/2022/overview-sql-file: `-- +goose NO TRANSACTION` at the top of a file runs its statements outside a transaction; `-- +goose StatementBegin/End` groups a statement that holds semicolons",
+  "pressly/goose#485: every migration is wrapped in its own transaction; files are never grouped into one",
+];
+
+const MODEL: TransactionModel = {
+  fileInTransaction: true,
+  allFilesInOneTransaction: false,
+  // The SQL parser splits the Up part into statements and executes them one at a time.
+  fileSentAsOneString: false,
+  detectsNonTransactional: false,
+  refusesMixedFile: false,
+  optOut:
+    "put `-- +goose NO TRANSACTION` at the top of the migration, and keep the statement in a file of its own",
+  citations: CITATIONS,
+};
+
+export const gooseRunner: Runner = {
+  id: "goose",
+  describe: "goose (-- +goose Up sections)",
+  detect(dir) {
+    return entries(dir)
+      .filter((e) => e.isFile() && MIGRATION_FILE.test(e.name))
+      .slice(0, 20)
+      .some((e) => headMatches(resolve(dir, e.name), /^-- \+goose Up\b/m));
+  },
+  list(dir): MigrationFileRef[] {
+    return fileNames(dir)
+      .map((name) => ({ name, match: MIGRATION_FILE.exec(name) }))
+      .filter((f): f is { name: string; match: RegExpExecArray } => f.match !== null)
+      .sort((a, b) => {
+        const va = BigInt(a.match[1] ?? "0");
+        const vb = BigInt(b.match[1] ?? "0");
+        return va < vb ? -1 : va > vb ? 1 : a.name < b.name ? -1 : 1;
+      })
+      .map((f) => ({ absPath: resolve(dir, f.name), id: f.match[1] ?? f.name }));
+  },
+  prepare(text): PreparedSql {
+    const up = UP.exec(text);
+    const down = DOWN.exec(text);
+    // Only the Up part runs on `goose up`; everything else becomes blank, keeping positions.
+    const start = up ? up.index + up[0].length : text.length;
+    const end = down && down.index > start ? down.index : text.length;
+    const noTransaction = NO_TRANSACTION.test(text);
+    return {
+      sql: keepOnly(text, [{ start, end }]),
+      noTransaction,
+      ...(noTransaction ? { optOutSource: "-- +goose NO TRANSACTION" } : {}),
+    };
+  },
+  pinnedVersion: (dir) => goPinnedVersion(dir, "github.com/pressly/goose/v3") ?? DEFAULT_VERSION,
+  model: () => MODEL,
+};
