@@ -56874,8 +56874,8 @@ var require_wasm = __commonJS({
     exports.hasSqlDetails = hasSqlDetails;
     exports.formatSqlError = formatSqlError;
     exports.loadModule = loadModule2;
-    exports.parseSync = parseSync7;
-    exports.parsePlPgSQLSync = parsePlPgSQLSync;
+    exports.parseSync = parseSync8;
+    exports.parsePlPgSQLSync = parsePlPgSQLSync2;
     exports.fingerprintSync = fingerprintSync;
     exports.normalizeSync = normalizeSync;
     exports.scanSync = scanSync;
@@ -57075,7 +57075,7 @@ var require_wasm = __commonJS({
         }
       }
     });
-    function parseSync7(query) {
+    function parseSync8(query) {
       if (!wasmModule) {
         throw new Error("WASM module not initialized. Call loadModule() first.");
       }
@@ -57125,7 +57125,7 @@ var require_wasm = __commonJS({
         }
       }
     }
-    function parsePlPgSQLSync(query) {
+    function parsePlPgSQLSync2(query) {
       if (!wasmModule) {
         throw new Error("WASM module not initialized. Call loadModule() first.");
       }
@@ -69907,6 +69907,7 @@ function applyStatement(catalog, node2, ctx) {
   else if (n.DropStmt) drop(catalog, n.DropStmt);
   else if (n.RenameStmt) rename2(catalog, n.RenameStmt);
   else if (n.VariableSetStmt) setVariable(catalog, n.VariableSetStmt);
+  else if (n.DoStmt) replayDoBlock(catalog, n.DoStmt, ctx);
 }
 function stringValue(node2) {
   const s = node2?.String?.sval;
@@ -69922,6 +69923,47 @@ function typeText(type) {
 function tableFor(catalog, relation) {
   if (!relation?.relname) return void 0;
   return catalog.resolveTable(relation.schemaname, relation.relname);
+}
+function replayDoBlock(catalog, stmt, ctx) {
+  const option = (name2) => (stmt.args ?? []).map((a) => a.DefElem).find((d) => d?.defname === name2)?.arg;
+  const language = stringValue(option("language")) || "plpgsql";
+  const body = stringValue(option("as"));
+  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return;
+  let tree;
+  try {
+    tree = (0, import_libpg_query5.parsePlPgSQLSync)(
+      `CREATE FUNCTION pg_index_lint_do() RETURNS void LANGUAGE plpgsql AS $pg_index_lint$${body}$pg_index_lint$`
+    );
+  } catch {
+    return;
+  }
+  const inner = { migration: ctx.migration, range: ctx.range };
+  for (const query of staticQueries(tree)) {
+    try {
+      for (const raw of (0, import_libpg_query5.parseSync)(query).stmts ?? []) if (raw.stmt) applyStatement(catalog, raw.stmt, inner);
+    } catch {
+    }
+  }
+}
+function staticQueries(tree) {
+  const out = [];
+  const walk = (value) => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+      return;
+    }
+    if (typeof value !== "object" || value === null) return;
+    const node2 = value;
+    const exec = node2.PLpgSQL_stmt_execsql;
+    const query = exec?.sqlstmt?.PLpgSQL_expr?.query;
+    if (query) out.push(query);
+    const dynamic = node2.PLpgSQL_stmt_dynexecute;
+    const literal3 = /^'((?:[^']|'')*)'$/s.exec(dynamic?.query?.PLpgSQL_expr?.query?.trim() ?? "");
+    if (literal3?.[1] !== void 0) out.push(literal3[1].replace(/''/g, "'"));
+    for (const child of Object.values(node2)) walk(child);
+  };
+  walk(tree);
+  return out;
 }
 function createTable(catalog, stmt, ctx) {
   const relation = stmt.relation;
@@ -70341,9 +70383,11 @@ function setVariable(catalog, stmt) {
   const usable = schemas.filter((s) => s !== "$user" && s !== "pg_catalog");
   if (usable.length) catalog.searchPath = usable;
 }
+var import_libpg_query5;
 var init_replay = __esm({
   "src/schema/replay.ts"() {
     "use strict";
+    import_libpg_query5 = __toESM(require_wasm(), 1);
     init_catalog();
     init_expr();
     init_names();
@@ -70356,7 +70400,7 @@ function parseRequirement(entry, configFile) {
   const name2 = parseQualifiedName(entry.table);
   const keys = entry.columns.map((column) => {
     try {
-      const stmt = (0, import_libpg_query5.parseSync)(`CREATE INDEX x ON t (${column})`).stmts?.[0]?.stmt;
+      const stmt = (0, import_libpg_query6.parseSync)(`CREATE INDEX x ON t (${column})`).stmts?.[0]?.stmt;
       const elem = stmt.IndexStmt?.indexParams?.[0]?.IndexElem;
       if (!elem || (stmt.IndexStmt?.indexParams?.length ?? 0) !== 1) throw new Error("not one column");
       return indexKey(elem);
@@ -70421,11 +70465,11 @@ function coversForeignKey(index, fk) {
   );
   return conjuncts(index.predicate).every((part) => notNullOfFkColumns.has(part));
 }
-var import_libpg_query5;
+var import_libpg_query6;
 var init_coverage = __esm({
   "src/rules/coverage.ts"() {
     "use strict";
-    import_libpg_query5 = __toESM(require_wasm(), 1);
+    import_libpg_query6 = __toESM(require_wasm(), 1);
     init_errors();
     init_expr();
     init_names();
@@ -80021,7 +80065,7 @@ function intArray(value) {
   return value.replace(/[{}]/g, "").split(",").filter(Boolean).map(Number);
 }
 function indexFromDefinition(def, table) {
-  const stmt = (0, import_libpg_query6.parseSync)(def).stmts?.[0]?.stmt?.IndexStmt;
+  const stmt = (0, import_libpg_query7.parseSync)(def).stmts?.[0]?.stmt?.IndexStmt;
   if (!stmt) return null;
   const elems = (stmt.indexParams ?? []).flatMap((p) => {
     const e = p.IndexElem;
@@ -80044,11 +80088,11 @@ function indexFromDefinition(def, table) {
     migration: -1
   };
 }
-var import_libpg_query6, USER_SCHEMAS, NOT_EXTENSION, nowhere;
+var import_libpg_query7, USER_SCHEMAS, NOT_EXTENSION, nowhere;
 var init_live_catalog = __esm({
   "src/verify/live-catalog.ts"() {
     "use strict";
-    import_libpg_query6 = __toESM(require_wasm(), 1);
+    import_libpg_query7 = __toESM(require_wasm(), 1);
     init_catalog();
     init_expr();
     init_replay();

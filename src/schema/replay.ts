@@ -10,6 +10,7 @@ import type {
   Constraint,
   CreateStmt,
   CreateTableAsStmt,
+  DoStmt,
   DropStmt,
   IndexElem,
   IndexStmt,
@@ -20,6 +21,7 @@ import type {
   TypeName,
   VariableSetStmt,
 } from "@pgsql/types";
+import { parsePlPgSQLSync, parseSync } from "libpg-query";
 import type { SourceRange } from "../model.js";
 import {
   type Catalog,
@@ -72,6 +74,7 @@ export function applyStatement(catalog: Catalog, node: Node, ctx: ReplayContext)
   else if (n.DropStmt) drop(catalog, n.DropStmt as DropStmt);
   else if (n.RenameStmt) rename(catalog, n.RenameStmt as RenameStmt);
   else if (n.VariableSetStmt) setVariable(catalog, n.VariableSetStmt as VariableSetStmt);
+  else if (n.DoStmt) replayDoBlock(catalog, n.DoStmt as DoStmt, ctx);
 }
 
 export function stringValue(node: Node | undefined): string {
@@ -91,6 +94,64 @@ function typeText(type: TypeName | undefined): string {
 export function tableFor(catalog: Catalog, relation: RangeVar | undefined): TableDef | undefined {
   if (!relation?.relname) return undefined;
   return catalog.resolveTable(relation.schemaname, relation.relname);
+}
+
+/**
+ * The DDL inside a `DO $$ … $$` block. Drizzle's older migrations add every foreign key in one
+ * (`DO $$ BEGIN ALTER TABLE … ADD CONSTRAINT …; EXCEPTION WHEN duplicate_object THEN null; END $$;`),
+ * and hand-written migrations guard DDL with `IF NOT EXISTS`. The body is read with PostgreSQL's
+ * own PL/pgSQL parser; static SQL statements, and EXECUTE of a string literal, are replayed as if
+ * they ran (both branches of an IF, which is what such guards mean to ensure). Findings about them
+ * point at the DO statement.
+ */
+function replayDoBlock(catalog: Catalog, stmt: DoStmt, ctx: ReplayContext): void {
+  const option = (name: string) =>
+    (stmt.args ?? [])
+      .map((a) => (a as { DefElem?: { defname?: string; arg?: Node } }).DefElem)
+      .find((d) => d?.defname === name)?.arg;
+  const language = stringValue(option("language")) || "plpgsql";
+  const body = stringValue(option("as"));
+  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return;
+  let tree: unknown;
+  try {
+    tree = parsePlPgSQLSync(
+      `CREATE FUNCTION pg_index_lint_do() RETURNS void LANGUAGE plpgsql AS $pg_index_lint$${body}$pg_index_lint$`,
+    );
+  } catch {
+    return; // PostgreSQL would reject the block; the migration fails there anyway.
+  }
+  const inner: ReplayContext = { migration: ctx.migration, range: ctx.range };
+  for (const query of staticQueries(tree)) {
+    try {
+      for (const raw of parseSync(query).stmts ?? []) if (raw.stmt) applyStatement(catalog, raw.stmt, inner);
+    } catch {
+      // Not SQL we can parse on its own (it may use PL/pgSQL variables): skip it.
+    }
+  }
+}
+
+/** The SQL text of every static statement, and of every EXECUTE of a string literal, in a PL/pgSQL tree. */
+function staticQueries(tree: unknown): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+      return;
+    }
+    if (typeof value !== "object" || value === null) return;
+    const node = value as Record<string, unknown>;
+    const exec = node.PLpgSQL_stmt_execsql as { sqlstmt?: { PLpgSQL_expr?: { query?: string } } } | undefined;
+    const query = exec?.sqlstmt?.PLpgSQL_expr?.query;
+    if (query) out.push(query);
+    const dynamic = node.PLpgSQL_stmt_dynexecute as
+      | { query?: { PLpgSQL_expr?: { query?: string } } }
+      | undefined;
+    const literal = /^'((?:[^']|'')*)'$/s.exec(dynamic?.query?.PLpgSQL_expr?.query?.trim() ?? "");
+    if (literal?.[1] !== undefined) out.push(literal[1].replace(/''/g, "'"));
+    for (const child of Object.values(node)) walk(child);
+  };
+  walk(tree);
+  return out;
 }
 
 function createTable(catalog: Catalog, stmt: CreateStmt, ctx: ReplayContext): void {

@@ -168,3 +168,24 @@ describe("schema replay of identical constraints", () => {
     ]);
   });
 });
+
+describe("schema replay of DO blocks", () => {
+  it("replays the static DDL inside DO $$ … $$, as Drizzle writes its foreign keys", () => {
+    const c = replay(
+      'CREATE TABLE "User" (id uuid PRIMARY KEY);\nCREATE TABLE "Chat" (id uuid PRIMARY KEY, "userId" uuid NOT NULL);',
+      'DO $$ BEGIN\n ALTER TABLE "Chat" ADD CONSTRAINT "Chat_userId_User_id_fk" FOREIGN KEY ("userId") REFERENCES "public"."User"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\nDO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = \'chat_user\') THEN\n    CREATE INDEX chat_user ON "Chat" ("userId");\n  END IF;\n  EXECUTE \'CREATE INDEX chat_id ON "Chat" (id)\';\nEND $$;',
+    );
+    expect([...(c.resolveTable(undefined, "Chat")?.foreignKeys.keys() ?? [])]).toEqual([
+      "Chat_userId_User_id_fk",
+    ]);
+    expect(indexes(c, "Chat")).toEqual(["Chat_pkey", "chat_id", "chat_user"]);
+  });
+
+  it("leaves a DO block in another language, or with dynamic SQL, alone", () => {
+    const c = replay(
+      "CREATE TABLE t (a int);",
+      "DO LANGUAGE plperl $$ 1; $$;\nDO $$ DECLARE n text := 'i'; BEGIN EXECUTE format('CREATE INDEX %I ON t (a)', n); END $$;",
+    );
+    expect(indexes(c, "t")).toEqual([]);
+  });
+});

@@ -226,6 +226,17 @@ describe.each(engines)("verify on $name", ({ url }) => {
         },
       },
     });
+    fixtures.push({
+      name: "DDL inside DO blocks (Drizzle's foreign keys, guarded indexes)",
+      spec: {
+        files: {
+          "001.sql":
+            'CREATE TABLE "User" (id uuid PRIMARY KEY);\nCREATE TABLE "Chat" (id uuid PRIMARY KEY, "userId" uuid NOT NULL);',
+          "002.sql":
+            'DO $$ BEGIN\n ALTER TABLE "Chat" ADD CONSTRAINT "Chat_userId_User_id_fk" FOREIGN KEY ("userId") REFERENCES "public"."User"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\nDO $$ BEGIN\n IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = \'chat_user\') THEN\n  CREATE INDEX chat_user ON "Chat" ("userId");\n END IF;\nEND $$;',
+        },
+      },
+    });
     for (const f of fixtures) {
       it(f.name, async () => {
         const result = await applySpec(engine, f.spec);
