@@ -69770,6 +69770,22 @@ function withoutCasts(value) {
   if (typeof value !== "object" || value === null) return value;
   const cast = value.TypeCast;
   if (cast?.arg) return withoutCasts(cast.arg);
+  const expr = value.A_Expr;
+  const list = expr?.rexpr?.List?.items;
+  if (expr?.kind === "AEXPR_IN" && list?.length === 1) {
+    return withoutCasts({ A_Expr: { kind: "AEXPR_OP", name: expr.name, lexpr: expr.lexpr, rexpr: list[0] } });
+  }
+  if (expr?.kind === "AEXPR_IN" && list) {
+    const op = (expr.name?.[0]?.String?.sval ?? "=") === "=";
+    return withoutCasts({
+      A_Expr: {
+        kind: op ? "AEXPR_OP_ANY" : "AEXPR_OP_ALL",
+        name: expr.name,
+        lexpr: expr.lexpr,
+        rexpr: { A_ArrayExpr: { elements: list } }
+      }
+    });
+  }
   const ref = value.ColumnRef;
   if (ref?.fields && ref.fields.length > 1) return { ColumnRef: { fields: ref.fields.slice(-1) } };
   const out = {};
@@ -70061,6 +70077,7 @@ function addConstraint(catalog, table, c, ctx) {
 }
 function addIndexConstraint(catalog, table, c, ctx) {
   const primary = c.contype === "CONSTR_PRIMARY";
+  if (primary && [...table.indexes.values()].some((i) => i.primary)) return;
   if (c.indexname) {
     const existing = table.indexes.get(c.indexname);
     if (!existing) return;

@@ -22,6 +22,26 @@ function withoutCasts(value: unknown): unknown {
   if (cast?.arg) return withoutCasts(cast.arg);
   // In an index expression or predicate every column is the indexed table's, so `child.parent_id`
   // and `parent_id` are the same column.
+  // PostgreSQL stores `x IN ('a', 'b')` as `x = ANY (ARRAY['a', 'b'])` (and NOT IN as `<> ALL`),
+  // and a one-element list as a plain `x = 'a'` (transformAExprIn in parse_expr.c).
+  const expr = (value as { A_Expr?: { kind?: string; name?: unknown; lexpr?: unknown; rexpr?: unknown } })
+    .A_Expr;
+  const list = (expr?.rexpr as { List?: { items?: unknown[] } } | undefined)?.List?.items;
+  if (expr?.kind === "AEXPR_IN" && list?.length === 1) {
+    return withoutCasts({ A_Expr: { kind: "AEXPR_OP", name: expr.name, lexpr: expr.lexpr, rexpr: list[0] } });
+  }
+  if (expr?.kind === "AEXPR_IN" && list) {
+    const op =
+      ((expr.name as { String?: { sval?: string } }[] | undefined)?.[0]?.String?.sval ?? "=") === "=";
+    return withoutCasts({
+      A_Expr: {
+        kind: op ? "AEXPR_OP_ANY" : "AEXPR_OP_ALL",
+        name: expr.name,
+        lexpr: expr.lexpr,
+        rexpr: { A_ArrayExpr: { elements: list } },
+      },
+    });
+  }
   const ref = (value as { ColumnRef?: { fields?: unknown[] } }).ColumnRef;
   if (ref?.fields && ref.fields.length > 1) return { ColumnRef: { fields: ref.fields.slice(-1) } };
   const out: Record<string, unknown> = {};

@@ -274,6 +274,9 @@ function addConstraint(catalog: Catalog, table: TableDef, c: Constraint, ctx: Re
 
 function addIndexConstraint(catalog: Catalog, table: TableDef, c: Constraint, ctx: ReplayContext): void {
   const primary = c.contype === "CONSTR_PRIMARY";
+  // "multiple primary keys for table … are not allowed": PostgreSQL rejects a second one. Guarded
+  // DO blocks (IF NOT EXISTS … ADD PRIMARY KEY) are replayed as if the guard passed, so this matters.
+  if (primary && [...table.indexes.values()].some((i) => i.primary)) return;
   if (c.indexname) {
     // ADD CONSTRAINT … USING INDEX: the existing index becomes the constraint's, and takes its name.
     const existing = table.indexes.get(c.indexname);

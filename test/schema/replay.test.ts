@@ -189,3 +189,20 @@ describe("schema replay of DO blocks", () => {
     expect(indexes(c, "t")).toEqual([]);
   });
 });
+
+describe("schema replay agrees with PostgreSQL on forms found in real histories", () => {
+  it("ignores a second primary key, which PostgreSQL rejects (a guarded DO block replayed as if its guard passed)", () => {
+    const c = replay(
+      'CREATE TABLE queues ("offset" int PRIMARY KEY);',
+      "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.table_constraints WHERE table_name = 'queues' AND constraint_type = 'PRIMARY KEY') THEN ALTER TABLE queues ADD PRIMARY KEY (\"offset\"); END IF; END $$;",
+    );
+    expect(indexes(c, "queues")).toEqual(["queues_pkey"]);
+  });
+
+  it("stores x IN (…) as PostgreSQL does, x = ANY (ARRAY[…])", () => {
+    const c = replay(
+      "CREATE TABLE f (m int, status text);\nCREATE UNIQUE INDEX u ON f (m) WHERE status IN ('ACCEPTED', 'SELF');",
+    );
+    expect(c.resolveIndex(undefined, "u")?.index.predicate).toBe("status = ANY (ARRAY['ACCEPTED', 'SELF'])");
+  });
+});

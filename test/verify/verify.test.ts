@@ -237,6 +237,17 @@ describe.each(engines)("verify on $name", ({ url }) => {
         },
       },
     });
+    fixtures.push({
+      name: "IN lists in predicates, and a guarded second primary key",
+      spec: {
+        files: {
+          "001.sql":
+            "CREATE TABLE f (m int, status text);\nCREATE UNIQUE INDEX u ON f (m) WHERE status IN ('ACCEPTED', 'SELF');\nCREATE INDEX v ON f (m) WHERE status NOT IN ('GONE');\nCREATE TABLE q (o int PRIMARY KEY);",
+          "002.sql":
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.table_constraints WHERE table_name = 'q' AND constraint_type = 'PRIMARY KEY') THEN ALTER TABLE q ADD PRIMARY KEY (o); END IF; END $$;",
+        },
+      },
+    });
     for (const f of fixtures) {
       it(f.name, async () => {
         const result = await applySpec(engine, f.spec);
