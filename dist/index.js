@@ -70237,7 +70237,7 @@ function alterTable(catalog, stmt, ctx) {
         break;
       }
       case "AT_DropConstraint":
-        if (cmd.name) dropConstraint(catalog, table, cmd.name);
+        if (cmd.name) dropConstraint(catalog, table, cmd.name, cmd.behavior === "DROP_CASCADE");
         break;
       case "AT_ValidateConstraint": {
         const fk = cmd.name ? table.foreignKeys.get(cmd.name) : void 0;
@@ -70291,10 +70291,20 @@ function mentions(expression, column) {
     expression
   );
 }
-function dropConstraint(catalog, table, name2) {
+function dropConstraint(catalog, table, name2, cascade) {
   if (table.foreignKeys.delete(name2)) return;
   const index = table.indexes.get(name2);
-  if (index?.constraint === name2) catalog.removeIndex(table, name2);
+  if (index?.constraint !== name2) return;
+  catalog.removeIndex(table, name2);
+  if (!cascade) return;
+  const key = qualify(table.schema, table.name);
+  const columns = index.keys.map((k) => k.column).sort().join(",");
+  for (const other of catalog.tables.values()) {
+    for (const fk of [...other.foreignKeys.values()]) {
+      if (fk.refTable === key && [...fk.refColumns].sort().join(",") === columns)
+        other.foreignKeys.delete(fk.name);
+    }
+  }
 }
 function drop(catalog, stmt) {
   for (const object2 of stmt.objects ?? []) {
@@ -73883,7 +73893,11 @@ ${this.locksQuery()};`);
 // src/verify/compare.ts
 function sameIndex2(a, b) {
   const loose = (p) => p?.replace(/'(?:[^']|'')*'/g, "'…'") ?? null;
-  return sameDefinition({ ...a, predicate: loose(a.predicate) }, { ...b, predicate: loose(b.predicate) });
+  const keys = (x, y) => x.keys.map((k, i) => y.keys[i]?.opclass === void 0 ? { ...k, opclass: void 0 } : k);
+  return sameDefinition(
+    { ...a, keys: keys(a, b), predicate: loose(a.predicate) },
+    { ...b, keys: keys(b, a), predicate: loose(b.predicate) }
+  );
 }
 function compareCatalogs(predicted, live) {
   const out = [];
@@ -80474,7 +80488,7 @@ async function verify(options) {
         add(
           "replay-mismatch",
           d.staticIndex?.source ?? firstStatement(set2) ?? configRange(checked),
-          `${d.message} This is a bug in pg-index-lint's replay; please report it.`,
+          `${d.message} Either the replay has a bug (please report it), or the migrations build this in a way the replay cannot see, such as a function that creates tables or dynamic SQL.`,
           "The static findings for this table may be wrong; trust the verify findings."
         );
       }

@@ -460,7 +460,7 @@ function alterTable(catalog: Catalog, stmt: AlterTableStmt, ctx: ReplayContext):
         break;
       }
       case "AT_DropConstraint":
-        if (cmd.name) dropConstraint(catalog, table, cmd.name);
+        if (cmd.name) dropConstraint(catalog, table, cmd.name, cmd.behavior === "DROP_CASCADE");
         break;
       case "AT_ValidateConstraint": {
         const fk = cmd.name ? table.foreignKeys.get(cmd.name) : undefined;
@@ -525,10 +525,24 @@ function mentions(expression: string, column: string): boolean {
   );
 }
 
-function dropConstraint(catalog: Catalog, table: TableDef, name: string): void {
+function dropConstraint(catalog: Catalog, table: TableDef, name: string, cascade: boolean): void {
   if (table.foreignKeys.delete(name)) return;
   const index = table.indexes.get(name);
-  if (index?.constraint === name) catalog.removeIndex(table, name);
+  if (index?.constraint !== name) return;
+  catalog.removeIndex(table, name);
+  if (!cascade) return;
+  // CASCADE also drops the foreign keys that rely on the key's unique index.
+  const key = qualify(table.schema, table.name);
+  const columns = index.keys
+    .map((k) => k.column)
+    .sort()
+    .join(",");
+  for (const other of catalog.tables.values()) {
+    for (const fk of [...other.foreignKeys.values()]) {
+      if (fk.refTable === key && [...fk.refColumns].sort().join(",") === columns)
+        other.foreignKeys.delete(fk.name);
+    }
+  }
 }
 
 function drop(catalog: Catalog, stmt: DropStmt): void {

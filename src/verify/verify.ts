@@ -214,7 +214,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
         add(
           "replay-mismatch",
           d.staticIndex?.source ?? firstStatement(set) ?? configRange(checked),
-          `${d.message} This is a bug in pg-index-lint's replay; please report it.`,
+          `${d.message} Either the replay has a bug (please report it), or the migrations build this in a way the replay cannot see, such as a function that creates tables or dynamic SQL.`,
           "The static findings for this table may be wrong; trust the verify findings.",
         );
       }

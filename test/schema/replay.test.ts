@@ -206,3 +206,14 @@ describe("schema replay agrees with PostgreSQL on forms found in real histories"
     expect(c.resolveIndex(undefined, "u")?.index.predicate).toBe("status = ANY (ARRAY['ACCEPTED', 'SELF'])");
   });
 });
+
+describe("schema replay of DROP CONSTRAINT … CASCADE", () => {
+  it("drops the foreign keys that rely on the dropped key's index", () => {
+    const c = replay(
+      "CREATE TABLE flags (key text PRIMARY KEY);\nCREATE TABLE variants (id int, flag_key text REFERENCES flags ON DELETE CASCADE);",
+      "ALTER TABLE flags DROP CONSTRAINT IF EXISTS flags_pkey CASCADE;\nALTER TABLE flags ADD CONSTRAINT flags_pkey PRIMARY KEY (key);",
+    );
+    expect(c.resolveTable(undefined, "variants")?.foreignKeys.size).toBe(0);
+    expect(indexes(c, "flags")).toEqual(["flags_pkey"]);
+  });
+});

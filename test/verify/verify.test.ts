@@ -238,6 +238,17 @@ describe.each(engines)("verify on $name", ({ url }) => {
       },
     });
     fixtures.push({
+      name: "a default operator class named explicitly, and a key dropped with CASCADE",
+      spec: {
+        files: {
+          "001.sql":
+            'CREATE TABLE r (id int, "runTags" text[]);\nCREATE INDEX r_tags ON r USING GIN ("runTags" array_ops);\nCREATE TABLE flags (key text PRIMARY KEY);\nCREATE TABLE variants (id int, flag_key text REFERENCES flags ON DELETE CASCADE);',
+          "002.sql":
+            "ALTER TABLE flags DROP CONSTRAINT IF EXISTS flags_pkey CASCADE;\nALTER TABLE flags ADD CONSTRAINT flags_pkey PRIMARY KEY (key);",
+        },
+      },
+    });
+    fixtures.push({
       name: "IN lists in predicates, and a guarded second primary key",
       spec: {
         files: {
