@@ -72901,9 +72901,9 @@ var init_goose = __esm({
     init_files();
     init_pinned_version();
     MIGRATION_FILE2 = /^(\d+)_.*\.sql$/;
-    UP = /^-- \+goose Up\b.*$/m;
-    DOWN = /^-- \+goose Down\b.*$/m;
-    NO_TRANSACTION = /^-- \+goose NO TRANSACTION\b/m;
+    UP = /^-- \+goose Up\b.*$/im;
+    DOWN = /^-- \+goose Down\b.*$/im;
+    NO_TRANSACTION = /^-- \+goose NO TRANSACTION\b/im;
     CITATIONS5 = [
       "pressly/goose migration_sql.go runSQLMigration(): with useTx the file's statements run one by one with tx.ExecContext inside one db.BeginTx … Commit; without it, each with db.ExecContext on its own",
       "pressly/goose cmd/goose sql template and pressly.github.io/goose/blog/2022/overview-sql-file: `-- +goose NO TRANSACTION` at the top of a file runs its statements outside a transaction; `-- +goose StatementBegin/End` groups a statement that holds semicolons",
@@ -72923,7 +72923,7 @@ var init_goose = __esm({
       id: "goose",
       describe: "goose (-- +goose Up sections)",
       detect(dir) {
-        return entries(dir).filter((e) => e.isFile() && MIGRATION_FILE2.test(e.name)).slice(0, 20).some((e) => headMatches(resolve8(dir, e.name), /^-- \+goose Up\b/m));
+        return entries(dir).filter((e) => e.isFile() && MIGRATION_FILE2.test(e.name)).slice(0, 20).some((e) => headMatches(resolve8(dir, e.name), /^-- \+goose Up\b/im));
       },
       list(dir) {
         return fileNames(dir).map((name2) => ({ name: name2, match: MIGRATION_FILE2.exec(name2) })).filter((f) => f.match !== null).sort((a, b) => {

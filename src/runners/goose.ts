@@ -9,10 +9,11 @@ import type { MigrationFileRef, PreparedSql, Runner, TransactionModel } from "./
 
 // goose parses the version from the file name's numeric prefix (sequential or a timestamp).
 const MIGRATION_FILE = /^(\d+)_.*\.sql$/;
-// Annotations must start the line (pressly.github.io/goose/blog/2022/overview-sql-file).
-const UP = /^-- \+goose Up\b.*$/m;
-const DOWN = /^-- \+goose Down\b.*$/m;
-const NO_TRANSACTION = /^-- \+goose NO TRANSACTION\b/m;
+// Annotations must start the line (pressly.github.io/goose/blog/2022/overview-sql-file); goose
+// reads their keyword without regard to case, and real histories write `-- +goose no transaction`.
+const UP = /^-- \+goose Up\b.*$/im;
+const DOWN = /^-- \+goose Down\b.*$/im;
+const NO_TRANSACTION = /^-- \+goose NO TRANSACTION\b/im;
 
 const CITATIONS = [
   "pressly/goose migration_sql.go runSQLMigration(): with useTx the file's statements run one by one with tx.ExecContext inside one db.BeginTx … Commit; without it, each with db.ExecContext on its own",
@@ -39,7 +40,7 @@ export const gooseRunner: Runner = {
     return entries(dir)
       .filter((e) => e.isFile() && MIGRATION_FILE.test(e.name))
       .slice(0, 20)
-      .some((e) => headMatches(resolve(dir, e.name), /^-- \+goose Up\b/m));
+      .some((e) => headMatches(resolve(dir, e.name), /^-- \+goose Up\b/im));
   },
   list(dir): MigrationFileRef[] {
     return fileNames(dir)

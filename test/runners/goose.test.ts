@@ -40,3 +40,18 @@ describe("goose", () => {
     ]);
   });
 });
+
+describe("goose annotations", () => {
+  it("are read without regard to case, as goose reads them", async () => {
+    const result = await checkRepo({
+      runner: "goose",
+      files: {
+        "1_t.sql":
+          "-- +goose up\nCREATE TABLE t (id int PRIMARY KEY, c int);\n-- +goose down\nDROP TABLE t;\n",
+        "2_i.sql": "-- +goose no transaction\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (c);\n",
+      },
+    });
+    expect(result.findings).toEqual([]);
+    expect(result.sets[0]?.catalog.resolveIndex(undefined, "i")).toBeDefined();
+  });
+});
