@@ -69941,25 +69941,30 @@ function tableFor(catalog, relation) {
   return catalog.resolveTable(relation.schemaname, relation.relname);
 }
 function replayDoBlock(catalog, stmt, ctx) {
+  const inner = { migration: ctx.migration, range: ctx.range };
+  for (const { node: node2 } of doBlockStatements(stmt)) applyStatement(catalog, node2, inner);
+}
+function doBlockStatements(stmt) {
   const option = (name2) => (stmt.args ?? []).map((a) => a.DefElem).find((d) => d?.defname === name2)?.arg;
   const language = stringValue(option("language")) || "plpgsql";
   const body = stringValue(option("as"));
-  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return;
+  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return [];
   let tree;
   try {
     tree = (0, import_libpg_query5.parsePlPgSQLSync)(
       `CREATE FUNCTION pg_index_lint_do() RETURNS void LANGUAGE plpgsql AS $pg_index_lint$${body}$pg_index_lint$`
     );
   } catch {
-    return;
+    return [];
   }
-  const inner = { migration: ctx.migration, range: ctx.range };
+  const out = [];
   for (const query of staticQueries(tree)) {
     try {
-      for (const raw of (0, import_libpg_query5.parseSync)(query).stmts ?? []) if (raw.stmt) applyStatement(catalog, raw.stmt, inner);
+      for (const raw of (0, import_libpg_query5.parseSync)(query).stmts ?? []) if (raw.stmt) out.push({ node: raw.stmt, sql: query });
     } catch {
     }
   }
+  return out;
 }
 function staticQueries(tree) {
   const out = [];
@@ -73162,24 +73167,31 @@ async function check2(options = {}) {
     const replay = (catalog2, list, firstIndex, runRules) => {
       list.forEach((migration, i) => {
         const migrationIndex = firstIndex + i;
-        for (const statement of migration.statements) {
-          let rejected = false;
-          for (const rule of RULES) {
-            if (!rule.checkStatement) continue;
-            for (const found of rule.checkStatement({ statement, catalog: catalog2, migration, migrationIndex })) {
-              const finding = statement.generated && found.fix ? withoutFix(found) : found;
-              if (runRules) raw.push({ rule, finding });
-              if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id)) rejected = true;
+        for (const outer of migration.statements) {
+          const doStmt = outer.node.DoStmt;
+          const units = doStmt ? doBlockStatements(doStmt).map(
+            ({ node: node2, sql }) => ({ ...outer, node: node2, sql, generated: true })
+          ) : [outer];
+          for (const statement of units) {
+            let rejected = false;
+            for (const rule of RULES) {
+              if (!rule.checkStatement) continue;
+              for (const found of rule.checkStatement({ statement, catalog: catalog2, migration, migrationIndex })) {
+                const finding = statement.generated && found.fix ? withoutFix(found) : found;
+                if (runRules) raw.push({ rule, finding });
+                if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id))
+                  rejected = true;
+              }
             }
+            const generated = statementLocators.get(statement);
+            const locate = doStmt ? void 0 : locators.get(migration);
+            applyStatement(catalog2, statement.node, {
+              migration: migrationIndex,
+              range: statement.range,
+              rejected,
+              ...generated ? { locate: generated } : locate ? { locate: (at2) => locate(at2, statement.range) } : {}
+            });
           }
-          const generated = statementLocators.get(statement);
-          const locate = locators.get(migration);
-          applyStatement(catalog2, statement.node, {
-            migration: migrationIndex,
-            range: statement.range,
-            rejected,
-            ...generated ? { locate: generated } : locate ? { locate: (at2) => locate(at2, statement.range) } : {}
-          });
         }
       });
     };

@@ -2,8 +2,10 @@
  * The check pass: config → discovery → parse → schema replay → rules → findings
  * (DESIGN.md §3). The CLI and the Action are thin wrappers over `check()`.
  */
+
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
+import type { DoStmt } from "@pgsql/types";
 import picomatch from "picomatch";
 import { findConfig, type LoadedConfig, loadConfig } from "./config/load.js";
 import { UserError } from "./errors.js";
@@ -20,7 +22,7 @@ import { assumeVersion, detectRunner, RUNNERS, runnerLabel } from "./runners/ind
 import type { AssumedVersion, LoadedMigration, Runner, TransactionModel } from "./runners/runner.js";
 import { assignTransactions } from "./runners/transactions.js";
 import { Catalog } from "./schema/catalog.js";
-import { applyStatement } from "./schema/replay.js";
+import { applyStatement, doBlockStatements } from "./schema/replay.js";
 
 export interface CheckOptions {
   /** Targets: directories or files. The config is looked up from the first. Default ".". */
@@ -140,31 +142,42 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     const replay = (catalog: Catalog, list: Migration[], firstIndex: number, runRules: boolean) => {
       list.forEach((migration, i) => {
         const migrationIndex = firstIndex + i;
-        for (const statement of migration.statements) {
-          let rejected = false;
-          for (const rule of RULES) {
-            if (!rule.checkStatement) continue;
-            for (const found of rule.checkStatement({ statement, catalog, migration, migrationIndex })) {
-              // A text fix is built from the statement's SQL; generated SQL is not the file's text.
-              const finding = statement.generated && found.fix ? withoutFix(found) : found;
-              if (runRules) raw.push({ rule, finding });
-              // The user may know better (e.g. a runner setting the model cannot see); then the
-              // statement is taken to run.
-              if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id)) rejected = true;
+        for (const outer of migration.statements) {
+          // The static DDL of a DO block is checked and replayed statement by statement, located
+          // at the DO statement; its SQL is not the file's text, so it gets no text fix.
+          const doStmt = (outer.node as { DoStmt?: DoStmt }).DoStmt;
+          const units = doStmt
+            ? doBlockStatements(doStmt).map(
+                ({ node, sql }): Statement => ({ ...outer, node, sql, generated: true }),
+              )
+            : [outer];
+          for (const statement of units) {
+            let rejected = false;
+            for (const rule of RULES) {
+              if (!rule.checkStatement) continue;
+              for (const found of rule.checkStatement({ statement, catalog, migration, migrationIndex })) {
+                // A text fix is built from the statement's SQL; generated SQL is not the file's text.
+                const finding = statement.generated && found.fix ? withoutFix(found) : found;
+                if (runRules) raw.push({ rule, finding });
+                // The user may know better (e.g. a runner setting the model cannot see); then the
+                // statement is taken to run.
+                if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id))
+                  rejected = true;
+              }
             }
+            const generated = statementLocators.get(statement);
+            const locate = doStmt ? undefined : locators.get(migration);
+            applyStatement(catalog, statement.node, {
+              migration: migrationIndex,
+              range: statement.range,
+              rejected,
+              ...(generated
+                ? { locate: generated }
+                : locate
+                  ? { locate: (at: number | undefined) => locate(at, statement.range) }
+                  : {}),
+            });
           }
-          const generated = statementLocators.get(statement);
-          const locate = locators.get(migration);
-          applyStatement(catalog, statement.node, {
-            migration: migrationIndex,
-            range: statement.range,
-            rejected,
-            ...(generated
-              ? { locate: generated }
-              : locate
-                ? { locate: (at: number | undefined) => locate(at, statement.range) }
-                : {}),
-          });
         }
       });
     };

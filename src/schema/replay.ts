@@ -105,29 +105,36 @@ export function tableFor(catalog: Catalog, relation: RangeVar | undefined): Tabl
  * point at the DO statement.
  */
 function replayDoBlock(catalog: Catalog, stmt: DoStmt, ctx: ReplayContext): void {
+  const inner: ReplayContext = { migration: ctx.migration, range: ctx.range };
+  for (const { node } of doBlockStatements(stmt)) applyStatement(catalog, node, inner);
+}
+
+/** The statements a DO block runs that can be read statically, parsed, in order. */
+export function doBlockStatements(stmt: DoStmt): { node: Node; sql: string }[] {
   const option = (name: string) =>
     (stmt.args ?? [])
       .map((a) => (a as { DefElem?: { defname?: string; arg?: Node } }).DefElem)
       .find((d) => d?.defname === name)?.arg;
   const language = stringValue(option("language")) || "plpgsql";
   const body = stringValue(option("as"));
-  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return;
+  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return [];
   let tree: unknown;
   try {
     tree = parsePlPgSQLSync(
       `CREATE FUNCTION pg_index_lint_do() RETURNS void LANGUAGE plpgsql AS $pg_index_lint$${body}$pg_index_lint$`,
     );
   } catch {
-    return; // PostgreSQL would reject the block; the migration fails there anyway.
+    return []; // PostgreSQL would reject the block; the migration fails there anyway.
   }
-  const inner: ReplayContext = { migration: ctx.migration, range: ctx.range };
+  const out: { node: Node; sql: string }[] = [];
   for (const query of staticQueries(tree)) {
     try {
-      for (const raw of parseSync(query).stmts ?? []) if (raw.stmt) applyStatement(catalog, raw.stmt, inner);
+      for (const raw of parseSync(query).stmts ?? []) if (raw.stmt) out.push({ node: raw.stmt, sql: query });
     } catch {
       // Not SQL we can parse on its own (it may use PL/pgSQL variables): skip it.
     }
   }
+  return out;
 }
 
 /** The SQL text of every static statement, and of every EXECUTE of a string literal, in a PL/pgSQL tree. */

@@ -86,3 +86,29 @@ describe("real-world patterns", () => {
     ]);
   });
 });
+
+describe("DDL inside DO blocks", () => {
+  it("is checked by the statement rules, located at the DO statement, with no text fix", async () => {
+    const result = await checkRepo({
+      files: {
+        "001.sql": "CREATE TABLE artifact (id int, digest text);",
+        "002.sql":
+          "-- guarded, as hand-written migrations do\nDO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'u') THEN\n    ALTER TABLE artifact ADD CONSTRAINT u UNIQUE (id, digest);\n  END IF;\n  CREATE INDEX artifact_digest ON artifact (digest);\nEND $$;",
+      },
+    });
+    expect(
+      result.findings.map((f) => [f.rule, f.file.split("/").pop(), f.line, f.fix === undefined]),
+    ).toEqual([
+      ["constraint-builds-index", "002.sql", 2, true],
+      ["require-concurrent-index-creation", "002.sql", 2, true],
+    ]);
+  });
+
+  it("knows a table created earlier in the same DO block is new", async () => {
+    expect(
+      await rulesOf({
+        files: "DO $$ BEGIN\n  CREATE TABLE t (a int);\n  CREATE INDEX t_a ON t (a);\nEND $$;",
+      }),
+    ).toEqual([]);
+  });
+});
