@@ -80633,11 +80633,27 @@ function configRange(checked, line = 1) {
 }
 function merge3(checkFindings, verifyFindings) {
   const seen = new Set(checkFindings.map((f) => `${f.rule}:${f.file}:${f.line}`));
-  const extra = verifyFindings.filter((f) => !seen.has(`${f.rule}:${f.file}:${f.line}`));
-  return [...checkFindings, ...extra].sort(
+  const lockFindings = new Map(
+    checkFindings.filter((f) => LOCK_RULES.has(f.rule)).map((f) => [`${f.file}:${f.line}`, f])
+  );
+  const merged = checkFindings.map((f) => ({ ...f }));
+  const byKey = new Map(merged.map((f) => [`${f.rule}:${f.file}:${f.line}`, f]));
+  const extra = [];
+  for (const f of verifyFindings) {
+    if (seen.has(`${f.rule}:${f.file}:${f.line}`)) continue;
+    const statically = f.rule === "blocking-lock" ? lockFindings.get(`${f.file}:${f.line}`) : void 0;
+    const target = statically ? byKey.get(`${statically.rule}:${statically.file}:${statically.line}`) : void 0;
+    if (target) {
+      target.message = `${target.message} verify measured it: ${f.message.replace(/^This statement took /, "")}`;
+      continue;
+    }
+    extra.push(f);
+  }
+  return [...merged, ...extra].sort(
     (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column
   );
 }
+var LOCK_RULES;
 var init_verify = __esm({
   "src/verify/verify.ts"() {
     "use strict";
@@ -80652,6 +80668,12 @@ var init_verify = __esm({
     init_probes();
     init_rules2();
     init_synthetic();
+    LOCK_RULES = /* @__PURE__ */ new Set([
+      "require-concurrent-index-creation",
+      "require-concurrent-index-deletion",
+      "require-concurrent-reindex",
+      "constraint-builds-index"
+    ]);
   }
 });
 

@@ -363,8 +363,35 @@ function configRange(checked: CheckResult, line = 1): SourceRange {
 /** Verify findings that say what check already said, at the same place, add nothing. */
 function merge(checkFindings: Finding[], verifyFindings: Finding[]): Finding[] {
   const seen = new Set(checkFindings.map((f) => `${f.rule}:${f.file}:${f.line}`));
-  const extra = verifyFindings.filter((f) => !seen.has(`${f.rule}:${f.file}:${f.line}`));
-  return [...checkFindings, ...extra].sort((a, b) =>
+  // A statement check already flags for its lock gets the measured lock in that finding instead
+  // of a second, blocking-lock finding on the same line.
+  const lockFindings = new Map(
+    checkFindings.filter((f) => LOCK_RULES.has(f.rule)).map((f) => [`${f.file}:${f.line}`, f]),
+  );
+  const merged = checkFindings.map((f) => ({ ...f }));
+  const byKey = new Map(merged.map((f) => [`${f.rule}:${f.file}:${f.line}`, f]));
+  const extra: Finding[] = [];
+  for (const f of verifyFindings) {
+    if (seen.has(`${f.rule}:${f.file}:${f.line}`)) continue;
+    const statically = f.rule === "blocking-lock" ? lockFindings.get(`${f.file}:${f.line}`) : undefined;
+    const target = statically
+      ? byKey.get(`${statically.rule}:${statically.file}:${statically.line}`)
+      : undefined;
+    if (target) {
+      target.message = `${target.message} verify measured it: ${f.message.replace(/^This statement took /, "")}`;
+      continue;
+    }
+    extra.push(f);
+  }
+  return [...merged, ...extra].sort((a, b) =>
     a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
   );
 }
+
+/** check's rules about a statement's lock: verify's measurement belongs in their finding. */
+const LOCK_RULES = new Set([
+  "require-concurrent-index-creation",
+  "require-concurrent-index-deletion",
+  "require-concurrent-reindex",
+  "constraint-builds-index",
+]);

@@ -94,6 +94,22 @@ describe.each(engines)("verify examples/factory-service on $name", ({ args }) =>
   }, 60_000);
 });
 
+describe("verify adds to check's findings rather than repeating them", () => {
+  it("puts the measured lock of a statement check already flags into that finding, not a blocking-lock", async () => {
+    const root = repo({
+      "m/001.sql": "CREATE TABLE t (id int PRIMARY KEY, c int);",
+      "m/002.sql": "CREATE INDEX t_c ON t (c);",
+    });
+    const report = JSON.parse((await run(["verify", join(root, "m"), "--format", "json"])).stdout);
+    expect(report.findings.map((f: { rule: string; line: number }) => `${f.rule}:${f.line}`)).toEqual([
+      "require-concurrent-index-creation:1",
+    ]);
+    expect(report.findings[0].message).toMatch(
+      /verify measured it: SHARE on t, which blocks writes .* held it for [\d.]+ ms/,
+    );
+  }, 60_000);
+});
+
 describe("verify and inline ignores", () => {
   it("lets an inline ignore silence a verify finding, and does not call it unused in check", async () => {
     const files = (ignore: string) =>
