@@ -54221,6 +54221,9 @@ function numericParts(version2) {
 function atLeast(version2, min) {
   return version2 === null || compareVersions(version2, min) >= 0;
 }
+function sampleHasMarker(dir, fileName, marker) {
+  return entries(dir).filter((e) => e.isFile() && fileName.test(e.name)).slice(0, 20).some((e) => headMatches(join2(dir, e.name), marker));
+}
 function headMatches(path, pattern) {
   let fd;
   try {
@@ -72648,9 +72651,7 @@ var init_dbmate = __esm({
     dbmateRunner = {
       id: "dbmate",
       describe: "dbmate (-- migrate:up sections)",
-      detect(dir) {
-        return entries(dir).filter((e) => e.isFile() && MIGRATION_FILE.test(e.name)).slice(0, 20).some((e) => headMatches(resolve4(dir, e.name), /^--\s*migrate:up/m));
-      },
+      detect: (dir) => sampleHasMarker(dir, MIGRATION_FILE, /^--\s*migrate:up/m),
       list(dir) {
         return fileNames(dir).map((name2) => ({ name: name2, match: MIGRATION_FILE.exec(name2) })).filter((f) => f.match !== null).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map((f) => ({ absPath: resolve4(dir, f.name), id: f.match[1] ?? f.name }));
       },
@@ -72927,9 +72928,7 @@ var init_goose = __esm({
     gooseRunner = {
       id: "goose",
       describe: "goose (-- +goose Up sections)",
-      detect(dir) {
-        return entries(dir).filter((e) => e.isFile() && MIGRATION_FILE2.test(e.name)).slice(0, 20).some((e) => headMatches(resolve8(dir, e.name), /^-- \+goose Up\b/im));
-      },
+      detect: (dir) => sampleHasMarker(dir, MIGRATION_FILE2, /^-- \+goose Up\b/im),
       list(dir) {
         return fileNames(dir).map((name2) => ({ name: name2, match: MIGRATION_FILE2.exec(name2) })).filter((f) => f.match !== null).sort((a, b) => {
           const va = BigInt(a.match[1] ?? "0");

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SourceText } from "../parse/source-text.js";
-import { entries, fileNames, headMatches, keepOnly } from "./files.js";
+import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
 import { DEFAULT_VERSION, goPinnedVersion, npmPinnedVersion } from "./pinned-version.js";
 import type { MigrationFileRef, PreparedSection, PreparedSql, Runner, TransactionModel } from "./runner.js";
 
@@ -100,14 +100,7 @@ function directiveOption(directive: string, key: string): string | undefined {
 export const dbmateRunner: Runner = {
   id: "dbmate",
   describe: "dbmate (-- migrate:up sections)",
-  detect(dir) {
-    // Every dbmate migration carries the directive, so a sample of files decides; reading all of
-    // a large plain-SQL folder here would cost as much as checking it.
-    return entries(dir)
-      .filter((e) => e.isFile() && MIGRATION_FILE.test(e.name))
-      .slice(0, 20)
-      .some((e) => headMatches(resolve(dir, e.name), /^--\s*migrate:up/m));
-  },
+  detect: (dir) => sampleHasMarker(dir, MIGRATION_FILE, /^--\s*migrate:up/m),
   list(dir): MigrationFileRef[] {
     // Go's sort on FileName compares bytes: "10_x.sql" comes before "2_x.sql", as dbmate applies them.
     return fileNames(dir)

@@ -84,10 +84,18 @@ export function atLeast(version: string | null, min: string): boolean {
 }
 
 /**
- * Does the start of the file (8 KiB) match? Runners with a marker comment (dbmate, goose) detect
- * their folders with it, reading a sample of files rather than every one.
+ * Does a migration file in `dir` start (in its first 8 KiB) with the runner's marker comment?
+ * dbmate and goose put one in every file, so a sample of 20 files decides: reading every file of
+ * a large plain-SQL folder here would cost as much as checking it.
  */
-export function headMatches(path: string, pattern: RegExp): boolean {
+export function sampleHasMarker(dir: string, fileName: RegExp, marker: RegExp): boolean {
+  return entries(dir)
+    .filter((e) => e.isFile() && fileName.test(e.name))
+    .slice(0, 20)
+    .some((e) => headMatches(join(dir, e.name), marker));
+}
+
+function headMatches(path: string, pattern: RegExp): boolean {
   let fd: number | undefined;
   try {
     fd = openSync(path, "r");

@@ -3,7 +3,7 @@
  * `-- +goose Down` annotations; `goose up` runs the Up part of each file.
  */
 import { resolve } from "node:path";
-import { entries, fileNames, headMatches, keepOnly } from "./files.js";
+import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
 import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
 import type { MigrationFileRef, PreparedSql, Runner, TransactionModel } from "./runner.js";
 
@@ -36,12 +36,7 @@ const MODEL: TransactionModel = {
 export const gooseRunner: Runner = {
   id: "goose",
   describe: "goose (-- +goose Up sections)",
-  detect(dir) {
-    return entries(dir)
-      .filter((e) => e.isFile() && MIGRATION_FILE.test(e.name))
-      .slice(0, 20)
-      .some((e) => headMatches(resolve(dir, e.name), /^-- \+goose Up\b/im));
-  },
+  detect: (dir) => sampleHasMarker(dir, MIGRATION_FILE, /^-- \+goose Up\b/im),
   list(dir): MigrationFileRef[] {
     return fileNames(dir)
       .map((name) => ({ name, match: MIGRATION_FILE.exec(name) }))
