@@ -76551,9 +76551,9 @@ var require_messages = __commonJS({
     };
     exports.RowDescriptionMessage = RowDescriptionMessage;
     var ParameterDescriptionMessage = class {
-      constructor(length, parameterCount) {
+      constructor(length, parameterCount2) {
         this.length = length;
-        this.parameterCount = parameterCount;
+        this.parameterCount = parameterCount2;
         this.name = "parameterDescription";
         this.dataTypeIDs = new Array(this.parameterCount);
       }
@@ -77221,9 +77221,9 @@ var require_parser2 = __commonJS({
       return new messages_1.Field(name2, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, mode);
     };
     var parseParameterDescriptionMessage = (reader) => {
-      const parameterCount = reader.int16();
-      const message = new messages_1.ParameterDescriptionMessage(LATEINIT_LENGTH, parameterCount);
-      for (let i = 0; i < parameterCount; i++) {
+      const parameterCount2 = reader.int16();
+      const message = new messages_1.ParameterDescriptionMessage(LATEINIT_LENGTH, parameterCount2);
+      for (let i = 0; i < parameterCount2; i++) {
         message.dataTypeIDs[i] = reader.uint32();
       }
       return message;
@@ -80156,8 +80156,7 @@ async function runProbe(db, live, requirement, n) {
     seqscanDisabled: false
   };
   const table = live.resolveTable(requirement.schema, requirement.table);
-  const params = Math.max(0, ...[...query.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-  const name2 = `pg_index_lint_probe_${n}`;
+  const params = parameterCount(query);
   try {
     if (table) {
       const qualified2 = `"${table.schema.replace(/"/g, '""')}"."${table.name.replace(/"/g, '""')}"`;
@@ -80168,14 +80167,8 @@ async function runProbe(db, live, requirement, n) {
     }
     await db.query("SET plan_cache_mode = force_generic_plan");
     if (result.seqscanDisabled) await db.query("SET enable_seqscan = off");
-    await db.query(`PREPARE ${name2} AS ${query}`);
-    const args = params > 0 ? `(${Array.from({ length: params }, () => "NULL").join(", ")})` : "";
-    const explained = await db.query(
-      `EXPLAIN (FORMAT JSON) EXECUTE ${name2}${args}`
-    );
-    const raw = explained.rows[0]?.["QUERY PLAN"];
-    const plan = typeof raw === "string" ? JSON.parse(raw) : raw;
-    const root = plan[0]?.Plan;
+    const nulls = Array.from({ length: params }, () => "NULL");
+    const root = (await explainExecute(db, `pg_index_lint_probe_${n}`, query, nulls, "FORMAT JSON"))?.Plan;
     result.topNode = root?.["Node Type"] ?? "";
     const used = [];
     const walk = (node2) => {
@@ -80192,7 +80185,6 @@ async function runProbe(db, live, requirement, n) {
   } catch (error63) {
     result.error = `${toDatabaseError(error63).message}`;
   } finally {
-    await db.query(`DEALLOCATE ${name2}`).catch(() => void 0);
     await db.query("RESET plan_cache_mode").catch(() => void 0);
     await db.query("RESET enable_seqscan").catch(() => void 0);
   }
@@ -80200,11 +80192,10 @@ async function runProbe(db, live, requirement, n) {
 }
 async function timeProbe(db, requirement, n) {
   const query = requirement.entry.query ?? "";
-  const params = Math.max(0, ...[...query.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  const params = parameterCount(query);
   const columns = requirement.keys.slice(0, params).map((k) => k.column ?? "");
   if (columns.length < params || columns.some((c) => c === "")) return void 0;
   const table = requirement.schema ? `"${requirement.schema}"."${requirement.table}"` : `"${requirement.table}"`;
-  const name2 = `pg_index_lint_time_${n}`;
   try {
     const sample = await db.query(
       `SELECT ${columns.map((c) => `"${c}"::text AS "${c}"`).join(", ")} FROM ${table} OFFSET (SELECT count(*) / 2 FROM ${table}) LIMIT 1`
@@ -80212,16 +80203,31 @@ async function timeProbe(db, requirement, n) {
     const row = sample.rows[0];
     if (!row && params > 0) return void 0;
     const literal3 = (v) => v === null || v === void 0 ? "NULL" : `'${String(v).replace(/'/g, "''")}'`;
-    await db.query(`PREPARE ${name2} AS ${query}`);
-    const args = params > 0 ? `(${columns.map((c) => literal3(row?.[c])).join(", ")})` : "";
-    const explained = await db.query(
-      `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${name2}${args}`
+    const args = columns.map((c) => literal3(row?.[c]));
+    const explained = await explainExecute(
+      db,
+      `pg_index_lint_time_${n}`,
+      query,
+      args,
+      "ANALYZE, FORMAT JSON"
     );
-    const raw = explained.rows[0]?.["QUERY PLAN"];
-    const plan = typeof raw === "string" ? JSON.parse(raw) : raw;
-    return plan[0]?.["Execution Time"];
+    return explained?.["Execution Time"];
   } catch {
     return void 0;
+  }
+}
+function parameterCount(query) {
+  return Math.max(0, ...[...query.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+}
+async function explainExecute(db, name2, query, args, options) {
+  try {
+    await db.query(`PREPARE ${name2} AS ${query}`);
+    const list = args.length > 0 ? `(${args.join(", ")})` : "";
+    const explained = await db.query(
+      `EXPLAIN (${options}) EXECUTE ${name2}${list}`
+    );
+    const raw = explained.rows[0]?.["QUERY PLAN"];
+    return (typeof raw === "string" ? JSON.parse(raw) : raw)[0];
   } finally {
     await db.query(`DEALLOCATE ${name2}`).catch(() => void 0);
   }
@@ -85375,6 +85381,15 @@ import { readFileSync as readFileSync9 } from "node:fs";
 function fingerprint(f) {
   return [f.rule, f.file, f.message.replace(/:\d+(:\d+)?/g, "")].join("\0");
 }
+function numberedFingerprints(findings, path = (f) => f.file) {
+  const seen = /* @__PURE__ */ new Map();
+  return findings.map((f) => {
+    const key = fingerprint({ ...f, file: path(f) });
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    return { key, occurrence };
+  });
+}
 function applyBaseline(findings, baselineFile) {
   let recorded;
   try {
@@ -85441,13 +85456,9 @@ function repoPath(file2, repoRoot, cwd = process.cwd()) {
   return path.replace(/^(\.\/)+/, "");
 }
 function findingFingerprints(findings, repoRoot, cwd) {
-  const seen = /* @__PURE__ */ new Map();
-  return findings.map((f) => {
-    const key = fingerprint({ ...f, file: repoPath(f.file, repoRoot, cwd) });
-    const occurrence = seen.get(key) ?? 0;
-    seen.set(key, occurrence + 1);
-    return createHash2("sha256").update(`${key}\0${occurrence}`).digest("hex");
-  });
+  return numberedFingerprints(findings, (f) => repoPath(f.file, repoRoot, cwd)).map(
+    ({ key, occurrence }) => createHash2("sha256").update(`${key}\0${occurrence}`).digest("hex")
+  );
 }
 var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 var SRCROOT = "%SRCROOT%";
@@ -85949,15 +85960,13 @@ function commentRange(lines, line, endLine) {
 var MAX_REVIEW_COMMENTS = 50;
 var MARKER = /<!-- pg-index-lint:fp=([0-9a-f]{16}-\d+) -->/g;
 function findingKeys(findings) {
-  const seen = /* @__PURE__ */ new Map();
-  const keys = /* @__PURE__ */ new Map();
-  for (const f of findings) {
-    const hash3 = createHash3("sha256").update(fingerprint(f)).digest("hex").slice(0, 16);
-    const n = seen.get(hash3) ?? 0;
-    seen.set(hash3, n + 1);
-    keys.set(f, `${hash3}-${n}`);
-  }
-  return keys;
+  const numbered = numberedFingerprints(findings);
+  return new Map(
+    findings.map((f, i) => {
+      const { key, occurrence } = numbered[i];
+      return [f, `${createHash3("sha256").update(key).digest("hex").slice(0, 16)}-${occurrence}`];
+    })
+  );
 }
 function postedKeys(comments, viewer) {
   const keys = /* @__PURE__ */ new Set();

@@ -36,6 +36,23 @@ export function fingerprint(f: Pick<Finding, "rule" | "file" | "message">): stri
   return [f.rule, f.file, f.message.replace(/:\d+(:\d+)?/g, "")].join("\u0000");
 }
 
+/**
+ * Each finding's fingerprint with its occurrence number among equal ones, in order: identical
+ * findings (three CONCURRENTLY statements in one BEGIN block) stay distinct and stable.
+ */
+export function numberedFingerprints(
+  findings: readonly Finding[],
+  path: (f: Finding) => string = (f) => f.file,
+): { key: string; occurrence: number }[] {
+  const seen = new Map<string, number>();
+  return findings.map((f) => {
+    const key = fingerprint({ ...f, file: path(f) });
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    return { key, occurrence };
+  });
+}
+
 /** Drops findings recorded in a previous `--format json` report, once per recorded occurrence. */
 export function applyBaseline(findings: Finding[], baselineFile: string): Finding[] {
   let recorded: Pick<Finding, "rule" | "file" | "message">[];

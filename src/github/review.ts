@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Finding } from "../finding.js";
-import { fingerprint } from "../scope.js";
+import { numberedFingerprints } from "../scope.js";
 import type { ApiComment, NewReviewComment, PrFile } from "./api.js";
 import { commentRange, rightSideLines } from "./diff.js";
 
@@ -20,15 +20,13 @@ const MARKER = /<!-- pg-index-lint:fp=([0-9a-f]{16}-\d+) -->/g;
  * occurrence among findings with the same fingerprint (three identical statements in one file).
  */
 export function findingKeys(findings: Finding[]): Map<Finding, string> {
-  const seen = new Map<string, number>();
-  const keys = new Map<Finding, string>();
-  for (const f of findings) {
-    const hash = createHash("sha256").update(fingerprint(f)).digest("hex").slice(0, 16);
-    const n = seen.get(hash) ?? 0;
-    seen.set(hash, n + 1);
-    keys.set(f, `${hash}-${n}`);
-  }
-  return keys;
+  const numbered = numberedFingerprints(findings);
+  return new Map(
+    findings.map((f, i) => {
+      const { key, occurrence } = numbered[i] as { key: string; occurrence: number };
+      return [f, `${createHash("sha256").update(key).digest("hex").slice(0, 16)}-${occurrence}`];
+    }),
+  );
 }
 
 /** Fingerprints already posted in review comments by `viewer`. */

@@ -20,7 +20,7 @@ import type { Log, ReportingDescriptor, Result } from "sarif";
 import type { CheckResult } from "../check.js";
 import type { Finding, Severity } from "../finding.js";
 import { RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "../rules/index.js";
-import { fingerprint } from "../scope.js";
+import { numberedFingerprints } from "../scope.js";
 import { VERIFY_RULES } from "../verify/rules.js";
 
 /** What the machine-readable reports need from a run. */
@@ -117,13 +117,9 @@ export function repoPath(file: string, repoRoot?: string, cwd: string = process.
  * lines moving. Findings that are otherwise identical are told apart by their order in the file.
  */
 export function findingFingerprints(findings: readonly Finding[], repoRoot?: string, cwd?: string): string[] {
-  const seen = new Map<string, number>();
-  return findings.map((f) => {
-    const key = fingerprint({ ...f, file: repoPath(f.file, repoRoot, cwd) });
-    const occurrence = seen.get(key) ?? 0;
-    seen.set(key, occurrence + 1);
-    return createHash("sha256").update(`${key}\u0000${occurrence}`).digest("hex");
-  });
+  return numberedFingerprints(findings, (f) => repoPath(f.file, repoRoot, cwd)).map(({ key, occurrence }) =>
+    createHash("sha256").update(`${key}\u0000${occurrence}`).digest("hex"),
+  );
 }
 
 const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -47,8 +47,7 @@ export async function runProbe(
     seqscanDisabled: false,
   };
   const table = live.resolveTable(requirement.schema, requirement.table);
-  const params = Math.max(0, ...[...query.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-  const name = `pg_index_lint_probe_${n}`;
+  const params = parameterCount(query);
   try {
     if (table) {
       const qualified = `"${table.schema.replace(/"/g, '""')}"."${table.name.replace(/"/g, '""')}"`;
@@ -60,14 +59,8 @@ export async function runProbe(
     // A generic plan keeps $1 as a parameter, as the application's prepared statement would.
     await db.query("SET plan_cache_mode = force_generic_plan");
     if (result.seqscanDisabled) await db.query("SET enable_seqscan = off");
-    await db.query(`PREPARE ${name} AS ${query}`);
-    const args = params > 0 ? `(${Array.from({ length: params }, () => "NULL").join(", ")})` : "";
-    const explained = await db.query<{ "QUERY PLAN": unknown }>(
-      `EXPLAIN (FORMAT JSON) EXECUTE ${name}${args}`,
-    );
-    const raw = explained.rows[0]?.["QUERY PLAN"];
-    const plan = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan?: PlanNode }[];
-    const root = plan[0]?.Plan;
+    const nulls = Array.from({ length: params }, () => "NULL");
+    const root = (await explainExecute(db, `pg_index_lint_probe_${n}`, query, nulls, "FORMAT JSON"))?.Plan;
     result.topNode = root?.["Node Type"] ?? "";
     const used: string[] = [];
     const walk = (node: PlanNode | undefined) => {
@@ -84,7 +77,6 @@ export async function runProbe(
   } catch (error) {
     result.error = `${toDatabaseError(error).message}`;
   } finally {
-    await db.query(`DEALLOCATE ${name}`).catch(() => undefined);
     await db.query("RESET plan_cache_mode").catch(() => undefined);
     await db.query("RESET enable_seqscan").catch(() => undefined);
   }
@@ -101,13 +93,12 @@ export async function timeProbe(
   n: number,
 ): Promise<number | undefined> {
   const query = requirement.entry.query ?? "";
-  const params = Math.max(0, ...[...query.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  const params = parameterCount(query);
   const columns = requirement.keys.slice(0, params).map((k) => k.column ?? "");
   if (columns.length < params || columns.some((c) => c === "")) return undefined;
   const table = requirement.schema
     ? `"${requirement.schema}"."${requirement.table}"`
     : `"${requirement.table}"`;
-  const name = `pg_index_lint_time_${n}`;
   try {
     const sample = await db.query<Record<string, unknown>>(
       `SELECT ${columns.map((c) => `"${c}"::text AS "${c}"`).join(", ")} FROM ${table} OFFSET (SELECT count(*) / 2 FROM ${table}) LIMIT 1`,
@@ -116,16 +107,42 @@ export async function timeProbe(
     if (!row && params > 0) return undefined;
     const literal = (v: unknown) =>
       v === null || v === undefined ? "NULL" : `'${String(v).replace(/'/g, "''")}'`;
-    await db.query(`PREPARE ${name} AS ${query}`);
-    const args = params > 0 ? `(${columns.map((c) => literal(row?.[c])).join(", ")})` : "";
-    const explained = await db.query<{ "QUERY PLAN": unknown }>(
-      `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${name}${args}`,
+    const args = columns.map((c) => literal(row?.[c]));
+    const explained = await explainExecute(
+      db,
+      `pg_index_lint_time_${n}`,
+      query,
+      args,
+      "ANALYZE, FORMAT JSON",
     );
-    const raw = explained.rows[0]?.["QUERY PLAN"];
-    const plan = (typeof raw === "string" ? JSON.parse(raw) : raw) as { "Execution Time"?: number }[];
-    return plan[0]?.["Execution Time"];
+    return explained?.["Execution Time"];
   } catch {
     return undefined;
+  }
+}
+
+/** The highest `$n` in a query: how many parameters EXECUTE must pass. */
+function parameterCount(query: string): number {
+  return Math.max(0, ...[...query.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+}
+
+/** PREPAREs the query, EXPLAINs one execution with `args`, and deallocates it again. */
+async function explainExecute(
+  db: Connection,
+  name: string,
+  query: string,
+  args: string[],
+  options: string,
+): Promise<{ Plan?: PlanNode; "Execution Time"?: number } | undefined> {
+  try {
+    await db.query(`PREPARE ${name} AS ${query}`);
+    const list = args.length > 0 ? `(${args.join(", ")})` : "";
+    const explained = await db.query<{ "QUERY PLAN": unknown }>(
+      `EXPLAIN (${options}) EXECUTE ${name}${list}`,
+    );
+    const raw = explained.rows[0]?.["QUERY PLAN"];
+    // pg returns the JSON plan parsed, PGlite as text.
+    return ((typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan?: PlanNode }[])[0];
   } finally {
     await db.query(`DEALLOCATE ${name}`).catch(() => undefined);
   }
