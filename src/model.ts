@@ -104,3 +104,19 @@ export interface Migration {
   statements: Statement[];
   errors: InputError[];
 }
+
+/**
+ * One ORM model file as a reader understood it: the DDL its declarations imply (what the ORM would
+ * create on an empty database), located at the declarations.
+ */
+export interface ModelFile {
+  /** Display path of the file. */
+  file: string;
+  statements: Statement[];
+  errors: InputError[];
+  /** Declarations that cannot be read statically; reported as `unsupported-construct`. */
+  warnings: InputError[];
+  ignores: InlineIgnore[];
+  /** Maps a parser location inside a statement's generated SQL to the code behind that clause. */
+  locators: Map<Statement, (byteLocation: number | undefined) => SourceRange>;
+}

@@ -5,12 +5,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
+import type { ModelFile } from "../model.js";
 import { displayPath } from "../paths.js";
 import { type PythonFile, parsePython } from "../python/syntax.js";
 import { filesRecursive } from "../runners/files.js";
-import { loadSqlAlchemyModels, type ModelFile } from "./sqlalchemy.js";
+import { loadSqlAlchemyModels } from "./sqlalchemy.js";
 
-export type { ModelFile } from "./sqlalchemy.js";
+export type { ModelFile } from "../model.js";
 
 export interface LoadedModels {
   files: ModelFile[];

@@ -4,8 +4,9 @@
  * `Mapped[...] = mapped_column(...)`), mixins, single-table subclasses, `__table_args__`,
  * imperative `Table(...)`, module-level `Index(...)`, and the `MetaData(naming_convention=…)`.
  */
-import type { InlineIgnore, InputError, SourceRange, Statement } from "../model.js";
-import { createTableSql, type GeneratedSql, parseGenerated } from "../python/ddl.js";
+import type { InlineIgnore, InputError, ModelFile, SourceRange, Statement } from "../model.js";
+import { type GeneratedSql, parseGenerated } from "../parse/generated.js";
+import { createTableSql } from "../python/ddl.js";
 import {
   type ColumnResolver,
   type ColumnSpec,
@@ -29,15 +30,6 @@ import {
   unwrapDecorated,
 } from "../python/syntax.js";
 import { calleeName, evaluate, items, type PyValue, Scope, str } from "../python/values.js";
-
-export interface ModelFile {
-  file: string;
-  statements: Statement[];
-  errors: InputError[];
-  warnings: InputError[];
-  ignores: InlineIgnore[];
-  locators: Map<Statement, (byteLocation: number | undefined) => SourceRange>;
-}
 
 export interface ModelSources {
   /** Parsed files, in a stable order. */

@@ -8,19 +8,10 @@
  * `add_column` emits ADD COLUMN and then the column's constraints and indexes.
  */
 import type { InputError, SourceRange } from "../model.js";
+import { GeneratedSql, type GeneratedStatement, parseGenerated, qualified } from "../parse/generated.js";
 import { parseSql as parseSqlText } from "../parse/sql.js";
 import { quoteIdent } from "../schema/names.js";
-import {
-  columnIndex,
-  columnSql,
-  createIndexSql,
-  createTableSql,
-  foreignKeySql,
-  GeneratedSql,
-  type GeneratedStatement,
-  parseGenerated,
-  qualified,
-} from "./ddl.js";
+import { columnIndex, columnSql, createIndexSql, createTableSql, foreignKeySql } from "./ddl.js";
 import {
   defaultNaming,
   type ForeignKeySpec,
