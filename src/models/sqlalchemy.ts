@@ -4,7 +4,7 @@
  * `Mapped[...] = mapped_column(...)`), mixins, single-table subclasses, `__table_args__`,
  * imperative `Table(...)`, module-level `Index(...)`, and the `MetaData(naming_convention=…)`.
  */
-import type { InlineIgnore, InputError, ModelFile, SourceRange, Statement } from "../model.js";
+import type { ModelFile, Statement } from "../model.js";
 import { type GeneratedSql, parseGenerated } from "../parse/generated.js";
 import { createTableSql } from "../python/ddl.js";
 import {
