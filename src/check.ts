@@ -5,13 +5,13 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import type { DoStmt } from "@pgsql/types";
 import picomatch from "picomatch";
 import { findConfig, type LoadedConfig, loadConfig } from "./config/load.js";
 import { UserError } from "./errors.js";
 import type { Finding, Severity } from "./finding.js";
 import type { InlineIgnore, InputError, Migration, SourceRange, Statement } from "./model.js";
 import { loadModels, type ModelFile } from "./models/index.js";
+import { nodeAs } from "./parse/nodes.js";
 import type { SourceText } from "./parse/source-text.js";
 import { initSqlParser, parseSql } from "./parse/sql.js";
 import { displayPath } from "./paths.js";
@@ -145,7 +145,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
         for (const outer of migration.statements) {
           // The static DDL of a DO block is checked and replayed statement by statement, located
           // at the DO statement; its SQL is not the file's text, so it gets no text fix.
-          const doStmt = (outer.node as { DoStmt?: DoStmt }).DoStmt;
+          const doStmt = nodeAs(outer.node, "DoStmt");
           const units = doStmt
             ? doBlockStatements(doStmt).map(
                 ({ node, sql }): Statement => ({ ...outer, node, sql, generated: true }),

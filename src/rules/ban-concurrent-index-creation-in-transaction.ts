@@ -1,7 +1,7 @@
 import type { Fix } from "../finding.js";
 import type { Migration, Statement } from "../model.js";
+import { opensBlock, transactionControl } from "../parse/classify.js";
 import { displayName } from "../schema/catalog.js";
-import { tableFor } from "../schema/replay.js";
 import { droppedIndexes, indexOperation, operationName, reindexTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
 
@@ -14,14 +14,13 @@ function fixFor(statement: Statement, migration: Migration): { fix?: Fix } {
   if (statement.tx.reason !== "explicit") return {};
   const all = migration.statements;
   const at = all.indexOf(statement);
-  const control = (s: Statement | undefined) =>
-    (s?.node as { TransactionStmt?: { kind?: string } } | undefined)?.TransactionStmt?.kind;
+  const control = (s: Statement | undefined) => (s ? transactionControl(s.node) : null);
   const begin = at - 1;
-  if (!["TRANS_STMT_BEGIN", "TRANS_STMT_START"].includes(control(all[begin]) ?? "")) return {};
+  if (!opensBlock(control(all[begin]))) return {};
   let end = at;
   while (end < all.length && indexOperation((all[end] as Statement).node)?.concurrent) end++;
   const commit = all[end];
-  if (control(commit) !== "TRANS_STMT_COMMIT" || !commit) return {};
+  if (control(commit) !== "commit" || !commit) return {};
   const opening = (all[begin] as Statement).range;
   return {
     fix: {
@@ -60,7 +59,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     if (!op?.concurrent || !statement.tx.inTransaction) return [];
     let table: string | undefined;
     if (op.kind === "create-index") {
-      const t = tableFor(catalog, op.stmt.relation);
+      const t = catalog.resolveRelation(op.stmt.relation);
       table = t ? displayName(t) : op.stmt.relation?.relname;
     } else if (op.kind === "drop-index") {
       const first = droppedIndexes(catalog, op.stmt)[0];

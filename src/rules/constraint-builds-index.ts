@@ -1,7 +1,7 @@
-import type { AlterTableCmd, AlterTableStmt, ColumnDef, Constraint } from "@pgsql/types";
+import type { AlterTableCmd, Constraint } from "@pgsql/types";
+import { nodeAs, nodesAs, stringList } from "../parse/nodes.js";
 import { displayName, type TableDef } from "../schema/catalog.js";
 import { makeObjectName, quoteIdent } from "../schema/names.js";
-import { stringList, tableFor } from "../schema/replay.js";
 import { isNewTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
 
@@ -20,14 +20,11 @@ export const constraintBuildsIndex: Rule = {
     fixable: true,
   }),
   checkStatement({ statement, catalog, migrationIndex }) {
-    const alter = (statement.node as { AlterTableStmt?: AlterTableStmt }).AlterTableStmt;
+    const alter = nodeAs(statement.node, "AlterTableStmt");
     if (alter?.objtype !== "OBJECT_TABLE") return [];
-    const table = tableFor(catalog, alter.relation);
+    const table = catalog.resolveRelation(alter.relation);
     if (isNewTable(table, migrationIndex)) return [];
-    const cmds = (alter.cmds ?? []).flatMap((c) => {
-      const cmd = (c as { AlterTableCmd?: AlterTableCmd }).AlterTableCmd;
-      return cmd ? [cmd] : [];
-    });
+    const cmds = nodesAs(alter.cmds, "AlterTableCmd");
     const found = cmds.flatMap(indexBuildingConstraints);
     if (found.length === 0) return [];
     const name = table ? displayName(table) : (alter.relation?.relname ?? "?");
@@ -83,17 +80,14 @@ function indexBuildingConstraints(cmd: AlterTableCmd): IndexBuildingConstraint[]
   const isIndexBuilding = (c: Constraint) =>
     (c.contype === "CONSTR_UNIQUE" || c.contype === "CONSTR_PRIMARY") && !c.indexname;
   if (cmd.subtype === "AT_AddConstraint") {
-    const c = (cmd.def as { Constraint?: Constraint } | undefined)?.Constraint;
+    const c = nodeAs(cmd.def, "Constraint");
     return c && isIndexBuilding(c) ? [{ constraint: c, columns: stringList(c.keys), viaColumn: false }] : [];
   }
   if (cmd.subtype === "AT_AddColumn") {
-    const def = (cmd.def as { ColumnDef?: ColumnDef } | undefined)?.ColumnDef;
-    return (def?.constraints ?? []).flatMap((n) => {
-      const c = (n as { Constraint?: Constraint }).Constraint;
-      return c && isIndexBuilding(c)
-        ? [{ constraint: c, columns: [def?.colname ?? ""], viaColumn: true }]
-        : [];
-    });
+    const def = nodeAs(cmd.def, "ColumnDef");
+    return nodesAs(def?.constraints, "Constraint")
+      .filter(isIndexBuilding)
+      .map((c) => ({ constraint: c, columns: [def?.colname ?? ""], viaColumn: true }));
   }
   return [];
 }

@@ -2,14 +2,14 @@
  * When an index covers a required index or a foreign key (DESIGN.md §5). Kept apart from the
  * rules because `verify` proves the same semantics on the live catalog.
  */
-import type { IndexElem, IndexStmt } from "@pgsql/types";
 import { parseSync } from "libpg-query";
 import type { RequiredIndexEntry } from "../config/load.js";
 import { UserError } from "../errors.js";
+import { nodeAs } from "../parse/nodes.js";
 import type { ForeignKeyDef, IndexDef, IndexKey } from "../schema/catalog.js";
 import { canonicalPredicate, conjuncts, predicateImplied } from "../schema/expr.js";
+import { indexKey } from "../schema/index-key.js";
 import { parseQualifiedName, quoteIdent } from "../schema/names.js";
-import { indexKey } from "../schema/replay.js";
 
 export interface Requirement {
   entry: RequiredIndexEntry;
@@ -25,9 +25,9 @@ export function parseRequirement(entry: RequiredIndexEntry, configFile: string |
   const name = parseQualifiedName(entry.table);
   const keys = entry.columns.map((column) => {
     try {
-      const stmt = parseSync(`CREATE INDEX x ON t (${column})`).stmts?.[0]?.stmt as { IndexStmt?: IndexStmt };
-      const elem = (stmt.IndexStmt?.indexParams?.[0] as { IndexElem?: IndexElem } | undefined)?.IndexElem;
-      if (!elem || (stmt.IndexStmt?.indexParams?.length ?? 0) !== 1) throw new Error("not one column");
+      const stmt = nodeAs(parseSync(`CREATE INDEX x ON t (${column})`).stmts?.[0]?.stmt, "IndexStmt");
+      const elem = nodeAs(stmt?.indexParams?.[0], "IndexElem");
+      if (!elem || (stmt?.indexParams?.length ?? 0) !== 1) throw new Error("not one column");
       return indexKey(elem);
     } catch {
       throw new UserError(`required-indexes: "${column}" is not a column or index expression`, where);

@@ -5,9 +5,9 @@
 import type { DropStmt, IndexStmt, Node, ReindexStmt } from "@pgsql/types";
 import type { Fix } from "../finding.js";
 import type { Statement } from "../model.js";
-import { statementShape } from "../runners/transactions.js";
+import { statementShape } from "../parse/classify.js";
+import { listItems, nodeAs, stringList } from "../parse/nodes.js";
 import type { Catalog, TableDef } from "../schema/catalog.js";
-import { stringList, tableFor } from "../schema/replay.js";
 
 export type IndexOperation =
   | { kind: "create-index"; stmt: IndexStmt; concurrent: boolean }
@@ -15,16 +15,16 @@ export type IndexOperation =
   | { kind: "reindex"; stmt: ReindexStmt; concurrent: boolean };
 
 export function indexOperation(node: Node): IndexOperation | null {
-  const n = node as { IndexStmt?: IndexStmt; DropStmt?: DropStmt; ReindexStmt?: ReindexStmt };
   // One definition of "concurrent" for check, the runner model and verify.
   const shape = statementShape(node);
-  if (n.IndexStmt)
-    return { kind: "create-index", stmt: n.IndexStmt, concurrent: shape === "create-index-concurrently" };
-  if (n.DropStmt?.removeType === "OBJECT_INDEX") {
-    return { kind: "drop-index", stmt: n.DropStmt, concurrent: shape === "drop-index-concurrently" };
-  }
-  if (n.ReindexStmt)
-    return { kind: "reindex", stmt: n.ReindexStmt, concurrent: shape === "reindex-concurrently" };
+  const create = nodeAs(node, "IndexStmt");
+  if (create)
+    return { kind: "create-index", stmt: create, concurrent: shape === "create-index-concurrently" };
+  const drop = nodeAs(node, "DropStmt");
+  if (drop?.removeType === "OBJECT_INDEX")
+    return { kind: "drop-index", stmt: drop, concurrent: shape === "drop-index-concurrently" };
+  const reindex = nodeAs(node, "ReindexStmt");
+  if (reindex) return { kind: "reindex", stmt: reindex, concurrent: shape === "reindex-concurrently" };
   return null;
 }
 
@@ -43,7 +43,7 @@ export function operationName(op: IndexOperation): string {
 /** Tables the operation touches, with the indexes by name for DROP INDEX. */
 export function droppedIndexes(catalog: Catalog, stmt: DropStmt): { table: TableDef; name: string }[] {
   return (stmt.objects ?? []).flatMap((object) => {
-    const parts = stringList((object as { List?: { items?: Node[] } }).List?.items);
+    const parts = stringList(listItems(object));
     const name = parts.at(-1);
     if (!name) return [];
     const found = catalog.resolveIndex(parts.length > 1 ? parts.at(-2) : undefined, name);
@@ -52,7 +52,7 @@ export function droppedIndexes(catalog: Catalog, stmt: DropStmt): { table: Table
 }
 
 export function reindexTable(catalog: Catalog, stmt: ReindexStmt): TableDef | undefined {
-  if (stmt.kind === "REINDEX_OBJECT_TABLE") return tableFor(catalog, stmt.relation);
+  if (stmt.kind === "REINDEX_OBJECT_TABLE") return catalog.resolveRelation(stmt.relation);
   if (stmt.kind === "REINDEX_OBJECT_INDEX" && stmt.relation?.relname) {
     return catalog.resolveIndex(stmt.relation.schemaname, stmt.relation.relname)?.table;
   }

@@ -1,5 +1,4 @@
 import { displayName } from "../schema/catalog.js";
-import { tableFor } from "../schema/replay.js";
 import { concurrentRewrite, indexOperation, isNewTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
 
@@ -15,7 +14,7 @@ export const requireConcurrentIndexCreation: Rule = {
     // CREATE INDEX ON ONLY a partitioned table only adds the parent's catalog entry: instant,
     // and CONCURRENTLY is not allowed there.
     if (op.stmt.relation?.inh !== true) return [];
-    const table = tableFor(catalog, op.stmt.relation);
+    const table = catalog.resolveRelation(op.stmt.relation);
     if (isNewTable(table, migrationIndex)) return [];
     // CREATE INDEX IF NOT EXISTS of an index that exists builds nothing.
     if (op.stmt.if_not_exists && op.stmt.idxname && table?.indexes.has(op.stmt.idxname)) return [];

@@ -13,8 +13,9 @@ import { prismaRunner } from "./prisma.js";
 import type { AssumedVersion, Runner } from "./runner.js";
 import { sqlRunner } from "./sql.js";
 
+export { statementShape } from "../parse/classify.js";
 export type * from "./runner.js";
-export { assignTransactions, statementShape } from "./transactions.js";
+export { assignTransactions } from "./transactions.js";
 
 export const RUNNERS: Record<RunnerId, Runner> = {
   sql: sqlRunner,

@@ -4,6 +4,9 @@
  * transactions. The last is data (`TransactionModel`), read by both `check` and `verify`.
  */
 import type { InlineIgnore, InputError, RunnerId, SourceRange, Statement } from "../model.js";
+import type { StatementShape } from "../parse/classify.js";
+
+export type { StatementShape } from "../parse/classify.js";
 
 /** A migration file found on disk, in the order the runner applies it. */
 export interface MigrationFileRef {
@@ -42,22 +45,6 @@ export interface PreparedSection {
   /** How messages name the part, e.g. "the -- migrate:up section on line 4". */
   label: string;
 }
-
-/**
- * A statement shape that a runner treats specially: Flyway's detection of statements that cannot
- * run in a transaction, Prisma's statement splitter that gives up on some syntax.
- */
-export type StatementShape =
-  | "create-index-concurrently"
-  | "drop-index-concurrently"
-  | "reindex-concurrently"
-  | "reindex-schema-database-system"
-  | "vacuum"
-  | "create-or-drop-database"
-  | "create-or-drop-tablespace"
-  | "create-or-drop-subscription"
-  | "alter-system"
-  | "discard-all";
 
 /** The runner's version as the model assumes it, and where that came from. */
 export interface AssumedVersion {

@@ -4,69 +4,18 @@
  * `check` explains its verdicts with the resulting `TxContext`, and `verify` applies files the
  * same way, so this is the one place where that decision is made.
  */
-import type { Node } from "@pgsql/types";
 import type { Statement, TxContext } from "../model.js";
+import {
+  endsBlock,
+  opensBlock,
+  SHAPE_SQL,
+  type StatementShape,
+  statementShape,
+  transactionControl,
+} from "../parse/classify.js";
+import { nodeAs } from "../parse/nodes.js";
 import type { ParsedStatement } from "../parse/sql.js";
-import type { PreparedSection, PreparedSql, StatementShape, TransactionModel } from "./runner.js";
-
-/** What a statement is, for the runners that look at statement kinds. */
-export function statementShape(node: Node): StatementShape | null {
-  if ("IndexStmt" in node) return node.IndexStmt.concurrent ? "create-index-concurrently" : null;
-  if ("DropStmt" in node) {
-    const drop = node.DropStmt;
-    if (drop.removeType === "OBJECT_INDEX" && drop.concurrent) return "drop-index-concurrently";
-    if (drop.removeType === "OBJECT_TABLESPACE") return "create-or-drop-tablespace";
-    if (drop.removeType === "OBJECT_SUBSCRIPTION") return "create-or-drop-subscription";
-    return null;
-  }
-  if ("ReindexStmt" in node) {
-    const reindex = node.ReindexStmt;
-    const concurrently = (reindex.params ?? []).some(
-      (p) => "DefElem" in p && p.DefElem.defname === "concurrently" && !isFalse(p.DefElem.arg),
-    );
-    if (concurrently) return "reindex-concurrently";
-    const kind = reindex.kind;
-    if (
-      kind === "REINDEX_OBJECT_SCHEMA" ||
-      kind === "REINDEX_OBJECT_DATABASE" ||
-      kind === "REINDEX_OBJECT_SYSTEM"
-    ) {
-      return "reindex-schema-database-system";
-    }
-    return null;
-  }
-  // ANALYZE is a VacuumStmt too, but it may run in a transaction block.
-  if ("VacuumStmt" in node) return node.VacuumStmt.is_vacuumcmd ? "vacuum" : null;
-  if ("CreatedbStmt" in node || "DropdbStmt" in node) return "create-or-drop-database";
-  if ("CreateTableSpaceStmt" in node) return "create-or-drop-tablespace";
-  if ("CreateSubscriptionStmt" in node || "DropSubscriptionStmt" in node)
-    return "create-or-drop-subscription";
-  if ("AlterSystemStmt" in node) return "alter-system";
-  if ("DiscardStmt" in node) return node.DiscardStmt.target === "DISCARD_ALL" ? "discard-all" : null;
-  return null;
-}
-
-/** `REINDEX (CONCURRENTLY false) …` */
-function isFalse(arg: Node | undefined): boolean {
-  if (!arg) return false;
-  if ("Boolean" in arg) return arg.Boolean.boolval !== true;
-  if ("String" in arg) return /^(false|off|0)$/i.test(arg.String.sval ?? "");
-  if ("Integer" in arg) return arg.Integer.ival === 0 || arg.Integer.ival === undefined;
-  return false;
-}
-
-const SHAPE_SQL: Record<StatementShape, string> = {
-  "create-index-concurrently": "CREATE INDEX CONCURRENTLY",
-  "drop-index-concurrently": "DROP INDEX CONCURRENTLY",
-  "reindex-concurrently": "REINDEX … CONCURRENTLY",
-  "reindex-schema-database-system": "REINDEX SCHEMA/DATABASE/SYSTEM",
-  vacuum: "VACUUM",
-  "create-or-drop-database": "CREATE/DROP DATABASE",
-  "create-or-drop-tablespace": "CREATE/DROP TABLESPACE",
-  "create-or-drop-subscription": "CREATE/DROP SUBSCRIPTION",
-  "alter-system": "ALTER SYSTEM",
-  "discard-all": "DISCARD ALL",
-};
+import type { PreparedSection, PreparedSql, TransactionModel } from "./runner.js";
 
 /**
  * Assigns each statement its `TxContext`.
@@ -185,29 +134,30 @@ function assignSection(
   for (const [i, statement] of statements.entries()) {
     const shape = shapes[i] ?? null;
     const line = statement.range.line;
-    const control = "TransactionStmt" in statement.node ? statement.node.TransactionStmt : null;
-    const kind = control?.kind;
+    const control = transactionControl(statement.node);
 
-    if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") {
+    if (opensBlock(control)) {
       if (explicitSince === null) explicitSince = line;
       out.set(statement, {
         inTransaction: true,
         reason: "explicit",
-        detail: `under ${label}, this ${kind === "TRANS_STMT_BEGIN" ? "BEGIN" : "START TRANSACTION"} opens a transaction block`,
+        detail: `under ${label}, this ${nodeAs(statement.node, "TransactionStmt")?.kind === "TRANS_STMT_START" ? "START TRANSACTION" : "BEGIN"} opens a transaction block`,
       });
       continue;
     }
-    const ends =
-      kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE";
+    const ends = endsBlock(control);
+    const chains = control === "commit-and-chain" || control === "rollback-and-chain";
     if (explicitSince !== null) {
       out.set(statement, {
         inTransaction: true,
         reason: "explicit",
         detail: ends
           ? `under ${label}, this statement ends the transaction block opened on line ${explicitSince}`
-          : `under ${label}, the file's BEGIN on line ${explicitSince} opened a transaction block that is still open here`,
+          : chains
+            ? `under ${label}, this statement ends the transaction block opened on line ${explicitSince} and opens another (AND CHAIN)`
+            : `under ${label}, the file's BEGIN on line ${explicitSince} opened a transaction block that is still open here`,
       });
-      if (ends && !control?.chain) explicitSince = null;
+      if (ends) explicitSince = null;
       continue;
     }
 
@@ -223,7 +173,7 @@ function assignSection(
       }
       out.set(statement, { inTransaction: true, reason: wrap.reason, detail, ...optOut });
       // A COMMIT or ROLLBACK outside an explicit block ends the runner's own transaction.
-      if (ends && !control?.chain) wrapClosedAt = line;
+      if (ends) wrapClosedAt = line;
       continue;
     }
 

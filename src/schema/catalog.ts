@@ -2,6 +2,7 @@
  * The in-memory schema that migrations are replayed into. Names are stored as PostgreSQL stores
  * them: the parser already folds unquoted identifiers to lower case and keeps quoted ones.
  */
+import type { RangeVar } from "@pgsql/types";
 import type { SourceRange } from "../model.js";
 
 export interface ColumnDef {
@@ -92,6 +93,12 @@ export class Catalog {
       if (table) return table;
     }
     return undefined;
+  }
+
+  /** The table a statement's relation names, resolved through search_path. */
+  resolveRelation(relation: RangeVar | undefined): TableDef | undefined {
+    if (!relation?.relname) return undefined;
+    return this.resolveTable(relation.schemaname, relation.relname);
   }
 
   resolveIndex(schema: string | undefined, name: string): { table: TableDef; index: IndexDef } | undefined {

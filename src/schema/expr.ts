@@ -5,6 +5,7 @@
 import type { Node } from "@pgsql/types";
 import { parseSync } from "libpg-query";
 import { deparseSync } from "pgsql-deparser";
+import { nodeAs } from "../parse/nodes.js";
 
 /**
  * Canonical text of an expression. Column references lose their table qualifier. Type casts are dropped: PostgreSQL stores `status = 'active'`
@@ -69,8 +70,7 @@ function balanced(s: string): boolean {
 /** Parses a predicate written by a user (config `where:`) into canonical text; throws on bad SQL. */
 export function canonicalPredicate(text: string): string {
   const result = parseSync(`SELECT 1 WHERE ${text}`);
-  const where = (result.stmts?.[0]?.stmt as { SelectStmt?: { whereClause?: Node } } | undefined)?.SelectStmt
-    ?.whereClause;
+  const where = nodeAs(result.stmts?.[0]?.stmt, "SelectStmt")?.whereClause;
   if (!where) throw new Error(`not a predicate: ${text}`);
   return deparseExpr(where);
 }
@@ -78,12 +78,11 @@ export function canonicalPredicate(text: string): string {
 /** The top-level AND-ed parts of a canonical predicate. */
 export function conjuncts(predicate: string): string[] {
   const result = parseSync(`SELECT 1 WHERE ${predicate}`);
-  const where = (result.stmts?.[0]?.stmt as { SelectStmt?: { whereClause?: Node } } | undefined)?.SelectStmt
-    ?.whereClause;
+  const where = nodeAs(result.stmts?.[0]?.stmt, "SelectStmt")?.whereClause;
   if (!where) return [predicate];
   const parts: string[] = [];
   const walk = (node: Node) => {
-    const bool = (node as { BoolExpr?: { boolop?: string; args?: Node[] } }).BoolExpr;
+    const bool = nodeAs(node, "BoolExpr");
     if (bool?.boolop === "AND_EXPR") for (const arg of bool.args ?? []) walk(arg);
     else parts.push(deparseExpr(node));
   };

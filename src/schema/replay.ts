@@ -4,7 +4,6 @@
  * (GRANT, CREATE FUNCTION, DML…) leave the catalog alone.
  */
 import type {
-  AlterTableCmd,
   AlterTableStmt,
   ColumnDef as AstColumnDef,
   Constraint,
@@ -17,12 +16,12 @@ import type {
   Node,
   RangeVar,
   RenameStmt,
-  SelectStmt,
   TypeName,
   VariableSetStmt,
 } from "@pgsql/types";
 import { parsePlPgSQLSync, parseSync } from "libpg-query";
 import type { SourceRange } from "../model.js";
+import { listItems, nodeAs, nodesAs, stringList, stringValue } from "../parse/nodes.js";
 import {
   type Catalog,
   type ForeignKeyDef,
@@ -32,6 +31,7 @@ import {
   type TableDef,
 } from "./catalog.js";
 import { deparseExpr } from "./expr.js";
+import { indexKey } from "./index-key.js";
 import { chooseRelationName } from "./names.js";
 
 export interface ReplayContext {
@@ -56,44 +56,33 @@ function at(ctx: ReplayContext, location: number | undefined): SourceRange {
 }
 
 export function applyStatement(catalog: Catalog, node: Node, ctx: ReplayContext): void {
-  const n = node as Record<string, unknown>;
-  if (ctx.rejected) {
-    if (n.IndexStmt) createIndex(catalog, n.IndexStmt as IndexStmt, ctx);
-    return;
-  }
-  if (n.CreateStmt) createTable(catalog, n.CreateStmt as CreateStmt, ctx);
-  else if (n.CreateTableAsStmt) createTableAs(catalog, n.CreateTableAsStmt as CreateTableAsStmt, ctx);
-  else if ((n.SelectStmt as SelectStmt | undefined)?.intoClause) {
-    createTableAs(
-      catalog,
-      { into: (n.SelectStmt as SelectStmt).intoClause, query: node, objtype: "OBJECT_TABLE" },
-      ctx,
-    );
-  } else if (n.IndexStmt) createIndex(catalog, n.IndexStmt as IndexStmt, ctx);
-  else if (n.AlterTableStmt) alterTable(catalog, n.AlterTableStmt as AlterTableStmt, ctx);
-  else if (n.DropStmt) drop(catalog, n.DropStmt as DropStmt);
-  else if (n.RenameStmt) rename(catalog, n.RenameStmt as RenameStmt);
-  else if (n.VariableSetStmt) setVariable(catalog, n.VariableSetStmt as VariableSetStmt);
-  else if (n.DoStmt) replayDoBlock(catalog, n.DoStmt as DoStmt, ctx);
+  const index = nodeAs(node, "IndexStmt");
+  if (index) createIndex(catalog, index, ctx);
+  else if (!ctx.rejected) applyOther(catalog, node, ctx);
 }
 
-export function stringValue(node: Node | undefined): string {
-  const s = (node as { String?: { sval?: string } } | undefined)?.String?.sval;
-  return s ?? "";
-}
-
-export function stringList(nodes: Node[] | undefined): string[] {
-  return (nodes ?? []).map(stringValue);
+function applyOther(catalog: Catalog, node: Node, ctx: ReplayContext): void {
+  const create = nodeAs(node, "CreateStmt");
+  const createAs = nodeAs(node, "CreateTableAsStmt");
+  const into = nodeAs(node, "SelectStmt")?.intoClause;
+  const alter = nodeAs(node, "AlterTableStmt");
+  const dropStmt = nodeAs(node, "DropStmt");
+  const renameStmt = nodeAs(node, "RenameStmt");
+  const set = nodeAs(node, "VariableSetStmt");
+  const doStmt = nodeAs(node, "DoStmt");
+  if (create) createTable(catalog, create, ctx);
+  else if (createAs) createTableAs(catalog, createAs, ctx);
+  else if (into) createTableAs(catalog, { into, query: node, objtype: "OBJECT_TABLE" }, ctx);
+  else if (alter) alterTable(catalog, alter, ctx);
+  else if (dropStmt) drop(catalog, dropStmt);
+  else if (renameStmt) rename(catalog, renameStmt);
+  else if (set) setVariable(catalog, set);
+  else if (doStmt) replayDoBlock(catalog, doStmt, ctx);
 }
 
 function typeText(type: TypeName | undefined): string {
   const names = stringList(type?.names).filter((n) => n !== "pg_catalog");
   return names.join(".") + (type?.arrayBounds?.length ? "[]" : "");
-}
-
-export function tableFor(catalog: Catalog, relation: RangeVar | undefined): TableDef | undefined {
-  if (!relation?.relname) return undefined;
-  return catalog.resolveTable(relation.schemaname, relation.relname);
 }
 
 /**
@@ -112,9 +101,7 @@ function replayDoBlock(catalog: Catalog, stmt: DoStmt, ctx: ReplayContext): void
 /** The statements a DO block runs that can be read statically, parsed, in order. */
 export function doBlockStatements(stmt: DoStmt): { node: Node; sql: string }[] {
   const option = (name: string) =>
-    (stmt.args ?? [])
-      .map((a) => (a as { DefElem?: { defname?: string; arg?: Node } }).DefElem)
-      .find((d) => d?.defname === name)?.arg;
+    (stmt.args ?? []).map((a) => nodeAs(a, "DefElem")).find((d) => d?.defname === name)?.arg;
   const language = stringValue(option("language")) || "plpgsql";
   const body = stringValue(option("as"));
   if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return [];
@@ -170,9 +157,10 @@ function createTable(catalog: Catalog, stmt: CreateStmt, ctx: ReplayContext): vo
   catalog.tables.set(qualify(schema, table.name), table);
   const pending: Constraint[] = [];
   for (const element of stmt.tableElts ?? []) {
-    const e = element as { ColumnDef?: AstColumnDef; Constraint?: Constraint };
-    if (e.ColumnDef) pending.push(...addColumn(table, e.ColumnDef));
-    else if (e.Constraint) pending.push(e.Constraint);
+    const column = nodeAs(element, "ColumnDef");
+    const constraint = nodeAs(element, "Constraint");
+    if (column) pending.push(...addColumn(table, column));
+    else if (constraint) pending.push(constraint);
   }
   const all = [...pending, ...unwrapConstraints(stmt.constraints)];
   // PostgreSQL builds one index for identical PRIMARY KEY/UNIQUE clauses of one CREATE TABLE,
@@ -228,11 +216,11 @@ function createTableAs(catalog: Catalog, stmt: CreateTableAsStmt, ctx: ReplayCon
   const schema = catalog.creationSchema(relation.schemaname);
   if (catalog.tables.has(qualify(schema, relation.relname))) return;
   const table = newTable(schema, relation, ctx, false);
-  const select = (stmt.query as { SelectStmt?: SelectStmt } | undefined)?.SelectStmt;
+  const select = nodeAs(stmt.query, "SelectStmt");
   const named = stringList(stmt.into?.colNames);
   const targets = (select?.targetList ?? []).map((t, i) => {
-    const target = (t as { ResTarget?: { name?: string; val?: Node } }).ResTarget;
-    const ref = (target?.val as { ColumnRef?: { fields?: Node[] } } | undefined)?.ColumnRef;
+    const target = nodeAs(t, "ResTarget");
+    const ref = nodeAs(target?.val, "ColumnRef");
     return named[i] ?? target?.name ?? (ref ? stringValue(ref.fields?.at(-1)) : "");
   });
   for (const name of targets) if (name) table.columns.set(name, { name, type: "", notNull: false });
@@ -240,10 +228,7 @@ function createTableAs(catalog: Catalog, stmt: CreateTableAsStmt, ctx: ReplayCon
 }
 
 function unwrapConstraints(nodes: Node[] | undefined): Constraint[] {
-  return (nodes ?? []).flatMap((n) => {
-    const c = (n as { Constraint?: Constraint }).Constraint;
-    return c ? [c] : [];
-  });
+  return nodesAs(nodes, "Constraint");
 }
 
 /** Adds a column and returns its column constraints, rewritten as table constraints. */
@@ -297,8 +282,7 @@ function addIndexConstraint(catalog: Catalog, table: TableDef, c: Constraint, ct
   const exclusion = c.contype === "CONSTR_EXCLUSION";
   const keys: IndexKey[] = exclusion
     ? (c.exclusions ?? []).map((pair) => {
-        const elem = ((pair as { List?: { items?: Node[] } }).List?.items?.[0] as { IndexElem?: IndexElem })
-          ?.IndexElem;
+        const elem = nodeAs(listItems(pair)[0], "IndexElem");
         return elem ? indexKey(elem) : { desc: false, nullsFirst: false };
       })
     : stringList(c.keys).map((column) => ({ column, desc: false, nullsFirst: false }));
@@ -369,49 +353,22 @@ function chooseUniqueConstraintName(table: TableDef, columns: string, label: str
   );
 }
 
-export function indexKey(elem: IndexElem): IndexKey {
-  const desc = elem.ordering === "SORTBY_DESC";
-  // NULLS LAST is the default for ASC and NULLS FIRST for DESC.
-  const nullsFirst =
-    elem.nulls_ordering === "SORTBY_NULLS_FIRST"
-      ? true
-      : elem.nulls_ordering === "SORTBY_NULLS_LAST"
-        ? false
-        : desc;
-  const key: IndexKey = { desc, nullsFirst };
-  if (elem.name) key.column = elem.name;
-  else if (elem.expr) {
-    const ref = (elem.expr as { ColumnRef?: { fields?: Node[] } }).ColumnRef;
-    // `(col)` in parentheses is still a plain column key.
-    if (ref && ref.fields?.length === 1 && stringValue(ref.fields[0]))
-      key.column = stringValue(ref.fields[0]);
-    else key.expression = deparseExpr(elem.expr);
-  }
-  const opclass = stringList(elem.opclass).filter((p) => p !== "pg_catalog");
-  if (opclass.length) key.opclass = opclass.join(".");
-  if (elem.collation?.length) key.collation = stringList(elem.collation).join(".");
-  return key;
-}
-
 /** The column name part of a default index name (ChooseIndexColumnNames). */
 function keyNamePart(elem: IndexElem): string {
   if (elem.indexcolname) return elem.indexcolname;
   if (elem.name) return elem.name;
-  const func = (elem.expr as { FuncCall?: { funcname?: Node[] } } | undefined)?.FuncCall;
+  const func = nodeAs(elem.expr, "FuncCall");
   if (func) return stringList(func.funcname).at(-1) ?? "expr";
-  const ref = (elem.expr as { ColumnRef?: { fields?: Node[] } } | undefined)?.ColumnRef;
+  const ref = nodeAs(elem.expr, "ColumnRef");
   if (ref) return stringValue(ref.fields?.at(-1));
   return "expr";
 }
 
 function createIndex(catalog: Catalog, stmt: IndexStmt, ctx: ReplayContext): void {
-  const table = tableFor(catalog, stmt.relation);
+  const table = catalog.resolveRelation(stmt.relation);
   if (!table) return;
   if (stmt.idxname && table.indexes.has(stmt.idxname)) return; // IF NOT EXISTS, or an error the replay cannot raise
-  const elems = (stmt.indexParams ?? []).flatMap((p) => {
-    const e = (p as { IndexElem?: IndexElem }).IndexElem;
-    return e ? [e] : [];
-  });
+  const elems = nodesAs(stmt.indexParams, "IndexElem");
   const name =
     stmt.idxname ??
     chooseRelationName(
@@ -420,9 +377,7 @@ function createIndex(catalog: Catalog, stmt: IndexStmt, ctx: ReplayContext): voi
       stmt.primary ? "pkey" : "idx",
       (candidate) => catalog.relationExists(table.schema, candidate),
     );
-  const include = (stmt.indexIncludingParams ?? []).map(
-    (p) => (p as { IndexElem?: IndexElem }).IndexElem?.name ?? "expr",
-  );
+  const include = (stmt.indexIncludingParams ?? []).map((p) => nodeAs(p, "IndexElem")?.name ?? "expr");
   catalog.addIndex(table, {
     name,
     schema: table.schema,
@@ -446,14 +401,12 @@ function alterTable(catalog: Catalog, stmt: AlterTableStmt, ctx: ReplayContext):
     if (stmt.objtype === "OBJECT_INDEX") alterIndex(catalog, stmt);
     return;
   }
-  const table = tableFor(catalog, stmt.relation);
+  const table = catalog.resolveRelation(stmt.relation);
   if (!table) return;
-  for (const cmdNode of stmt.cmds ?? []) {
-    const cmd = (cmdNode as { AlterTableCmd?: AlterTableCmd }).AlterTableCmd;
-    if (!cmd) continue;
+  for (const cmd of nodesAs(stmt.cmds, "AlterTableCmd")) {
     switch (cmd.subtype) {
       case "AT_AddColumn": {
-        const def = (cmd.def as { ColumnDef?: AstColumnDef } | undefined)?.ColumnDef;
+        const def = nodeAs(cmd.def, "ColumnDef");
         if (!def?.colname || (cmd.missing_ok && table.columns.has(def.colname))) break;
         for (const c of addColumn(table, def)) addConstraint(catalog, table, c, ctx);
         break;
@@ -462,7 +415,7 @@ function alterTable(catalog: Catalog, stmt: AlterTableStmt, ctx: ReplayContext):
         if (cmd.name) dropColumn(catalog, table, cmd.name);
         break;
       case "AT_AddConstraint": {
-        const c = (cmd.def as { Constraint?: Constraint } | undefined)?.Constraint;
+        const c = nodeAs(cmd.def, "Constraint");
         if (c) addConstraint(catalog, table, c, ctx);
         break;
       }
@@ -482,7 +435,7 @@ function alterTable(catalog: Catalog, stmt: AlterTableStmt, ctx: ReplayContext):
       }
       case "AT_AlterColumnType": {
         const column = cmd.name ? table.columns.get(cmd.name) : undefined;
-        const def = (cmd.def as { ColumnDef?: AstColumnDef } | undefined)?.ColumnDef;
+        const def = nodeAs(cmd.def, "ColumnDef");
         if (column && def?.typeName) column.type = typeText(def.typeName);
         break;
       }
@@ -497,9 +450,7 @@ function alterIndex(catalog: Catalog, stmt: AlterTableStmt): void {
   const found = stmt.relation?.relname
     ? catalog.resolveIndex(stmt.relation.schemaname, stmt.relation.relname)
     : undefined;
-  const attaches = (stmt.cmds ?? []).some(
-    (c) => (c as { AlterTableCmd?: AlterTableCmd }).AlterTableCmd?.subtype === "AT_AttachPartition",
-  );
+  const attaches = nodesAs(stmt.cmds, "AlterTableCmd").some((c) => c.subtype === "AT_AttachPartition");
   if (found && attaches) found.index.valid = true;
 }
 
@@ -554,7 +505,7 @@ function dropConstraint(catalog: Catalog, table: TableDef, name: string, cascade
 
 function drop(catalog: Catalog, stmt: DropStmt): void {
   for (const object of stmt.objects ?? []) {
-    const parts = stringList((object as { List?: { items?: Node[] } }).List?.items);
+    const parts = stringList(listItems(object));
     const name = parts.at(-1);
     const schema = parts.length > 1 ? parts.at(-2) : undefined;
     if (!name) continue;
@@ -581,7 +532,7 @@ function rename(catalog: Catalog, stmt: RenameStmt): void {
   if (!newName) return;
   switch (stmt.renameType) {
     case "OBJECT_TABLE": {
-      const table = tableFor(catalog, stmt.relation);
+      const table = catalog.resolveRelation(stmt.relation);
       if (!table) return;
       const oldKey = qualify(table.schema, table.name);
       catalog.tables.delete(oldKey);
@@ -598,7 +549,7 @@ function rename(catalog: Catalog, stmt: RenameStmt): void {
       return;
     }
     case "OBJECT_COLUMN": {
-      const table = tableFor(catalog, stmt.relation);
+      const table = catalog.resolveRelation(stmt.relation);
       const oldName = stmt.subname;
       const column = oldName ? table?.columns.get(oldName) : undefined;
       if (!table || !column || !oldName) return;
@@ -627,7 +578,7 @@ function rename(catalog: Catalog, stmt: RenameStmt): void {
       return;
     }
     case "OBJECT_TABCONSTRAINT": {
-      const table = tableFor(catalog, stmt.relation);
+      const table = catalog.resolveRelation(stmt.relation);
       const oldName = stmt.subname;
       if (!table || !oldName) return;
       const fk = table.foreignKeys.get(oldName);
@@ -657,7 +608,7 @@ function renameIndex(catalog: Catalog, table: TableDef, index: IndexDef, newName
 function setVariable(catalog: Catalog, stmt: VariableSetStmt): void {
   if (stmt.name !== "search_path" || stmt.kind !== "VAR_SET_VALUE") return;
   const schemas = (stmt.args ?? []).flatMap((arg) => {
-    const value = (arg as { A_Const?: { sval?: { sval?: string } } }).A_Const?.sval?.sval;
+    const value = nodeAs(arg, "A_Const")?.sval?.sval;
     return value ? value.split(",").map((s) => s.trim().replace(/^"|"$/g, "")) : [];
   });
   const usable = schemas.filter((s) => s !== "$user" && s !== "pg_catalog");

@@ -6,7 +6,8 @@
  */
 import type { MigrationSet } from "../check.js";
 import type { Migration, Statement } from "../model.js";
-import { statementShape } from "../runners/transactions.js";
+import { cannotRunInTransaction, endsBlock, opensBlock, transactionControl } from "../parse/classify.js";
+import { nodeAs } from "../parse/nodes.js";
 import { type Connection, type DatabaseError, type Engine, isDatabaseError } from "./engine.js";
 
 /** A relation lock as PostgreSQL reports it in pg_locks. */
@@ -214,12 +215,12 @@ class Session {
 
     for (const [i, statement] of statements.entries()) {
       const st = trace.statements[i] as StatementTrace;
-      const control = transactionControl(statement);
+      const control = transactionControl(statement.node);
       if (wantsRunner(statement) && !this.inTransaction) await this.begin();
       if (statement.tx.reason === "autocommit" && this.inTransaction && !control) await this.commit();
 
       const bare = !this.inTransaction && control === null;
-      const cannotWrap = statementShape(statement.node) !== null;
+      const cannotWrap = cannotRunInTransaction(statement.node);
       // A lone statement in autocommit is its own transaction; wrapping it in one changes
       // nothing, and lets us read its locks before they are released.
       const wrap = bare && !cannotWrap;
@@ -236,8 +237,8 @@ class Session {
           st.locks = this.freshLocks((results[1]?.rows ?? []) as unknown as LockRow[], false);
         } else await this.db.query(statement.sql);
         st.durationMs = performance.now() - started;
-        if (control === "begin") this.opened();
-        else if (control === "end") this.closed();
+        if (opensBlock(control)) this.opened();
+        else if (endsBlock(control)) this.closed();
         st.status = "applied";
         if (this.inTransaction) this.pending.push(st);
       } catch (error) {
@@ -335,25 +336,14 @@ class Session {
 
 /** The mode PostgreSQL documents for statements we could not watch. */
 function inferredLocks(statement: Statement): LockRecord[] {
-  const n = statement.node as {
-    IndexStmt?: { relation?: { schemaname?: string; relname?: string } };
-    ReindexStmt?: { relation?: { schemaname?: string; relname?: string } };
-  };
-  const relation = n.IndexStmt?.relation ?? n.ReindexStmt?.relation;
+  const relation =
+    nodeAs(statement.node, "IndexStmt")?.relation ?? nodeAs(statement.node, "ReindexStmt")?.relation;
   if (!relation?.relname) return [];
   const name = relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
   // CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY take SHARE UPDATE EXCLUSIVE on the table.
   return [
     { relation: name, relkind: "r", mode: "ShareUpdateExclusiveLock", preexisting: true, seen: "inferred" },
   ];
-}
-
-function transactionControl(statement: Statement): "begin" | "end" | null {
-  const kind = (statement.node as { TransactionStmt?: { kind?: string } }).TransactionStmt?.kind;
-  if (!kind) return null;
-  if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") return "begin";
-  if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK") return "end";
-  return null;
 }
 
 /** Which statement of a one-string file failed: by PostgreSQL's error position, else the first non-transactional one. */
@@ -364,7 +354,7 @@ function failingStatement(migration: Migration, starts: number[], error: Databas
     for (let i = 0; i < starts.length; i++) if ((starts[i] ?? 0) <= at) index = i;
     return index;
   }
-  const special = migration.statements.findIndex((s) => statementShape(s.node) !== null);
+  const special = migration.statements.findIndex((s) => cannotRunInTransaction(s.node));
   return Math.max(special, 0);
 }
 

@@ -1,15 +1,9 @@
-/**
- * Reads the schema back from a live database (pg_class, pg_index, pg_constraint) into the same
- * `Catalog` shape the replay builds, so that the two can be compared and the same coverage rules
- * can prove the final state. Index definitions go through pg_get_indexdef and libpg-query, the
- * path the replay's own statements take, so both sides are normalised alike.
- */
-import type { IndexStmt } from "@pgsql/types";
 import { parseSync } from "libpg-query";
 import type { SourceRange } from "../model.js";
+import { nodeAs, nodesAs } from "../parse/nodes.js";
 import { Catalog, type IndexDef, qualify, type TableDef } from "../schema/catalog.js";
 import { deparseExpr } from "../schema/expr.js";
-import { indexKey } from "../schema/replay.js";
+import { indexKey } from "../schema/index-key.js";
 import type { Connection } from "./engine.js";
 
 const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
@@ -124,21 +118,16 @@ function intArray(value: number[] | string): number[] {
 }
 
 function indexFromDefinition(def: string, table: TableDef): IndexDef | null {
-  const stmt = (parseSync(def).stmts?.[0]?.stmt as { IndexStmt?: IndexStmt } | undefined)?.IndexStmt;
+  const stmt = nodeAs(parseSync(def).stmts?.[0]?.stmt, "IndexStmt");
   if (!stmt) return null;
-  const elems = (stmt.indexParams ?? []).flatMap((p) => {
-    const e = (p as { IndexElem?: Parameters<typeof indexKey>[0] }).IndexElem;
-    return e ? [e] : [];
-  });
+  const elems = nodesAs(stmt.indexParams, "IndexElem");
   return {
     name: stmt.idxname ?? "",
     schema: table.schema,
     table: qualify(table.schema, table.name),
     method: stmt.accessMethod ?? "btree",
     keys: elems.map(indexKey),
-    include: (stmt.indexIncludingParams ?? []).map(
-      (p) => (p as { IndexElem?: { name?: string } }).IndexElem?.name ?? "expr",
-    ),
+    include: (stmt.indexIncludingParams ?? []).map((p) => nodeAs(p, "IndexElem")?.name ?? "expr"),
     predicate: stmt.whereClause ? deparseExpr(stmt.whereClause) : null,
     unique: Boolean(stmt.unique),
     primary: false,

@@ -7,6 +7,7 @@
 import { type CheckOptions, type CheckResult, check } from "../check.js";
 import type { Finding, Severity } from "../finding.js";
 import type { Migration, SourceRange } from "../model.js";
+import { nodeAs } from "../parse/nodes.js";
 import { coversForeignKey, coversRequirement, keyLabel, type Requirement } from "../rules/coverage.js";
 import { Catalog, displayName } from "../schema/catalog.js";
 import { applyStatement } from "../schema/replay.js";
@@ -94,7 +95,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   for (const set of checked.sets) {
     for (const m of set.migrations) {
       for (const s of m.statements) {
-        const ext = (s.node as { CreateExtensionStmt?: { extname?: string } }).CreateExtensionStmt?.extname;
+        const ext = nodeAs(s.node, "CreateExtensionStmt")?.extname;
         if (ext) extensions.add(ext);
       }
     }

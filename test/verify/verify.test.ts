@@ -164,6 +164,17 @@ describe.each(engines)("verify on $name", ({ url }) => {
         fails: null,
       },
       {
+        name: "psql -f: COMMIT AND CHAIN keeps the block open → 25001 at the concurrent statement",
+        spec: {
+          files: {
+            "001.sql": table,
+            "002.sql":
+              "BEGIN;\nALTER TABLE t ADD d int;\nCOMMIT AND CHAIN;\nCREATE INDEX CONCURRENTLY i ON t (c);\nCOMMIT;",
+          },
+        },
+        fails: "002.sql:4 25001",
+      },
+      {
         name: "psql -f: a concurrent statement after COMMIT → applied",
         spec: {
           files: {
@@ -189,6 +200,31 @@ describe.each(engines)("verify on $name", ({ url }) => {
         expect(result.differences).toEqual([]);
       });
     }
+  });
+
+  it("rolls back the chained block a failure leaves open, so --keep-going applies the next file", async () => {
+    const checked = await check({
+      paths: [
+        writeRepo({
+          files: {
+            "001.sql": "CREATE TABLE t (id int PRIMARY KEY, c int);",
+            "002.sql": "BEGIN;\nCOMMIT AND CHAIN;\nCREATE INDEX CONCURRENTLY i ON t (c);\nCOMMIT;",
+            "003.sql": "CREATE TABLE u (id int);",
+          },
+        }),
+      ],
+      keepSyntaxTrees: true,
+    });
+    await reset(engine);
+    const set = checked.sets[0];
+    if (!set) throw new Error("no migrations");
+    const applied = await applySet(engine, set, { keepGoing: true });
+    expect(
+      applied.failures.map(
+        (f) => `${f.statement.range.file.split("/").pop()}:${f.statement.range.line} ${f.error?.code}`,
+      ),
+    ).toEqual(["002.sql:3 25001"]);
+    expect(applied.migrations.map((m) => m.status)).toEqual(["applied", "failed", "applied"]);
   });
 
   it("records the locks each statement took, as PostgreSQL reports them", async () => {
