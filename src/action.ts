@@ -10,22 +10,17 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import * as core from "@actions/core";
 import * as github from "@actions/github";
-import { type CheckResult, check } from "./check.js";
 import { UserError } from "./errors.js";
 import type { Finding } from "./finding.js";
 import { annotate } from "./github/annotations.js";
 import { type GitHubApi, octokitApi, type PrFile, type PullRequestRef, statusOf } from "./github/api.js";
 import { ACTIONS_BOT, findOurComment, reportedFindings, writeComment } from "./github/comment.js";
 import { planReview, postedKeys } from "./github/review.js";
-import { scopeToPullRequest } from "./github/scope.js";
+import { FAIL_ON, type FailOn } from "./policy/verdict.js";
 import { formatJson } from "./report/json.js";
 import { COMMENT_LIMIT, formatMarkdown, type MarkdownOptions } from "./report/markdown.js";
-import { formatSarif } from "./report/sarif.js";
-import { applyBaseline } from "./scope.js";
-import type { VerifyReport } from "./verify/verify.js";
-
-const FAIL_ON = ["error", "warning", "never"] as const;
-type FailOn = (typeof FAIL_ON)[number];
+import { sarifReporter } from "./report/sarif.js";
+import { type Report, run as runPasses } from "./run.js";
 
 /** GitHub caps a step's summary at 1 MiB; leave room for what other steps add. */
 const SUMMARY_LIMIT = 900_000;
@@ -103,7 +98,7 @@ export async function run(): Promise<void> {
   }
 }
 
-export async function runAction(inputs: ActionInputs, api?: GitHubApi): Promise<void> {
+export async function runAction(inputs: ActionInputs): Promise<void> {
   maskSecrets(inputs);
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const workdir = resolve(workspace, inputs.workingDirectory);
@@ -111,27 +106,7 @@ export async function runAction(inputs: ActionInputs, api?: GitHubApi): Promise<
   const prefix = posix(relative(workspace, workdir));
   const repoPath = (file: string) => (prefix ? `${prefix}/${file}` : file);
 
-  // 1. The same passes as the CLI.
-  const options = { paths: inputs.paths, ...(inputs.config ? { config: inputs.config } : {}) };
-  let result: CheckResult;
-  let report: VerifyReport | null = null;
-  if (inputs.verify) {
-    const { verify } = await import("./verify/verify.js");
-    const verified = await verify({
-      ...options,
-      ...(inputs.databaseUrl ? { databaseUrl: inputs.databaseUrl } : {}),
-      env: process.env,
-      onMigration: (line) => core.debug(line),
-    });
-    result = { ...verified.check, findings: verified.findings };
-    report = verified.report;
-  } else {
-    result = await check(options);
-  }
-  let findings = result.findings;
-  if (inputs.baseline) findings = applyBaseline(findings, inputs.baseline);
-
-  // 2. The pull request, when there is one.
+  // 1. The pull request, when there is one: what it changes decides what it answers for.
   const context = github.context;
   const pull = context.payload.pull_request as
     | { number: number; head?: { sha?: string }; base?: { sha?: string } }
@@ -139,7 +114,7 @@ export async function runAction(inputs: ActionInputs, api?: GitHubApi): Promise<
   const pr: PullRequestRef | undefined = pull
     ? { ...context.repo, number: pull.number, headSha: pull.head?.sha ?? context.sha }
     : undefined;
-  const client = api ?? (inputs.token ? octokitApi(inputs.token) : undefined);
+  const client = inputs.token ? octokitApi(inputs.token) : undefined;
   let files: PrFile[] | undefined;
   if (pr && client) {
     try {
@@ -150,25 +125,27 @@ export async function runAction(inputs: ActionInputs, api?: GitHubApi): Promise<
       );
     }
   }
-  const changedOnly = inputs.changedOnly ?? Boolean(pull);
-  let reported = findings;
-  let summaryOnly: Finding[] = [];
-  let omitted = 0;
-  if (changedOnly) {
-    const changed = changedFiles(files, pull?.base?.sha, prefix);
-    if (changed) {
-      const scope = scopeToPullRequest(findings, changed, result.sets, result.config);
-      reported = scope.reported;
-      summaryOnly = scope.summaryOnly;
-      omitted = scope.omitted.length;
-    } else if (inputs.changedOnly) {
+  let changed: Set<string> | undefined;
+  if (inputs.changedOnly ?? Boolean(pull)) {
+    changed = changedFiles(files, pull?.base?.sha, prefix);
+    if (!changed && inputs.changedOnly)
       core.warning(
         "pg-index-lint: changed-only needs a pull request or git history; reporting every finding",
       );
-    }
   }
-  const summary = { ...result.summary, ...count(reported) };
-  const shown = { ...result, findings: reported, summary };
+
+  // 2. The same run as the CLI.
+  const report = await runPasses({
+    command: inputs.verify ? "verify" : "check",
+    paths: inputs.paths,
+    failOn: inputs.failOn,
+    env: process.env,
+    onMigration: (line) => core.debug(line),
+    ...(inputs.config ? { config: inputs.config } : {}),
+    ...(inputs.baseline ? { baseline: inputs.baseline } : {}),
+    ...(inputs.databaseUrl ? { databaseUrl: inputs.databaseUrl } : {}),
+    ...(changed ? { changed } : {}),
+  });
 
   // 3. Links, for the comment and the summary.
   const server = context.serverUrl;
@@ -176,8 +153,8 @@ export async function runAction(inputs: ActionInputs, api?: GitHubApi): Promise<
   const { owner, repo } = safeRepo();
   const markdown: MarkdownOptions = {
     failOn: inputs.failOn,
-    outOfScope: summaryOnly,
-    omitted,
+    outOfScope: report.outOfScope,
+    omitted: report.omitted,
     ...(owner && sha
       ? {
           fileUrl: (file: string, line: number, endLine: number) =>
@@ -189,42 +166,30 @@ export async function runAction(inputs: ActionInputs, api?: GitHubApi): Promise<
   if (docsBase) markdown.ruleUrl = (rule) => `${docsBase}rules/${rule}.md`;
 
   // 4. Annotations, most severe first within GitHub's caps.
-  if (inputs.annotations) {
-    annotate(reported, workspace, workdir);
-  }
+  if (inputs.annotations) annotate(report.findings, workspace, workdir);
 
   // 5. The PR comment and review.
   let outsideDiff: Finding[] = [];
   if (pr && client && (inputs.comment || inputs.review)) {
-    outsideDiff = await reportOnPullRequest(client, pr, inputs, {
-      reported,
-      files,
-      repoPath,
-      markdown,
-      shown,
-      report,
-    });
+    outsideDiff = await reportOnPullRequest(client, pr, inputs, { report, files, repoPath, markdown });
   }
 
   // 6. Job summary, JSON report, SARIF.
-  const summaryText = formatMarkdown(shown, report, {
-    ...markdown,
-    maxLength: SUMMARY_LIMIT,
-  });
+  const summaryText = formatMarkdown(report, { ...markdown, maxLength: SUMMARY_LIMIT });
   const notInline = outsideDiff.length
     ? `\n${outsideDiff.length} finding(s) are not on lines of this pull request's diff, so they have no inline review comment.\n`
     : "";
   await core.summary.addRaw(summaryText + notInline).write();
 
   const jsonPath = join(process.env.RUNNER_TEMP || tmpdir(), "pg-index-lint-report.json");
-  writeFileSync(jsonPath, formatJson(shown, report));
+  writeFileSync(jsonPath, formatJson(report));
   core.setOutput("report-json", jsonPath);
   if (inputs.sarifFile) {
     const sarifPath = resolve(workdir, inputs.sarifFile);
     writeFileSync(
       sarifPath,
-      formatSarif(shown, {
-        toolVersion: packageVersion(),
+      sarifReporter.render(report, {
+        color: false,
         repoRoot: workspace,
         cwd: workdir,
         ...(docsBase ? { ruleDocsBaseUri: docsBase } : {}),
@@ -232,35 +197,19 @@ export async function runAction(inputs: ActionInputs, api?: GitHubApi): Promise<
     );
     core.setOutput("sarif-file", sarifPath);
   }
-  core.setOutput("findings", reported.length);
-  core.setOutput("errors", summary.errors);
-  core.setOutput("warnings", summary.warnings);
+  core.setOutput("findings", report.findings.length);
+  core.setOutput("errors", report.summary.errors);
+  core.setOutput("warnings", report.summary.warnings);
 
-  // 7. Merge blocking.
-  if (result.inputErrors > 0) {
-    core.setFailed("pg-index-lint: some input could not be read or parsed; the run is incomplete");
-    return;
-  }
-  if (report?.timedOut) {
-    core.setFailed("pg-index-lint: verify ran out of time; the migrations not applied were not verified");
-    return;
-  }
-  const failing =
-    inputs.failOn !== "never" &&
-    (summary.errors > 0 || (inputs.failOn === "warning" && summary.warnings > 0));
-  if (failing)
-    core.setFailed(
-      `pg-index-lint: ${summary.errors} error(s), ${summary.warnings} warning(s) at fail-on: ${inputs.failOn}`,
-    );
+  // 7. Merge blocking: the verdict run() decided.
+  if (report.verdict.exitCode !== 0) core.setFailed(`pg-index-lint: ${report.verdict.reason}`);
 }
 
 interface PrReport {
-  reported: Finding[];
+  report: Report;
   files: PrFile[] | undefined;
   repoPath: (file: string) => string;
   markdown: MarkdownOptions;
-  shown: Pick<CheckResult, "findings" | "summary" | "config" | "requirements">;
-  report: VerifyReport | null;
 }
 
 /**
@@ -278,11 +227,11 @@ async function reportOnPullRequest(
   try {
     if (inputs.comment) {
       const existing = findOurComment(await api.listComments(pr), viewer);
-      const body = formatMarkdown(data.shown, data.report, {
+      const body = formatMarkdown(data.report, {
         ...data.markdown,
         marker: true,
         maxLength: COMMENT_LIMIT,
-        previouslyFailing: existing ? reportedFindings(existing.body) : false,
+        previouslyFailing: (existing ? (reportedFindings(existing.body) ?? 0) : 0) > 0,
       });
       const outcome = await writeComment(api, pr, existing, body);
       core.info(`pg-index-lint: PR comment ${outcome}`);
@@ -290,7 +239,7 @@ async function reportOnPullRequest(
     if (inputs.review && data.files) {
       const posted = postedKeys(await api.listReviewComments(pr), viewer);
       const plan = planReview({
-        findings: data.reported,
+        findings: data.report.findings,
         files: data.files,
         repoPath: data.repoPath,
         readLines,
@@ -376,24 +325,6 @@ function apiMessage(error: unknown): string {
   return status ? `HTTP ${status}: ${message}` : (message ?? "unknown error");
 }
 
-function count(findings: Finding[]) {
-  return {
-    errors: findings.filter((f) => f.severity === "error").length,
-    warnings: findings.filter((f) => f.severity === "warning").length,
-  };
-}
-
 function posix(path: string): string {
   return sep === "/" ? path : path.split(sep).join("/");
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-      version?: string;
-    };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
 }

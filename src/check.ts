@@ -1,28 +1,43 @@
 /**
- * The check pass: config → discovery → parse → schema replay → rules → findings
- * (DESIGN.md §3). The CLI and the Action are thin wrappers over `check()`.
+ * The check pass, as stage functions: config → sources → replay with the statement rules →
+ * catalog rules. `analyze()` runs them and returns what the rules reported, before any policy;
+ * `run()` (src/run.ts) adds verify, the policy step and the verdict. `check()` is the static pass
+ * with the policy's ignores and severities, for library users and tests.
  */
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import picomatch from "picomatch";
-import { findConfig, type LoadedConfig, loadConfig } from "./config/load.js";
+import type { LoadedConfig } from "./config/load.js";
+import { migrationEntries, resolveConfig } from "./config/resolve.js";
 import { UserError } from "./errors.js";
-import type { Finding, Severity } from "./finding.js";
-import type { InlineIgnore, InputError, Migration, SourceRange, Statement } from "./model.js";
-import { loadModels, type ModelFile } from "./models/index.js";
+import type { Finding } from "./finding.js";
+import type { InputError, Migration, ModelFile, SourceRange, Statement } from "./model.js";
 import { nodeAs } from "./parse/nodes.js";
 import type { SourceText } from "./parse/source-text.js";
 import { initSqlParser, parseSql } from "./parse/sql.js";
 import { displayPath } from "./paths.js";
+import { Ignores } from "./policy/ignores.js";
+import { judge, type RawFinding, type Severities, severitiesOf, unusedIgnores } from "./policy/judge.js";
 import { parseRequirement, type Requirement } from "./rules/coverage.js";
-import { ALL_RULE_IDS, RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE, VERIFY_RULE_IDS } from "./rules/index.js";
-import type { Rule, RuleFinding, RuleMeta } from "./rules/rule.js";
-import { assumeVersion, detectRunner, RUNNERS, runnerLabel } from "./runners/index.js";
-import type { AssumedVersion, LoadedMigration, Runner, TransactionModel } from "./runners/runner.js";
+import { CATALOG_RULES, metaOf, STATEMENT_RULES } from "./rules/index.js";
+import type { RuleFinding } from "./rules/rule.js";
+import { filesRecursive } from "./runners/files.js";
+import type { AssumedVersion, MigrationFileRef, Runner, TransactionModel } from "./runners/runner.js";
 import { assignTransactions } from "./runners/transactions.js";
 import { Catalog } from "./schema/catalog.js";
+import { SQL_MIGRATION_WORDS, type Words } from "./schema/change.js";
 import { applyStatement, doBlockStatements } from "./schema/replay.js";
+import {
+  assumeVersion,
+  detectRunner,
+  findOrm,
+  findRunner,
+  runnerLabel,
+  runnerList,
+} from "./sources/index.js";
+import { readText } from "./sources/read.js";
+import type { ModelSource, SourceFile } from "./sources/source.js";
 
 export interface CheckOptions {
   /** Targets: directories or files. The config is looked up from the first. Default ".". */
@@ -50,6 +65,8 @@ export interface MigrationSet {
   /** True when the runner was detected rather than named in the config. */
   detected: boolean;
   version: AssumedVersion;
+  /** False for a runner whose transaction behaviour never changed across versions (psql). */
+  versioned: boolean;
   /** The transaction model the runner and version imply; `verify` applies files with it. */
   model: TransactionModel;
   migrations: Migration[];
@@ -71,7 +88,8 @@ export interface ModelSet {
   catalog: Catalog;
 }
 
-export interface CheckResult {
+/** What the static pass saw and what its rules reported, before the policy step. */
+export interface Analysis {
   config: string | null;
   /** The loaded config, for later stages (verify's probes and synthetic rows). */
   settings: LoadedConfig;
@@ -79,292 +97,391 @@ export interface CheckResult {
   sets: MigrationSet[];
   /** The config's `models` entries, read. Empty when there are none. */
   modelSets: ModelSet[];
+  /** Every finding the rules and the sources reported, unjudged. */
+  raw: RawFinding[];
+  ignores: Ignores;
+  severities: Severities;
+  files: number;
+  statements: number;
+  /** Display paths of the targets that are files: only their findings are reported. */
+  fileTargets: ReadonlySet<string>;
+  /** The words of the source that owns a location (the runner of a migration, the ORM of a model). */
+  wordsFor(range: SourceRange): Words;
+}
+
+export interface CheckResult extends Analysis {
+  /** Judged findings: inline ignores and severities applied, in location order. */
   findings: Finding[];
   summary: { errors: number; warnings: number; files: number; statements: number };
   /** True when some input could not be read or parsed: the run is incomplete (exit 2). */
   inputErrors: number;
-  /** Is a finding of `rule` at `range` covered by an inline ignore? For verify's findings. */
-  ignored: (range: SourceRange, rule: string) => boolean;
 }
 
+/** The static pass with inline ignores and severities applied. */
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
+  const analysis = await analyze(options);
+  const findings = finish(analysis, judge(analysis.raw, analysis.ignores, analysis.severities));
+  return {
+    ...analysis,
+    findings,
+    summary: summarize(findings, analysis),
+    inputErrors: countInputErrors(findings),
+  };
+}
+
+/** Judged findings plus the ignores that covered nothing, for the targets, in location order. */
+export function finish(analysis: Analysis, judged: Finding[]): Finding[] {
+  let findings = [...judged, ...unusedIgnores(analysis.ignores, analysis.severities)];
+  // `check path/to/003_add_index.sql` replays the whole folder for context, and reports that file.
+  if (analysis.fileTargets.size > 0) findings = findings.filter((f) => analysis.fileTargets.has(f.file));
+  return findings.sort(byLocation);
+}
+
+export function summarize(findings: readonly Finding[], counts: { files: number; statements: number }) {
+  return {
+    errors: findings.filter((f) => f.severity === "error").length,
+    warnings: findings.filter((f) => f.severity === "warning").length,
+    files: counts.files,
+    statements: counts.statements,
+  };
+}
+
+export function countInputErrors(findings: readonly Finding[]): number {
+  return findings.filter((f) => metaOf(f.rule).pass === "input").length;
+}
+
+/** The stages of the static pass: config, sources, replay with the statement rules, catalog rules. */
+export async function analyze(options: CheckOptions = {}): Promise<Analysis> {
   await initSqlParser();
   const targets = (options.paths?.length ? options.paths : ["."]).map((p) => resolve(p));
   for (const target of targets) {
     if (!existsSync(target)) throw new UserError("no such file or directory", displayPath(target));
   }
   const config = resolveConfig(options.config, targets[0] as string);
-  const severities = ruleSeverities(config);
-  const requirements = config.requiredIndexes.map((entry) => parseRequirement(entry, config.file));
-  const ignoreGlobs = picomatch(config.data.ignore ?? [], { dot: true });
+  const run = new CheckRun(config, options);
+  run.readMigrationSets(targets);
+  run.readModelSets();
+  run.runCatalogRules();
+  return run.analysis(targets);
+}
 
-  const sets: MigrationSet[] = [];
-  const catalogs: Catalog[] = [];
-  const raw: { rule: Rule | RuleMeta; finding: RuleFinding }[] = [];
-  const inputFindings: Finding[] = [];
-  const ignores = new Ignores();
-  const locators = new Map<Migration, ReturnType<typeof clauseLocator>>();
-  /** Clause locations of statements generated from code (Alembic operations, models). */
-  const statementLocators = new Map<Statement, (byteLocation: number | undefined) => SourceRange>();
-  const warn = (warnings: InputError[] | undefined) => {
+/** The state one run of the static pass builds up, stage by stage. */
+class CheckRun {
+  readonly severities: Severities;
+  readonly requirements: Requirement[];
+  readonly raw: RawFinding[] = [];
+  readonly ignores = new Ignores();
+  readonly sets: MigrationSet[] = [];
+  readonly modelSets: ModelSet[] = [];
+  private readonly keep: (absPath: string) => boolean;
+  private readonly words = new Map<string, Words>();
+  /** Clause locations of statements generated from code, into that code. */
+  private readonly locators = new Map<Statement, (byteLocation: number | undefined) => SourceRange>();
+  /** Clause locations of a SQL file's statements, into the file. */
+  private readonly fileLocators = new Map<Migration, ReturnType<typeof clauseLocator>>();
+  /** For locations no source owns (the config file): the first runner's words. */
+  private fallbackWords: Words | undefined;
+  private files = 0;
+  private statements = 0;
+
+  constructor(
+    readonly config: LoadedConfig,
+    readonly options: CheckOptions,
+  ) {
+    this.severities = severitiesOf(config.data.rules, config.file);
+    this.requirements = config.requiredIndexes.map((entry) => parseRequirement(entry, config.file));
+    const ignoreGlobs = picomatch(config.data.ignore ?? [], { dot: true });
+    this.keep = (absPath) => !ignoreGlobs(relative(config.dir, absPath).split("\\").join("/"));
+  }
+
+  private report(rule: string, finding: RuleFinding): void {
+    this.raw.push({ rule, source: "check", finding });
+  }
+
+  private inputError(rule: string, message: string, range: SourceRange): void {
+    const help = rule === "syntax-error" ? this.wordsFor(range).syntaxErrorHelp : (metaOf(rule).help ?? "");
+    this.report(rule, { range, message, help });
+  }
+
+  /** Constructs a source could not read statically: each is an unsupported-construct finding. */
+  private unsupported(warnings: readonly InputError[] | undefined): void {
     for (const w of warnings ?? []) {
-      raw.push({
-        rule: UNSUPPORTED_CONSTRUCT,
-        finding: { range: w.range, message: w.message, help: UNSUPPORTED_HELP },
+      const silence = this.wordsFor(w.range).ignoreComment("unsupported-construct");
+      this.report("unsupported-construct", {
+        range: w.range,
+        message: w.message,
+        help: `Write it with literal arguments if you can; otherwise check it by hand, and silence this with \`${silence}\`.`,
       });
     }
-  };
-  let fileCount = 0;
-  let statementCount = 0;
+  }
 
-  const entries = migrationEntries(config, targets);
-  const prepared = entries.map((entry) => {
-    const runner = entry.runner ? RUNNERS[entry.runner as keyof typeof RUNNERS] : detectRunner(entry.dir);
-    if (!runner) {
-      throw new UserError(
-        "found no migrations here (looked for Drizzle, Prisma, dbmate, goose, golang-migrate, Flyway, Alembic and plain .sql files)",
-        displayPath(entry.dir),
-      );
+  wordsFor = (range: SourceRange): Words =>
+    this.words.get(range.file) ?? this.fallbackWords ?? SQL_MIGRATION_WORDS;
+
+  readMigrationSets(targets: string[]): void {
+    const prepared = migrationEntries(this.config, targets).map((entry) => {
+      const runner = entry.runner ? findRunner(entry.runner) : detectRunner(entry.dir);
+      if (!runner) {
+        throw new UserError(`found no migrations here (looked for ${runnerList()})`, displayPath(entry.dir));
+      }
+      return { entry, runner, files: runner.list(entry.dir).filter((ref) => this.keep(ref.absPath)) };
+    });
+    const total = prepared.reduce((n, p) => n + p.files.length, 0);
+    for (const { entry, runner, files } of prepared) {
+      this.fallbackWords ??= runner.words;
+      const version = assumeVersion(runner, entry.dir, entry.version);
+      const model = runner.modelAt
+        ? runner.modelAt(entry.dir, version.version)
+        : runner.model(version.version);
+      const label = runnerLabel(runner, version);
+      const catalog = new Catalog();
+      const migrations: Migration[] = [];
+      // Downgrades replay the upgrades again, and verify applies their statements: both need the trees.
+      const keepTrees = Boolean(this.options.keepSyntaxTrees || this.options.downgrade);
+      for (const ref of files) {
+        this.files++;
+        this.options.onProgress?.(this.files, total);
+        const migration = this.loadMigration(runner, ref, model, label);
+        migrations.push(migration);
+        // Replay as we go: statement rules see the catalog as it was before each statement.
+        this.replay(catalog, migration, migrations.length - 1, true);
+        if (!keepTrees) releaseTrees(migration);
+      }
+      this.statements += migrations.reduce((n, m) => n + m.statements.length, 0);
+      let downgrades: Migration[] | undefined;
+      if (this.options.downgrade && runner.load) {
+        downgrades = this.loadDowngrades(runner, migrations, files, model, label);
+        // The downgrades run against the upgraded schema; the final-state rules keep the upgraded one.
+        const scratch = new Catalog();
+        for (const [i, m] of migrations.entries()) this.replay(scratch, m, i, false);
+        for (const [i, m] of downgrades.entries()) this.replay(scratch, m, migrations.length + i, true);
+        this.statements += downgrades.reduce((n, m) => n + m.statements.length, 0);
+      }
+      this.sets.push({
+        path: displayPath(entry.dir),
+        runner: runner.id,
+        detected: !entry.runner,
+        version,
+        versioned: runner.versioned,
+        model,
+        migrations,
+        ...(downgrades ? { downgrades } : {}),
+        catalog,
+      });
     }
-    const files = runner
-      .list(entry.dir)
-      .filter((ref) => !ignoreGlobs(relative(config.dir, ref.absPath).split("\\").join("/")));
-    return { entry, runner, files };
-  });
-  const total = prepared.reduce((n, p) => n + p.files.length, 0);
+  }
 
-  for (const { entry, runner, files } of prepared) {
-    const version = assumeVersion(runner, entry.dir, entry.version);
-    const model = runner.modelAt ? runner.modelAt(entry.dir, version.version) : runner.model(version.version);
-    const label = runnerLabel(runner, version);
-    const migrations: Migration[] = [];
-    // Replay in order; statement rules see the catalog as it was before their statement.
-    const replay = (catalog: Catalog, list: Migration[], firstIndex: number, runRules: boolean) => {
-      list.forEach((migration, i) => {
-        const migrationIndex = firstIndex + i;
-        for (const outer of migration.statements) {
-          // The static DDL of a DO block is checked and replayed statement by statement, located
-          // at the DO statement; its SQL is not the file's text, so it gets no text fix.
-          const doStmt = nodeAs(outer.node, "DoStmt");
-          const units = doStmt
-            ? doBlockStatements(doStmt).map(
-                ({ node, sql }): Statement => ({ ...outer, node, sql, generated: true }),
-              )
-            : [outer];
-          for (const statement of units) {
-            let rejected = false;
-            for (const rule of RULES) {
-              if (!rule.checkStatement) continue;
-              for (const found of rule.checkStatement({ statement, catalog, migration, migrationIndex })) {
-                // A text fix is built from the statement's SQL; generated SQL is not the file's text.
-                const finding = statement.generated && found.fix ? withoutFix(found) : found;
-                if (runRules) raw.push({ rule, finding });
-                // The user may know better (e.g. a runner setting the model cannot see); then the
-                // statement is taken to run.
-                if (rule.meta.rejectsStatement && !ignores.covers(finding.range, rule.meta.id))
-                  rejected = true;
-              }
-            }
-            const generated = statementLocators.get(statement);
-            const locate = doStmt ? undefined : locators.get(migration);
-            applyStatement(catalog, statement.node, {
-              migration: migrationIndex,
-              range: statement.range,
-              rejected,
-              ...(generated
-                ? { locate: generated }
-                : locate
-                  ? { locate: (at: number | undefined) => locate(at, statement.range) }
-                  : {}),
-            });
+  /** Reads one migration file into located statements with their transaction context. */
+  private loadMigration(
+    runner: Runner,
+    ref: MigrationFileRef,
+    model: TransactionModel,
+    label: string,
+  ): Migration {
+    const file = displayPath(ref.absPath);
+    this.words.set(file, runner.words);
+    const migration: Migration = { file, id: ref.id, runner: runner.id, statements: [], errors: [] };
+    const at: SourceRange = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+    const read = readText(ref.absPath);
+    if ("problem" in read) {
+      this.inputError("unreadable-file", read.problem, at);
+      return migration;
+    }
+    try {
+      if (runner.load) {
+        const loaded = runner.load(read.text, ref, model, label);
+        migration.statements = loaded.statements;
+        migration.errors = loaded.errors;
+        this.ignores.add(loaded.ignores);
+        this.unsupported(loaded.warnings);
+        for (const [statement, locate] of loaded.locators ?? []) this.locators.set(statement, locate);
+      } else {
+        const sql = runner.prepare(read.text, ref);
+        const parsed = parseSql(sql.sql, file);
+        migration.errors = parsed.errors;
+        migration.statements = assignTransactions(parsed.statements, model, sql, label);
+        this.fileLocators.set(migration, clauseLocator(parsed.source));
+        this.ignores.add(parsed.ignores);
+      }
+    } catch (error) {
+      // The runner itself would refuse this file; report it and check the others.
+      if (!(error instanceof UserError)) throw error;
+      this.inputError("invalid-migration", `${error.message}.`, at);
+      return migration;
+    }
+    for (const error of migration.errors) this.inputError("syntax-error", error.message, error.range);
+    return migration;
+  }
+
+  /** Loads the `downgrade()` of every revision, newest first, for `--downgrade`. */
+  private loadDowngrades(
+    runner: Runner,
+    upgrades: Migration[],
+    files: MigrationFileRef[],
+    model: TransactionModel,
+    label: string,
+  ): Migration[] {
+    const out: Migration[] = [];
+    for (const [i, ref] of [...files.entries()].reverse()) {
+      const upgrade = upgrades[i];
+      if (!upgrade || !runner.load || upgrade.errors.length > 0) continue;
+      let loaded: ReturnType<typeof runner.load>;
+      try {
+        loaded = runner.load(readFileSync(ref.absPath, "utf8"), ref, model, label, "downgrade");
+      } catch (error) {
+        if (error instanceof UserError) continue; // already reported for the upgrade
+        throw error;
+      }
+      this.ignores.add(loaded.ignores);
+      this.unsupported(loaded.warnings);
+      for (const [statement, locate] of loaded.locators ?? []) this.locators.set(statement, locate);
+      for (const error of loaded.errors) this.inputError("syntax-error", error.message, error.range);
+      out.push({
+        ...upgrade,
+        id: `${upgrade.id} (downgrade)`,
+        statements: loaded.statements,
+        errors: loaded.errors,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Replays one migration, running the statement rules on each statement against the catalog as
+   * it was before it. A statement a rule predicts PostgreSQL will reject stays out of the catalog.
+   */
+  private replay(catalog: Catalog, migration: Migration, migrationIndex: number, runRules: boolean): void {
+    for (const outer of migration.statements) {
+      // The static DDL of a DO block is checked and replayed statement by statement, located at
+      // the DO statement; its SQL is not the file's text, so it gets no text fix.
+      const doStmt = nodeAs(outer.node, "DoStmt");
+      const units = doStmt
+        ? doBlockStatements(doStmt).map(
+            ({ node, sql }): Statement => ({ ...outer, node, sql, generated: true }),
+          )
+        : [outer];
+      for (const statement of units) {
+        let rejected = false;
+        for (const rule of STATEMENT_RULES) {
+          for (const found of rule.checkStatement?.({ statement, catalog, migration, migrationIndex }) ??
+            []) {
+            // A text fix is built from the statement's SQL; generated SQL is not the file's text.
+            const finding = statement.generated && found.fix ? withoutFix(found) : found;
+            if (runRules) this.report(rule.meta.id, finding);
+            // The user may know better (e.g. a runner setting the model cannot see); then the
+            // statement is taken to run.
+            if (rule.meta.rejectsStatement && !this.ignores.covers(finding.range, rule.meta.id))
+              rejected = true;
           }
         }
-      });
-    };
-    const catalog = new Catalog();
-    // Downgrades replay the upgrades again, and verify applies their statements: both need the trees.
-    const keepTrees = Boolean(options.keepSyntaxTrees || options.downgrade);
-    for (const ref of files) {
-      const file = displayPath(ref.absPath);
-      const migration: Migration = { file, id: ref.id, runner: runner.id, statements: [], errors: [] };
-      migrations.push(migration);
-      fileCount++;
-      options.onProgress?.(fileCount, total);
-      const text = readSource(ref.absPath, file);
-      if (typeof text !== "string") {
-        inputFindings.push(text);
-        continue;
-      }
-      try {
-        if (runner.load) {
-          const loaded = runner.load(text, ref, model, label);
-          migration.statements = loaded.statements;
-          migration.errors = loaded.errors;
-          ignores.add(loaded.ignores);
-          warn(loaded.warnings);
-          for (const [statement, locate] of loaded.locators ?? []) statementLocators.set(statement, locate);
-        } else {
-          const sql = runner.prepare(text, ref);
-          const parsed = parseSql(sql.sql, file);
-          migration.errors = parsed.errors;
-          migration.statements = assignTransactions(parsed.statements, model, sql, label);
-          locators.set(migration, clauseLocator(parsed.source));
-          ignores.add(parsed.ignores);
-        }
-      } catch (error) {
-        // The runner itself would refuse this file; report it and check the others.
-        if (!(error instanceof UserError)) throw error;
-        const at = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-        inputFindings.push(inputFinding("invalid-migration", `${error.message}.`, at));
-        continue;
-      }
-      for (const error of migration.errors)
-        inputFindings.push(inputFinding("syntax-error", error.message, error.range));
-      // Replay as we go: statement rules see the catalog as it was before each statement.
-      replay(catalog, [migration], migrations.length - 1, true);
-      if (!keepTrees) releaseTrees(migration);
-    }
-    statementCount += migrations.reduce((n, m) => n + m.statements.length, 0);
-
-    let downgrades: Migration[] | undefined;
-    if (options.downgrade && runner.load) {
-      downgrades = loadDowngrades(runner, migrations, files, model, label, ignores, warn, statementLocators);
-      for (const migration of downgrades)
-        for (const error of migration.errors)
-          inputFindings.push(inputFinding("syntax-error", error.message, error.range));
-      // The downgrades run against the upgraded schema; the final-state rules keep the upgraded one.
-      const scratch = new Catalog();
-      replay(scratch, migrations, 0, false);
-      replay(scratch, downgrades, migrations.length, true);
-      statementCount += downgrades.reduce((n, m) => n + m.statements.length, 0);
-    }
-    catalogs.push(catalog);
-    sets.push({
-      path: displayPath(entry.dir),
-      runner: runner.id,
-      detected: !entry.runner,
-      version,
-      model,
-      migrations,
-      ...(downgrades ? { downgrades } : {}),
-      catalog,
-    });
-  }
-
-  // ORM models: their own catalog, located at the Column(...) / Index(...) declarations.
-  const modelSets: ModelSet[] = [];
-  for (const entry of config.data.models ?? []) {
-    const dir = resolve(config.dir, entry.path);
-    if (!existsSync(dir))
-      throw new UserError(`models path "${entry.path}" does not exist`, config.file ?? undefined);
-    const keep = (absPath: string) => !ignoreGlobs(relative(config.dir, absPath).split("\\").join("/"));
-    const loaded = loadModels(dir, entry.orm, config.file, keep);
-    const catalog = new Catalog();
-    loaded.files.forEach((modelFile, index) => {
-      fileCount++;
-      statementCount += modelFile.statements.length;
-      ignores.add(modelFile.ignores);
-      warn(modelFile.warnings);
-      for (const error of modelFile.errors)
-        inputFindings.push(inputFinding("syntax-error", error.message, error.range));
-      for (const statement of modelFile.statements) {
-        const locate = modelFile.locators.get(statement);
         applyStatement(catalog, statement.node, {
-          migration: index,
+          migration: migrationIndex,
           range: statement.range,
-          ...(locate ? { locate } : {}),
+          rejected,
+          ...this.locate(statement, doStmt ? undefined : migration),
         });
       }
-    });
-    for (const file of loaded.unreadable) {
-      const at = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-      inputFindings.push(
-        inputFinding("unreadable-file", "This file is not valid UTF-8 text; save it as UTF-8.", at),
-      );
     }
-    modelSets.push({ path: displayPath(dir), orm: entry.orm, files: loaded.files, catalog });
   }
-  // With models only, the models are the schema; with migrations too, the migrated schema is, and
-  // the models are compared with it (orm-migration-drift).
-  const modelCatalogs = modelSets.map((m) => m.catalog);
-  const finalCatalogs = sets.length > 0 ? catalogs : modelCatalogs;
 
-  for (const rule of RULES) {
-    if (!rule.checkCatalog) continue;
+  /** Where the replay locates a statement's clauses: into the code behind it, or into its file. */
+  private locate(statement: Statement, migration: Migration | undefined) {
+    const generated = this.locators.get(statement);
+    if (generated) return { locate: generated };
+    const file = migration ? this.fileLocators.get(migration) : undefined;
+    return file ? { locate: (at: number | undefined) => file(at, statement.range) } : {};
+  }
+
+  readModelSets(): void {
+    for (const entry of this.config.data.models ?? []) {
+      const dir = resolve(this.config.dir, entry.path);
+      if (!existsSync(dir))
+        throw new UserError(`models path "${entry.path}" does not exist`, this.config.file ?? undefined);
+      const orm = findOrm(entry.orm);
+      if (!orm) throw new UserError(`models: unknown orm "${entry.orm}"`, this.config.file ?? undefined);
+      const files = this.loadModels(orm, dir);
+      const catalog = new Catalog();
+      files.forEach((modelFile, index) => {
+        this.files++;
+        this.statements += modelFile.statements.length;
+        this.ignores.add(modelFile.ignores);
+        this.unsupported(modelFile.warnings);
+        for (const error of modelFile.errors) this.inputError("syntax-error", error.message, error.range);
+        for (const statement of modelFile.statements) {
+          const locate = modelFile.locators.get(statement);
+          applyStatement(catalog, statement.node, {
+            migration: index,
+            range: statement.range,
+            ...(locate ? { locate } : {}),
+          });
+        }
+      });
+      this.modelSets.push({ path: displayPath(dir), orm: orm.id, files, catalog });
+    }
+  }
+
+  private loadModels(orm: ModelSource, dir: string): ModelFile[] {
+    const read: SourceFile[] = [];
+    for (const relativePath of filesRecursive(dir).sort()) {
+      if (!orm.selects(relativePath)) continue;
+      const absPath = resolve(dir, relativePath);
+      if (!this.keep(absPath)) continue;
+      const file = displayPath(absPath);
+      this.words.set(file, orm.words);
+      const text = readText(absPath);
+      if ("problem" in text) {
+        this.inputError("unreadable-file", text.problem, {
+          file,
+          line: 1,
+          column: 1,
+          endLine: 1,
+          endColumn: 1,
+        });
+        continue;
+      }
+      read.push({ absPath, file, text: text.text });
+    }
+    return orm.load(read);
+  }
+
+  runCatalogRules(): void {
+    // With models only, the models are the schema; with migrations too, the migrated schema is,
+    // and the models are compared with it (orm-migration-drift).
+    const modelCatalogs = this.modelSets.map((m) => m.catalog);
+    const catalogs = this.sets.length > 0 ? this.sets.map((s) => s.catalog) : modelCatalogs;
     const context = {
-      catalogs: finalCatalogs,
-      requirements,
-      configFile: config.file,
-      ...(sets.length > 0 && modelSets.length > 0 ? { models: modelCatalogs } : {}),
+      catalogs,
+      requirements: this.requirements,
+      configFile: this.config.file,
+      wordsFor: this.wordsFor,
+      ...(this.sets.length > 0 && this.modelSets.length > 0 ? { models: modelCatalogs } : {}),
     };
-    for (const finding of rule.checkCatalog(context)) {
-      raw.push({ rule, finding });
+    for (const rule of CATALOG_RULES) {
+      for (const finding of rule.checkCatalog?.(context) ?? []) this.report(rule.meta.id, finding);
     }
   }
 
-  let findings = applyIgnores(raw, ignores, severities);
-  findings.push(...inputFindings);
-  // `check path/to/003_add_index.sql` replays the whole folder for context, and reports that file.
-  const fileTargets = new Set(targets.filter((t) => !statSync(t).isDirectory()).map((t) => displayPath(t)));
-  if (fileTargets.size > 0) findings = findings.filter((f) => fileTargets.has(f.file));
-  findings.sort(byLocation);
-  return {
-    config: config.file,
-    settings: config,
-    requirements,
-    sets,
-    modelSets,
-    findings,
-    summary: {
-      errors: findings.filter((f) => f.severity === "error").length,
-      warnings: findings.filter((f) => f.severity === "warning").length,
-      files: fileCount,
-      statements: statementCount,
-    },
-    inputErrors: inputFindings.length,
-    ignored: (range, rule) => ignores.covers(range, rule) !== undefined,
-  };
+  analysis(targets: string[]): Analysis {
+    return {
+      config: this.config.file,
+      settings: this.config,
+      requirements: this.requirements,
+      sets: this.sets,
+      modelSets: this.modelSets,
+      raw: this.raw,
+      ignores: this.ignores,
+      severities: this.severities,
+      files: this.files,
+      statements: this.statements,
+      fileTargets: new Set(targets.filter((t) => !statSync(t).isDirectory()).map((t) => displayPath(t))),
+      wordsFor: this.wordsFor,
+    };
+  }
 }
 
 function withoutFix(finding: RuleFinding): RuleFinding {
   const { fix: _fix, ...rest } = finding;
   return rest;
-}
-
-/** Loads the `downgrade()` of every revision, newest first, for `--downgrade`. */
-function loadDowngrades(
-  runner: Runner,
-  upgrades: Migration[],
-  files: { absPath: string; id: string }[],
-  model: TransactionModel,
-  label: string,
-  ignores: Ignores,
-  warn: (warnings: InputError[] | undefined) => void,
-  statementLocators: Map<Statement, (byteLocation: number | undefined) => SourceRange>,
-): Migration[] {
-  const out: Migration[] = [];
-  for (const [i, ref] of [...files.entries()].reverse()) {
-    const upgrade = upgrades[i];
-    if (!upgrade || !runner.load || upgrade.errors.length > 0) continue;
-    let loaded: LoadedMigration;
-    try {
-      loaded = runner.load(readFileSync(ref.absPath, "utf8"), ref, model, label, "downgrade");
-    } catch (error) {
-      if (error instanceof UserError) continue; // already reported for the upgrade
-      throw error;
-    }
-    ignores.add(loaded.ignores);
-    warn(loaded.warnings);
-    for (const [statement, locate] of loaded.locators ?? []) statementLocators.set(statement, locate);
-    out.push({
-      file: upgrade.file,
-      id: `${upgrade.id} (downgrade)`,
-      runner: upgrade.runner,
-      statements: loaded.statements,
-      errors: loaded.errors,
-    });
-  }
-  return out;
 }
 
 /** Maps a parser location inside a statement to a range that ends with the line (or the statement). */
@@ -386,178 +503,6 @@ function releaseTrees(migration: Migration): void {
   for (const statement of migration.statements) statement.node = RELEASED;
 }
 
-function resolveConfig(explicit: string | undefined, target: string): LoadedConfig {
-  if (explicit) {
-    if (!existsSync(explicit)) throw new UserError("config file not found", displayPath(resolve(explicit)));
-    return loadConfig(resolve(explicit));
-  }
-  const found = findConfig(target);
-  if (found) return loadConfig(found);
-  const dir = statSync(target).isDirectory() ? target : resolve(target, "..");
-  return { file: null, dir, data: {}, requiredIndexes: [] };
-}
-
-interface MigrationsEntryResolved {
-  dir: string;
-  runner?: string;
-  version?: string;
-}
-
-/** The config's migrations entries; with none, the target itself is the migrations folder. */
-function migrationEntries(config: LoadedConfig, targets: string[]): MigrationsEntryResolved[] {
-  const configured = config.data.migrations ?? [];
-  // A config with models and no migrations checks the models alone.
-  if (configured.length === 0 && (config.data.models ?? []).length > 0) return [];
-  if (configured.length === 0) {
-    return targets.map((t) => ({ dir: statSync(t).isDirectory() ? t : resolve(t, "..") }));
-  }
-  return configured.map((m) => {
-    const dir = resolve(config.dir, m.path);
-    if (!existsSync(dir)) {
-      throw new UserError(`migrations path "${m.path}" does not exist`, config.file ?? undefined);
-    }
-    const resolved: MigrationsEntryResolved = { dir };
-    if (m.runner) resolved.runner = m.runner;
-    if (m.version) resolved.version = m.version;
-    return resolved;
-  });
-}
-
-function ruleSeverities(config: LoadedConfig): Map<string, Severity | "off"> {
-  const map = new Map<string, Severity | "off">();
-  for (const [id, level] of Object.entries(config.data.rules ?? {})) {
-    if (!ALL_RULE_IDS.includes(id)) {
-      throw new UserError(
-        `rules: unknown rule "${id}" (see \`pg-index-lint rules\`)`,
-        config.file ?? undefined,
-      );
-    }
-    map.set(id, level);
-  }
-  return map;
-}
-
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
-/** The file's text, or a finding when it is binary or not UTF-8. */
-function readSource(absPath: string, file: string): string | Finding {
-  const bytes = readFileSync(absPath);
-  const at: SourceRange = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-  if (bytes.includes(0)) return inputFinding("unreadable-file", "This is a binary file, not SQL.", at);
-  try {
-    return decoder.decode(bytes).replace(/^\uFEFF/, "");
-  } catch {
-    return inputFinding("unreadable-file", "This file is not valid UTF-8; save it as UTF-8.", at);
-  }
-}
-
-const UNSUPPORTED_HELP =
-  "Write it with literal arguments if you can; otherwise check it by hand, and silence this with `# pg-index-lint: ignore[unsupported-construct]`.";
-
-const INPUT_HELP: Record<string, string> = {
-  "syntax-error": "Fix the SQL; this file's statements were not checked.",
-  "python-syntax-error": "Fix the Python syntax; this file's operations and models were not checked.",
-  "unreadable-file": "Remove the file from the migrations folder, or save it as UTF-8 text.",
-};
-
-function inputFinding(rule: string, message: string, range: SourceRange): Finding {
-  return {
-    rule,
-    severity: "error",
-    message,
-    help:
-      (rule === "syntax-error" && range.file.endsWith(".py")
-        ? INPUT_HELP["python-syntax-error"]
-        : INPUT_HELP[rule]) ?? "Fix the file as the message says; its statements were not checked.",
-    ...range,
-    source: "check",
-  };
-}
-
-/**
- * The inline ignores of all files. A finding is covered by an ignore of its rule on the statement
- * that contains the finding's start: findings about a clause (a foreign key, a table) start
- * inside their statement.
- */
-class Ignores {
-  private readonly byFile = new Map<string, InlineIgnore[]>();
-  private readonly used = new Set<string>();
-
-  add(list: InlineIgnore[]): void {
-    for (const ignore of list) {
-      const inFile = this.byFile.get(ignore.range.file) ?? [];
-      inFile.push(ignore);
-      this.byFile.set(ignore.range.file, inFile);
-    }
-  }
-
-  covers(range: SourceRange, rule: string): InlineIgnore | undefined {
-    return this.byFile
-      .get(range.file)
-      ?.find((ignore) => ignore.rules.includes(rule) && contains(ignore.statement, range.line, range.column));
-  }
-
-  /** Like `covers`, and remembers the ignore as used. */
-  suppress(range: SourceRange, rule: string): boolean {
-    const ignore = this.covers(range, rule);
-    if (ignore) this.used.add(usedKey(ignore, rule));
-    return ignore !== undefined;
-  }
-
-  *unused(): Iterable<{ ignore: InlineIgnore; rule: string }> {
-    for (const list of this.byFile.values()) {
-      for (const ignore of list) {
-        for (const rule of ignore.rules) if (!this.used.has(usedKey(ignore, rule))) yield { ignore, rule };
-      }
-    }
-  }
-}
-
-function usedKey(ignore: InlineIgnore, rule: string): string {
-  return `${ignore.range.file}:${ignore.range.line}:${ignore.range.column}:${rule}`;
-}
-
-function contains(r: SourceRange, line: number, column: number): boolean {
-  const afterStart = line > r.line || (line === r.line && column >= r.column);
-  const beforeEnd = line < r.endLine || (line === r.endLine && column <= r.endColumn);
-  return afterStart && beforeEnd;
-}
-
-/** Drops findings an inline ignore covers, reports ignores that covered nothing, applies severities. */
-function applyIgnores(
-  raw: { rule: Rule | RuleMeta; finding: RuleFinding }[],
-  ignores: Ignores,
-  severities: Map<string, Severity | "off">,
-): Finding[] {
-  const out: Finding[] = [];
-  for (const { rule, finding } of raw) {
-    const meta = "meta" in rule ? rule.meta : rule;
-    if (ignores.suppress(finding.range, meta.id)) continue;
-    const level = severities.get(meta.id) ?? meta.defaultSeverity;
-    if (level === "off") continue;
-    const { range, ...rest } = finding;
-    out.push({ rule: meta.id, severity: level, ...rest, ...range, source: "check" });
-  }
-  const unusedLevel = severities.get(UNUSED_IGNORE.id) ?? UNUSED_IGNORE.defaultSeverity;
-  if (unusedLevel === "off") return out;
-  for (const { ignore, rule } of ignores.unused()) {
-    // Only verify can tell whether an ignore of one of its rules was needed.
-    if (VERIFY_RULE_IDS.includes(rule)) continue;
-    const unknown = !ALL_RULE_IDS.includes(rule);
-    out.push({
-      rule: UNUSED_IGNORE.id,
-      severity: unusedLevel,
-      message: unknown
-        ? `pg-index-lint-ignore names an unknown rule "${rule}".`
-        : `pg-index-lint-ignore ${rule} suppresses nothing: the statement it applies to has no ${rule} finding.`,
-      help: "Remove the comment, or fix the rule id.",
-      ...ignore.range,
-      source: "check",
-    });
-  }
-  return out;
-}
-
-function byLocation(a: Finding, b: Finding): number {
+export function byLocation(a: Finding, b: Finding): number {
   return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
 }

@@ -5,20 +5,14 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type CheckResult, check } from "./check.js";
 import { UserError } from "./errors.js";
-import type { Finding } from "./finding.js";
 import { initConfig } from "./init.js";
-import { formatGithub } from "./report/annotations.js";
-import { formatGitlab } from "./report/gitlab.js";
-import { formatJson } from "./report/json.js";
-import { formatMarkdown } from "./report/markdown.js";
-import { formatSarif } from "./report/sarif.js";
-import { formatText } from "./report/text.js";
-import { RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "./rules/index.js";
-import { applyBaseline, changedFiles, keepChanged } from "./scope.js";
-import { VERIFY_RULES } from "./verify/rules.js";
-import type { VerifyResult } from "./verify/verify.js";
+import { changedSince } from "./policy/scope.js";
+import { FAIL_ON } from "./policy/verdict.js";
+import { FORMATS, reporterFor } from "./report/index.js";
+import { DOCUMENTED_RULES } from "./rules/index.js";
+import { type RunOptions, run } from "./run.js";
+import { toolVersion } from "./version.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -36,9 +30,6 @@ const USAGE = `Usage:
   pg-index-lint init
 
 Exit codes: 0 clean, 1 findings at or over --fail-on, 2 usage, config or input error.`;
-
-const FORMATS = ["text", "json", "sarif", "gitlab", "github", "markdown"] as const;
-const FAIL_ON = ["error", "warning", "never"] as const;
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const debug = argv.includes("--debug");
@@ -72,7 +63,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       io.stdout.write(`${USAGE}\n`);
       return 0;
     case "--version":
-      io.stdout.write(`${packageVersion()}\n`);
+      io.stdout.write(`${toolVersion()}\n`);
       return 0;
     default:
       io.stderr.write(`${command ? `pg-index-lint: unknown command "${command}"\n` : ""}${USAGE}\n`);
@@ -90,78 +81,37 @@ async function runCheck(args: string[], io: Io, mode: "check" | "verify"): Promi
   const { values, positionals } = parsed;
   const format = oneOf("--format", values.format ?? "text", FORMATS);
   const failOn = oneOf("--fail-on", values["fail-on"] ?? "error", FAIL_ON);
+  const reporter = reporterFor(format);
+  if (!reporter) throw new Error(`no reporter for ${format}`);
   const progress = io.stderr.isTTY ? progressLine(io.stderr) : undefined;
-  const options = {
+  const options: RunOptions = {
+    command: mode,
     paths: positionals,
+    failOn,
+    env: io.env,
     ...(values.config ? { config: values.config } : {}),
     ...(values.downgrade ? { downgrade: true } : {}),
+    ...(values.baseline ? { baseline: values.baseline } : {}),
+    ...(values["changed-since"] ? { changed: changedSince(values["changed-since"]) } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
+    ...(values["database-url"] ? { databaseUrl: values["database-url"] } : {}),
+    ...(values["use-existing-database"] ? { useExistingDatabase: true } : {}),
+    ...(values["keep-going"] ? { keepGoing: true } : {}),
+    ...(values.timeout ? { timeoutMs: seconds("--timeout", values.timeout) } : {}),
+    ...(values["statement-timeout"]
+      ? { statementTimeoutMs: seconds("--statement-timeout", values["statement-timeout"]) }
+      : {}),
+    ...(io.stderr.isTTY ? { onMigration: (line: string) => io.stderr.write(`\r\x1b[K${line}`) } : {}),
   };
-  let result: CheckResult;
-  let verified: VerifyResult | null = null;
-  if (mode === "verify") {
-    // Loaded only for verify: the database drivers cost start-up time that check does not need.
-    const { verify } = await import("./verify/verify.js");
-    verified = await verify({
-      ...options,
-      ...(values["database-url"] ? { databaseUrl: values["database-url"] } : {}),
-      ...(values["use-existing-database"] ? { useExistingDatabase: true } : {}),
-      ...(values["keep-going"] ? { keepGoing: true } : {}),
-      ...(values.timeout ? { timeoutMs: seconds("--timeout", values.timeout) } : {}),
-      ...(values["statement-timeout"]
-        ? { statementTimeoutMs: seconds("--statement-timeout", values["statement-timeout"]) }
-        : {}),
-      env: io.env,
-      ...(io.stderr.isTTY ? { onMigration: (line: string) => io.stderr.write(`\r\x1b[K${line}`) } : {}),
-    });
-    if (io.stderr.isTTY) io.stderr.write("\r\x1b[K");
-    result = { ...verified.check, findings: verified.findings };
-  } else {
-    result = await check(options);
-  }
+  const report = await run(options);
   progress?.done();
-
-  let findings: Finding[] = result.findings;
-  if (values["changed-since"])
-    findings = keepChanged(findings, changedFiles(values["changed-since"]), result.config);
-  if (values.baseline) findings = applyBaseline(findings, values.baseline);
-  const shown = { ...result, findings, summary: { ...result.summary, ...count(findings) } };
-
-  if (format === "json") io.stdout.write(formatJson(shown, verified?.report ?? null));
-  else if (format === "sarif") io.stdout.write(formatSarif(shown, { toolVersion: packageVersion() }));
-  else if (format === "gitlab") io.stdout.write(formatGitlab(shown));
-  else if (format === "github") io.stdout.write(formatGithub(shown));
-  else if (format === "markdown") io.stdout.write(formatMarkdown(shown, verified?.report ?? null));
-  else {
-    if (verified) {
-      const { formatVerifyText } = await import("./report/verify-text.js");
-      io.stdout.write(formatVerifyText(verified.report, useColor(io)));
-    }
-    io.stdout.write(formatText(shown, { color: useColor(io) }));
-  }
-
-  if (result.inputErrors > 0) return 2;
-  const timedOutStatement = verified?.report.sets
-    .flatMap((set) => set.apply.failures)
-    .find((f) => f.error?.code === "57014");
-  if (timedOutStatement) {
-    const at = `${timedOutStatement.statement.range.file}:${timedOutStatement.statement.range.line}`;
-    io.stderr.write(
-      `pg-index-lint: ${at}: the statement ran past --statement-timeout; verify stopped there\n`,
-    );
-    return 2;
-  }
-  if (verified?.report.timedOut) {
-    io.stderr.write(
-      "pg-index-lint: verify ran out of time (--timeout); the migrations listed as not applied were not verified\n",
-    );
-    return 2;
-  }
-  if (failOn === "never") return 0;
-  const failing = findings.some(
-    (f) => f.severity === "error" || (failOn === "warning" && f.severity === "warning"),
-  );
-  return failing ? 1 : 0;
+  if (mode === "verify" && io.stderr.isTTY) io.stderr.write("\r\x1b[K");
+  io.stdout.write(reporter.render(report, { color: useColor(io) }));
+  // Findings explain themselves; a verify stopped by a time limit says so on stderr.
+  const { verdict } = report;
+  if (verdict.cause === "statement-timeout" || verdict.cause === "timeout")
+    io.stderr.write(`pg-index-lint: ${verdict.reason}\n`);
+  return verdict.exitCode;
 }
 
 function seconds(flag: string, value: string): number {
@@ -209,13 +159,6 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   throw new UserError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
 }
 
-function count(findings: Finding[]) {
-  return {
-    errors: findings.filter((f) => f.severity === "error").length,
-    warnings: findings.filter((f) => f.severity === "warning").length,
-  };
-}
-
 function useColor(io: Io): boolean {
   if (io.env.NO_COLOR) return false;
   if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== "0") return true;
@@ -243,12 +186,7 @@ function progressLine(stream: NodeJS.WritableStream) {
 
 function showRules(args: string[], io: Io): number {
   const [id] = args;
-  const metas = [
-    ...RULES.map((r) => r.meta),
-    UNUSED_IGNORE,
-    UNSUPPORTED_CONSTRUCT,
-    ...Object.values(VERIFY_RULES).filter((m) => !RULES.some((r) => r.meta.id === m.id)),
-  ];
+  const metas = DOCUMENTED_RULES.map((r) => r.meta);
   if (!id) {
     const width = Math.max(...metas.map((m) => m.id.length));
     for (const m of metas)
@@ -256,15 +194,8 @@ function showRules(args: string[], io: Io): number {
     return 0;
   }
   const meta = metas.find((m) => m.id === id);
-  if (!meta) throw new UserError(`unknown rule "${id}"; run \`pg-index-lint rules\` for the list`);
+  if (!meta?.docs) throw new UserError(`unknown rule "${id}"; run \`pg-index-lint rules\` for the list`);
   const page = new URL(`../${meta.docs}`, import.meta.url);
   io.stdout.write(existsSync(page) ? readFileSync(page, "utf8") : `${meta.id}: ${meta.summary}\n`);
   return 0;
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
 }

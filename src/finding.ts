@@ -24,4 +24,28 @@ export interface Finding extends SourceRange {
   columns?: string[];
   source: "check" | "verify";
   fix?: Fix;
+  /** What verify measured of the statement (the lock it took, for how long), in words. */
+  measured?: string;
+}
+
+/** A finding's identity across runs: line numbers shift as files grow, so they are left out. */
+export function fingerprint(f: Pick<Finding, "rule" | "file" | "message">): string {
+  return [f.rule, f.file, f.message.replace(/:\d+(:\d+)?/g, "")].join("\u0000");
+}
+
+/**
+ * Each finding's fingerprint with its occurrence number among equal ones, in order: identical
+ * findings (three CONCURRENTLY statements in one BEGIN block) stay distinct and stable.
+ */
+export function numberedFingerprints(
+  findings: readonly Finding[],
+  path: (f: Finding) => string = (f) => f.file,
+): { key: string; occurrence: number }[] {
+  const seen = new Map<string, number>();
+  return findings.map((f) => {
+    const key = fingerprint({ ...f, file: path(f) });
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    return { key, occurrence };
+  });
 }

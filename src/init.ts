@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { CONFIG_NAMES } from "./config/load.js";
 import { UserError } from "./errors.js";
 import { displayPath } from "./paths.js";
-import { detectRunner } from "./runners/index.js";
+import { detectRunner } from "./sources/index.js";
 
 const SKIP = new Set(["node_modules", ".git", "dist", "build", "vendor", "target", ".venv", "venv"]);
 

@@ -14,26 +14,6 @@ export interface SourceRange {
   endColumn: number;
 }
 
-export type RunnerId =
-  | "sql"
-  | "flyway"
-  | "golang-migrate"
-  | "goose"
-  | "dbmate"
-  | "prisma"
-  | "drizzle"
-  | "alembic";
-export const RUNNER_IDS: readonly RunnerId[] = [
-  "sql",
-  "flyway",
-  "golang-migrate",
-  "goose",
-  "dbmate",
-  "prisma",
-  "drizzle",
-  "alembic",
-];
-
 /**
  * Why a statement does or does not run inside a transaction block. `check` explains its verdict
  * with this, and `verify` applies the file the same way.
@@ -100,7 +80,8 @@ export interface Migration {
   file: string;
   /** The runner's own name for it: a version, a timestamp dir, a journal tag. */
   id: string;
-  runner: RunnerId;
+  /** The id of the runner that applies it. */
+  runner: string;
   statements: Statement[];
   errors: InputError[];
 }

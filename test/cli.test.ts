@@ -1,14 +1,14 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli-io.js";
+import { scratchDir } from "./harness.js";
 
 const run = runCli;
 
 function tempRepo(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(join(tmpdir(), "pil-cli-"));
+  const root = scratchDir("pil-cli-");
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(root, name, ".."), { recursive: true });
     writeFileSync(join(root, name), content);
@@ -164,7 +164,7 @@ describe("bad input gives one clear line and exit 2", () => {
     const { code, stdout } = await run(["check", join(root, "m")]);
     expect(code).toBe(2);
     expect(stdout).toMatch(
-      /error\[unreadable-file\]: This is a binary file, not SQL\.\n\s+--> .*002\.sql:1:1/,
+      /error\[unreadable-file\]: This is a binary file, not text\.\n\s+--> .*002\.sql:1:1/,
     );
     expect(stdout).toMatch(/error\[unreadable-file\]: This file is not valid UTF-8.*\n\s+--> .*003\.sql:1:1/);
   });
@@ -200,7 +200,7 @@ describe("bad input gives one clear line and exit 2", () => {
 describe("scoping", () => {
   it("--baseline hides the findings recorded in an earlier JSON report", async () => {
     const before = await run(["check", EXAMPLE, "--format", "json"]);
-    const dir = mkdtempSync(join(tmpdir(), "pil-baseline-"));
+    const dir = scratchDir("pil-baseline-");
     writeFileSync(join(dir, "baseline.json"), before.stdout);
     const after = await run(["check", EXAMPLE, "--format", "json", "--baseline", join(dir, "baseline.json")]);
     expect(after.code).toBe(0);

@@ -2,12 +2,13 @@
  * Test harness: writes a throwaway migrations repo and runs the real `check()` on it, so that
  * rule tests go through discovery, the runner's transaction model, replay and ignores.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { afterAll, onTestFinished } from "vitest";
 import { stringify } from "yaml";
 import { type CheckResult, check } from "../src/check.js";
-import type { RunnerId } from "../src/model.js";
+import { runner as runnerById } from "../src/sources/index.js";
 
 export interface RepoSpec {
   /**
@@ -17,28 +18,38 @@ export interface RepoSpec {
   files: Record<string, string> | string;
   /** SQLAlchemy model files by path inside a `models` folder, configured as `orm: sqlalchemy`. */
   models?: Record<string, string>;
-  runner?: RunnerId;
+  runner?: string;
   version?: string;
   /** Extra config keys (required-indexes, rules…). */
   config?: Record<string, unknown>;
 }
 
-/** The name a lone example file gets under each runner's naming scheme. */
-const DEFAULT_NAME: Record<RunnerId, string> = {
-  sql: "001_example.sql",
-  flyway: "V1__example.sql",
-  "golang-migrate": "1_example.up.sql",
-  goose: "00001_example.sql",
-  dbmate: "20240101000000_example.sql",
-  prisma: "20240101000000_example/migration.sql",
-  drizzle: "0000_example.sql",
-  alembic: "0001_example.py",
-};
+/** Repositories written outside a test (in a describe body or a hook), removed when the file's tests end. */
+const orphans: string[] = [];
+afterAll(() => {
+  for (const root of orphans.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+/**
+ * A throwaway directory, removed when the test that made it finishes (pass or fail), or when the
+ * test file ends if it was made outside a test.
+ */
+export function scratchDir(prefix = "pg-index-lint-test-"): string {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+  } catch {
+    orphans.push(root);
+  }
+  return root;
+}
 
 export function writeRepo(spec: RepoSpec): string {
-  const root = mkdtempSync(join(tmpdir(), "pg-index-lint-test-"));
+  const root = scratchDir();
   const runner = spec.runner ?? "sql";
-  const files = typeof spec.files === "string" ? { [DEFAULT_NAME[runner]]: spec.files } : spec.files;
+  // A lone example file takes the name the runner's own layout gives one.
+  const files =
+    typeof spec.files === "string" ? { [runnerById(runner).exampleFile]: spec.files } : spec.files;
   const dir = join(root, "migrations");
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {

@@ -3,7 +3,7 @@
  * this one by `npm run schema`, and a test keeps them equal.
  */
 import { z } from "zod";
-import { RUNNER_IDS } from "../model.js";
+import { ORM_IDS, RUNNER_IDS } from "../sources/index.js";
 
 export const SEVERITY_SETTINGS = ["error", "warning", "off"] as const;
 
@@ -24,7 +24,7 @@ export const MigrationsEntry = z.strictObject({
 
 export const ModelsEntry = z.strictObject({
   path: nonEmpty.describe("A directory of ORM model sources."),
-  orm: z.enum(["sqlalchemy", "prisma", "drizzle", "typeorm", "django"]).describe("The ORM the models use."),
+  orm: z.enum(ORM_IDS as [string, ...string[]]).describe("The ORM the models use."),
 });
 
 export const RequiredIndex = z.strictObject({

@@ -3,6 +3,9 @@
  * place, or created once.
  */
 import { COMMENT_MARKER } from "../report/markdown.js";
+
+export { reportedFindings } from "../report/markdown.js";
+
 import type { ApiComment, GitHubApi, PullRequestRef } from "./api.js";
 
 /** The login GITHUB_TOKEN writes as; used when the token cannot say who it is. */
@@ -10,11 +13,6 @@ export const ACTIONS_BOT = "github-actions[bot]";
 
 export function findOurComment(comments: ApiComment[], viewer: string): ApiComment | undefined {
   return comments.find((c) => c.login === viewer && c.body.includes(COMMENT_MARKER));
-}
-
-/** Did the comment report findings (its verdict counts errors and warnings)? */
-export function reportedFindings(body: string): boolean {
-  return /\*\*\d+ errors?, \d+ warnings?\*\*/.test(body);
 }
 
 export type CommentOutcome = "created" | "updated" | "unchanged";

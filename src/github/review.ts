@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Finding } from "../finding.js";
-import { numberedFingerprints } from "../scope.js";
+import { numberedFingerprints } from "../finding.js";
 import type { ApiComment, NewReviewComment, PrFile } from "./api.js";
 import { commentRange, rightSideLines } from "./diff.js";
 

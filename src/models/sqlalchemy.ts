@@ -31,11 +31,6 @@ import {
 } from "../python/syntax.js";
 import { calleeName, evaluate, items, type PyValue, Scope, str } from "../python/values.js";
 
-export interface ModelSources {
-  /** Parsed files, in a stable order. */
-  files: PythonFile[];
-}
-
 interface ClassInfo {
   py: PythonFile;
   node: SyntaxNode;
@@ -61,12 +56,8 @@ const TX = {
   detail: "declared in a SQLAlchemy model; metadata.create_all() would create it",
 };
 
-/** Reads every model file; `files` must already be parsed (syntax errors are reported by the caller). */
-export function loadSqlAlchemyModels(files: PythonFile[]): {
-  files: ModelFile[];
-  understood: number;
-  skipped: number;
-} {
+/** Reads every model file; a file with syntax errors keeps them in its `errors` and yields nothing. */
+export function loadSqlAlchemyModels(files: PythonFile[]): ModelFile[] {
   const classes = new Map<string, ClassInfo>();
   const readers = new Map<PythonFile, ItemReader>();
   const extraSkipped: Skipped[] = [];
@@ -213,7 +204,6 @@ export function loadSqlAlchemyModels(files: PythonFile[]): {
       locators: new Map(),
     });
   }
-  let understood = 0;
   for (const { py, spec, node } of tables) {
     const model = out.get(py);
     if (!model) continue;
@@ -237,23 +227,17 @@ export function loadSqlAlchemyModels(files: PythonFile[]): {
       };
       model.statements.push(statement);
       model.locators.set(statement, parsed.locate);
-      understood++;
     }
   }
-  let skipped = 0;
   for (const [py, reader] of readers) {
     const model = out.get(py);
-    for (const s of reader.skipped) {
-      model?.warnings.push({ message: s.message, range: s.range });
-      skipped++;
-    }
+    for (const s of reader.skipped) model?.warnings.push({ message: s.message, range: s.range });
   }
   for (const s of extraSkipped) {
     const model = [...out.values()].find((m) => m.file === s.range.file);
     model?.warnings.push({ message: s.message, range: s.range });
-    skipped++;
   }
-  return { files: [...out.values()], understood, skipped };
+  return [...out.values()];
 }
 
 function readerFor(

@@ -79,8 +79,6 @@ export interface TranslatedRevision {
   statements: AlembicStatement[];
   skipped: Skipped[];
   errors: InputError[];
-  /** Operations turned into statements (or known to change nothing we model). */
-  understood: number;
 }
 
 interface WalkContext {
@@ -113,7 +111,7 @@ export function translateRevision(py: PythonFile, part: "upgrade" | "downgrade")
   const moduleScope = new Scope(py).collect(statementsOf(module));
   const translator = new Translator(py, moduleScope);
   const fn = findFunction(py, module, part);
-  if (!fn) return { statements: [], skipped: [], errors: [], understood: 0 };
+  if (!fn) return { statements: [], skipped: [], errors: [] };
   const body = fn.getChild("Body");
   if (body) {
     const scope = new Scope(py, moduleScope).collect(statementsOf(body));
@@ -123,7 +121,6 @@ export function translateRevision(py: PythonFile, part: "upgrade" | "downgrade")
     statements: translator.statements,
     skipped: [...translator.skipped, ...translator.reader.skipped],
     errors: translator.errors,
-    understood: translator.understood,
   };
 }
 
@@ -131,7 +128,6 @@ class Translator {
   readonly statements: AlembicStatement[] = [];
   readonly skipped: Skipped[] = [];
   readonly errors: InputError[] = [];
-  understood = 0;
   readonly reader: ItemReader;
   private readonly naming = defaultNaming();
 
@@ -215,7 +211,6 @@ class Translator {
         // transaction, runs the block with the AUTOCOMMIT isolation level, then begins a new one.
         const line = rangeOf(this.py, node).line;
         inner = { ...inner, autocommit: { from: node.from, to: node.to, line } };
-        this.understood++;
       } else if (method === "batch_alter_table") {
         const call = evaluate(scope, item);
         const table = call.kind === "call" ? str(call.args[0] ?? call.kwargs.get("table_name")) : null;
@@ -229,7 +224,6 @@ class Translator {
         }
         const schema = call.kind === "call" ? str(call.kwargs.get("schema")) : null;
         inner = { ...inner, batch: { table, schema, variable: textOf(this.py, asName) } };
-        this.understood++;
       }
     }
     this.walk(statementsOf(body), scope, inner);
@@ -251,11 +245,11 @@ class Translator {
     const isOp =
       object === "op" || object === "alembic.op" || (ctx.batch !== null && object === ctx.batch.variable);
     if (method === "execute" && object !== null) {
-      this.countOrLoop(node, ctx, () => this.execute(value, ctx));
+      this.unlessInLoop(node, ctx, () => this.execute(value, ctx));
       return;
     }
     if (isOp && method) {
-      this.countOrLoop(node, ctx, () =>
+      this.unlessInLoop(node, ctx, () =>
         this.operation(method, value, ctx, object !== "op" && object !== "alembic.op"),
       );
       return;
@@ -282,7 +276,7 @@ class Translator {
     );
   }
 
-  private countOrLoop(node: SyntaxNode, ctx: WalkContext, run: () => boolean): void {
+  private unlessInLoop(node: SyntaxNode, ctx: WalkContext, run: () => boolean): void {
     if (ctx.loop) {
       this.skip(
         node,
@@ -290,7 +284,7 @@ class Translator {
       );
       return;
     }
-    if (run()) this.understood++;
+    run();
   }
 
   /** Emits the generated statements of one operation; false when it was skipped. */

@@ -9,7 +9,8 @@
  * here, and what did not fit is returned for the job summary and the review.
  */
 import type { Finding } from "../finding.js";
-import { type ReportInput, repoPath } from "./sarif.js";
+import { repoPath } from "./paths.js";
+import type { Reporter, ReportInput } from "./reporter.js";
 
 export type AnnotationLevel = "error" | "warning" | "notice";
 
@@ -111,6 +112,15 @@ export function omittedNotice(omitted: readonly Finding[]): string | undefined {
     "The step log lists them all."
   );
 }
+
+export const githubReporter: Reporter = {
+  format: "github",
+  render: (report, context) =>
+    formatGithub(report, {
+      ...(context.repoRoot ? { repoRoot: context.repoRoot } : {}),
+      ...(context.cwd ? { cwd: context.cwd } : {}),
+    }),
+};
 
 /**
  * `--format github`: a workflow command per annotation (the runner also prints each in the log),

@@ -10,7 +10,9 @@
  * between the base and the head: so each finding gets its own, and it leaves the line number out.
  */
 import type { Finding, Severity } from "../finding.js";
-import { findingFingerprints, type ReportInput, repoPath } from "./sarif.js";
+import { findingFingerprints } from "./fingerprints.js";
+import { repoPath } from "./paths.js";
+import type { Reporter, ReportInput } from "./reporter.js";
 
 export interface GitlabOptions {
   /** The repository root, absolute; finding paths are rewritten relative to it. Default: `cwd`. */
@@ -32,6 +34,15 @@ export interface CodeQualityIssue {
  * errors to, and leaves `critical` and `blocker` to tools reporting outright defects.
  */
 const SEVERITY: Record<Severity, CodeQualityIssue["severity"]> = { error: "major", warning: "minor" };
+
+export const gitlabReporter: Reporter = {
+  format: "gitlab",
+  render: (report, context) =>
+    formatGitlab(report, {
+      ...(context.repoRoot ? { repoRoot: context.repoRoot } : {}),
+      ...(context.cwd ? { cwd: context.cwd } : {}),
+    }),
+};
 
 export function formatGitlab(result: ReportInput, options: GitlabOptions = {}): string {
   return `${JSON.stringify(toCodeQuality(result.findings, options), null, 2)}\n`;

@@ -1,14 +1,19 @@
 /** `--format json`: the version 1 contract of DESIGN.md §5, field for field. */
-import type { CheckResult } from "../check.js";
 import type { Finding } from "../finding.js";
+import type { Report } from "../run.js";
 import type { VerifyReport } from "../verify/verify.js";
+import type { Reporter } from "./reporter.js";
 
-export function formatJson(result: CheckResult, verify: VerifyReport | null = null): string {
+export const jsonReporter: Reporter = { format: "json", render: (report) => formatJson(report) };
+
+export function formatJson(
+  result: Pick<Report, "findings" | "summary"> & { verify?: VerifyReport | null },
+): string {
   const report = {
     version: 1,
     findings: result.findings.map(toJson),
     summary: result.summary,
-    verify: verify ? verifyJson(verify) : null,
+    verify: result.verify ? verifyJson(result.verify) : null,
   };
   return `${JSON.stringify(report, null, 2)}\n`;
 }
@@ -26,6 +31,7 @@ function toJson(f: Finding) {
     ...(f.table !== undefined ? { table: f.table } : {}),
     ...(f.columns !== undefined ? { columns: f.columns } : {}),
     source: f.source,
+    ...(f.measured !== undefined ? { measured: f.measured } : {}),
     ...(f.fix
       ? {
           fix: {

@@ -4,17 +4,42 @@
  * verify's lock, coverage and impact tables. Over `maxLength` it falls back to a shorter form:
  * GitHub rejects an issue comment over 65,536 characters ("Body is too long").
  */
-import type { CheckResult } from "../check.js";
 import type { Finding } from "../finding.js";
-import { keyLabel, type Requirement } from "../rules/coverage.js";
-import { lockModeName } from "../verify/apply.js";
+import { coversRequirement, requirementLabel } from "../rules/coverage.js";
+import type { Report } from "../run.js";
+import { lockModeName } from "../schema/locks.js";
 import type { VerifyReport } from "../verify/verify.js";
+import type { Reporter } from "./reporter.js";
 
 /** GitHub's limit for an issue or PR comment body, in characters. */
 export const COMMENT_LIMIT = 65_536;
 
 /** The hidden marker that identifies our living PR comment. */
 export const COMMENT_MARKER = "<!-- pg-index-lint -->";
+
+/**
+ * A hidden line with the numbers behind the verdict, written from the report, so that the next
+ * run can tell that this comment reported findings without reading its prose.
+ */
+export function verdictMarker(summary: { errors: number; warnings: number }): string {
+  return `<!-- pg-index-lint:findings=${summary.errors + summary.warnings} -->`;
+}
+
+/** How many findings an earlier comment reported, from its verdict marker; null without one. */
+export function reportedFindings(body: string): number | null {
+  const match = /<!-- pg-index-lint:findings=(\d+) -->/.exec(body);
+  return match ? Number(match[1]) : null;
+}
+
+export const markdownReporter: Reporter = {
+  format: "markdown",
+  render: (report) =>
+    formatMarkdown(report, {
+      failOn: report.verdict.failOn,
+      outOfScope: report.outOfScope,
+      omitted: report.omitted,
+    }),
+};
 
 export interface MarkdownOptions {
   /** A link to a line range; the location is plain text without it. */
@@ -40,18 +65,16 @@ export interface MarkdownOptions {
   footer?: string;
 }
 
-type Result = Pick<CheckResult, "findings" | "summary" | "config" | "requirements">;
+type Result = Pick<Report, "findings" | "summary" | "requirements"> &
+  Partial<Pick<Report, "sets" | "modelSets">> & { verify?: VerifyReport | null };
 
-export function formatMarkdown(
-  result: Result,
-  verify: VerifyReport | null | undefined,
-  options: MarkdownOptions = {},
-): string {
-  const full = render(result, verify ?? null, options, "full");
+export function formatMarkdown(result: Result, options: MarkdownOptions = {}): string {
+  const verify = result.verify ?? null;
+  const full = render(result, verify, options, "full");
   if (!options.maxLength || full.length <= options.maxLength) return full;
-  const short = render(result, verify ?? null, options, "short");
+  const short = render(result, verify, options, "short");
   if (short.length <= options.maxLength) return short;
-  return render(result, verify ?? null, options, "minimal");
+  return render(result, verify, options, "minimal");
 }
 
 type Form = "full" | "short" | "minimal";
@@ -61,7 +84,7 @@ const SHORT_FINDINGS = 100;
 
 function render(result: Result, verify: VerifyReport | null, options: MarkdownOptions, form: Form): string {
   const out: string[] = [];
-  if (options.marker) out.push(COMMENT_MARKER);
+  if (options.marker) out.push(COMMENT_MARKER, verdictMarker(result.summary));
   out.push("### pg-index-lint", "", verdict(result, options));
   if (options.footer) out.push("", `<sub>${options.footer}</sub>`);
   const findings = result.findings;
@@ -92,8 +115,7 @@ function render(result: Result, verify: VerifyReport | null, options: MarkdownOp
       `<sub>${count(options.omitted, "older finding")} in files this pull request does not change ${options.omitted === 1 ? "is" : "are"} not shown.</sub>`,
     );
   if (verify && form !== "minimal") out.push(...verifySections(verify, options, form));
-  if (!verify && result.requirements.length && form !== "minimal")
-    out.push(...staticCoverage(result, options));
+  if (!verify && result.requirements.length && form !== "minimal") out.push(...staticCoverage(result));
   if (form !== "full")
     out.push(
       "",
@@ -127,7 +149,9 @@ function findingsTable(findings: Finding[], options: MarkdownOptions, form: Form
     const where = options.fileUrl
       ? `[${cell(place)}](${options.fileUrl(f.file, f.line, f.endLine)})`
       : cell(place);
-    const message = form === "full" ? `${cell(f.message)}<br>**Fix:** ${cell(f.help)}` : cell(f.message);
+    const measured = f.measured ? `<br>**Measured:** ${cell(f.measured)}` : "";
+    const message =
+      form === "full" ? `${cell(f.message)}${measured}<br>**Fix:** ${cell(f.help)}` : cell(f.message);
     rows.push(`| ${icon} | ${rule} | ${where} | ${message} |`);
   }
   return rows;
@@ -212,20 +236,20 @@ function verifySections(report: VerifyReport, options: MarkdownOptions, form: Fo
 }
 
 /** Without verify: each requirement, and whether the replayed schema covers it. */
-function staticCoverage(result: Result, _options: MarkdownOptions): string[] {
+function staticCoverage(result: Result): string[] {
   const out = ["", "#### Required indexes", "", "| Requirement | Replayed schema |", "|---|---|"];
+  // The schema the rules judged: the migrations', or the models' when there are no migrations.
+  const catalogs = result.sets?.length
+    ? result.sets.map((s) => s.catalog)
+    : (result.modelSets ?? []).map((s) => s.catalog);
   for (const req of result.requirements) {
-    const label = requirementLabel(req);
-    const missing = result.findings.some(
-      (f) => f.rule === "missing-required-index" && f.message.startsWith(`Required index on ${label} `),
-    );
-    out.push(`| ${cell(label)} | ${missing ? "❌ missing" : "✅ covered"} |`);
+    const covered = catalogs.some((catalog) => {
+      const table = catalog.resolveTable(req.schema, req.table);
+      return table !== undefined && [...table.indexes.values()].some((i) => coversRequirement(i, req).covers);
+    });
+    out.push(`| ${cell(requirementLabel(req))} | ${covered ? "✅ covered" : "❌ missing"} |`);
   }
   return out;
-}
-
-function requirementLabel(req: Requirement): string {
-  return `${req.entry.table} (${req.keys.map(keyLabel).join(", ")})${req.where ? ` WHERE ${req.where}` : ""}`;
 }
 
 /** Text safe inside a table cell: no pipes or line breaks, HTML-significant characters escaped. */

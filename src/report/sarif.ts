@@ -13,18 +13,15 @@
  *   keys; src/fingerprints.ts there). Our own key is for every other consumer, and for us.
  * - relative `artifactLocation.uri`s are taken relative to the repository root.
  */
-import { createHash } from "node:crypto";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Log, ReportingDescriptor, Result } from "sarif";
-import type { CheckResult } from "../check.js";
-import type { Finding, Severity } from "../finding.js";
-import { RULES, UNSUPPORTED_CONSTRUCT, UNUSED_IGNORE } from "../rules/index.js";
-import { numberedFingerprints } from "../scope.js";
-import { VERIFY_RULES } from "../verify/rules.js";
-
-/** What the machine-readable reports need from a run. */
-export type ReportInput = Pick<CheckResult, "findings" | "summary">;
+import type { Finding } from "../finding.js";
+import { RULES } from "../rules/index.js";
+import type { RuleMeta } from "../rules/rule.js";
+import { findingFingerprints } from "./fingerprints.js";
+import { repoPath } from "./paths.js";
+import type { Reporter, ReportInput } from "./reporter.js";
 
 export interface SarifOptions {
   /** The pg-index-lint version, for `tool.driver.version`. */
@@ -47,80 +44,18 @@ export interface SarifOptions {
 }
 
 /** One rule as the reports describe it. */
-export interface RuleDescription {
-  id: string;
-  defaultSeverity: Severity;
-  summary: string;
-  /** The rule page, relative to the package root; none for input errors. */
-  docs?: string;
-  fixable: boolean;
-}
+export type RuleDescription = Pick<RuleMeta, "id" | "defaultSeverity" | "summary" | "docs" | "fixable">;
 
-/**
- * Findings about input that could not be checked at all. `check()` reports them under these ids;
- * they have no rule module and no page.
- */
-const INPUT_ERRORS: RuleDescription[] = [
-  {
-    id: "syntax-error",
-    defaultSeverity: "error",
-    summary: "A migration or model file does not parse, so its statements were not checked.",
-    fixable: false,
-  },
-  {
-    id: "unreadable-file",
-    defaultSeverity: "error",
-    summary: "A file is binary or not UTF-8 text, so it was not checked.",
-    fixable: false,
-  },
-  {
-    id: "invalid-migration",
-    defaultSeverity: "error",
-    summary: "A migration file its runner would refuse, so it was not checked.",
-    fixable: false,
-  },
-];
-
-/** Every rule id a run can report, check rules first, each once. */
-export function ruleDescriptions(): RuleDescription[] {
-  const out = new Map<string, RuleDescription>();
-  for (const meta of [
-    ...RULES.map((r) => r.meta),
-    UNUSED_IGNORE,
-    UNSUPPORTED_CONSTRUCT,
-    ...Object.values(VERIFY_RULES),
-  ]) {
-    // verify re-reports some check rules from the database; the check rule's page describes both.
-    if (!out.has(meta.id)) out.set(meta.id, meta);
-  }
-  for (const input of INPUT_ERRORS) out.set(input.id, input);
-  return [...out.values()];
-}
-
-/**
- * A finding's path as the repository sees it: relative to `repoRoot`, with forward slashes, and
- * no leading `./` (GitLab rejects one).
- */
-export function repoPath(file: string, repoRoot?: string, cwd: string = process.cwd()): string {
-  let path = file;
-  if (repoRoot !== undefined) {
-    const absolute = isAbsolute(file) ? file : resolve(cwd, file);
-    path = relative(repoRoot, absolute);
-  }
-  if (sep !== "/") path = path.split(sep).join("/");
-  return path.replace(/^(\.\/)+/, "");
-}
-
-/**
- * A stable identity per finding, as hex SHA-256: the rule, the repository path and the message
- * without line numbers (`fingerprint()` of scope.ts, which --baseline uses too), so it survives
- * lines moving. Findings that are otherwise identical are told apart by their order in the file.
- */
-export function findingFingerprints(findings: readonly Finding[], repoRoot?: string, cwd?: string): string[] {
-  return numberedFingerprints(findings, (f) => repoPath(f.file, repoRoot, cwd)).map(({ key, occurrence }) =>
-    createHash("sha256").update(`${key}\u0000${occurrence}`).digest("hex"),
-  );
-}
+export const sarifReporter: Reporter = {
+  format: "sarif",
+  render: (report, context) =>
+    formatSarif(report, {
+      toolVersion: report.toolVersion,
+      ...(context.repoRoot ? { repoRoot: context.repoRoot } : {}),
+      ...(context.cwd ? { cwd: context.cwd } : {}),
+      ...(context.ruleDocsBaseUri ? { ruleDocsBaseUri: context.ruleDocsBaseUri } : {}),
+    }),
+};
 
 const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT = "%SRCROOT%";
@@ -128,7 +63,7 @@ const SRCROOT = "%SRCROOT%";
 const DESCRIPTION_LIMIT = 1024;
 
 export function formatSarif(result: ReportInput, options: SarifOptions): string {
-  const rules = ruleDescriptions();
+  const rules: RuleDescription[] = RULES.map((r) => r.meta);
   // A rule id we have no description for still gets a descriptor, so every result has a ruleIndex.
   for (const f of result.findings) {
     if (!rules.some((r) => r.id === f.rule)) {

@@ -4,8 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import pc from "picocolors";
-import type { CheckResult } from "../check.js";
 import type { Finding } from "../finding.js";
+import type { Report } from "../run.js";
+import type { Reporter } from "./reporter.js";
+import { formatVerifyText } from "./verify-text.js";
 
 const MAX_FRAME_LINES = 3;
 
@@ -13,18 +15,26 @@ export interface TextOptions {
   color: boolean;
 }
 
-export function formatText(result: CheckResult, options: TextOptions): string {
+export const textReporter: Reporter = {
+  format: "text",
+  render: (report, context) =>
+    (report.verify ? formatVerifyText(report.verify, context.color) : "") +
+    formatText(report, { color: context.color }),
+};
+
+type TextInput = Pick<Report, "sets" | "findings" | "summary"> &
+  Partial<Pick<Report, "outOfScope" | "omitted">>;
+
+export function formatText(result: TextInput, options: TextOptions): string {
   const c = pc.createColors(options.color);
   const out: string[] = [];
   for (const set of result.sets) {
     const how = set.detected ? "detected" : "from config";
-    // psql has no transaction behaviour that changed across versions.
-    const version =
-      set.runner === "sql"
-        ? ""
-        : set.version.version
-          ? `${set.version.version} (${set.version.source})`
-          : `not pinned, assuming the latest behaviour`;
+    const version = !set.versioned
+      ? ""
+      : set.version.version
+        ? `${set.version.version} (${set.version.source})`
+        : `not pinned, assuming the latest behaviour`;
     out.push(
       c.dim(
         `${set.path}: ${set.migrations.length} migration${set.migrations.length === 1 ? "" : "s"}, runner ${set.runner} (${how})${version ? `, version ${version}` : ""}`,
@@ -36,6 +46,19 @@ export function formatText(result: CheckResult, options: TextOptions): string {
   for (const finding of result.findings) {
     out.push(...formatFinding(finding, lines(sources, finding.file), c), "");
   }
+  const outside = result.outOfScope?.length ?? 0;
+  if (outside || result.omitted)
+    out.push(
+      c.dim(
+        `${[
+          outside ? `${outside} finding${outside === 1 ? "" : "s"} on tables this change does not touch` : "",
+          result.omitted ? `${result.omitted} in files it does not change` : "",
+        ]
+          .filter(Boolean)
+          .join(", and ")} not shown.`,
+      ),
+      "",
+    );
   out.push(summaryLine(result, c));
   return `${out.join("\n")}\n`;
 }
@@ -80,6 +103,7 @@ function formatFinding(f: Finding, source: string[] | null, c: Colors): string[]
       );
   }
   out.push(`  ${c.cyan("= help:")} ${f.help}`);
+  if (f.measured) out.push(`  ${c.cyan("= verify measured:")} ${f.measured}`);
   if (f.fix) {
     const span = f.fix.range ? ` (lines ${f.fix.range.line}–${f.fix.range.endLine})` : "";
     out.push(`  ${c.cyan(`= fix${span}:`)} ${f.fix.description}:`);
@@ -88,7 +112,7 @@ function formatFinding(f: Finding, source: string[] | null, c: Colors): string[]
   return out;
 }
 
-function summaryLine(result: CheckResult, c: Colors): string {
+function summaryLine(result: Pick<Report, "summary">, c: Colors): string {
   const { errors, warnings, files, statements } = result.summary;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const scope = `in ${plural(files, "file")} (${plural(statements, "statement")})`;

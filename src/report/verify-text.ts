@@ -1,7 +1,7 @@
 /** The text tables `verify` adds: what was applied, the locks each statement took, coverage and probes. */
 import pc from "picocolors";
-import { keyLabel } from "../rules/coverage.js";
-import { lockModeName } from "../verify/apply.js";
+import { requirementLabel } from "../rules/coverage.js";
+import { lockModeName } from "../schema/locks.js";
 import type { VerifyReport } from "../verify/verify.js";
 
 export function formatVerifyText(report: VerifyReport, color: boolean): string {
@@ -106,8 +106,7 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
     out.push(c.bold("Required indexes"));
     const rows: string[][] = [["requirement", "proof"]];
     for (const row of report.coverage) {
-      const req = row.requirement;
-      const label = `${req.entry.table} (${req.keys.map(keyLabel).join(", ")})${req.where ? ` WHERE ${req.where}` : ""}`;
+      const label = requirementLabel(row.requirement);
       const proof =
         row.proof === "proven"
           ? c.green(`proven by ${row.index}`)

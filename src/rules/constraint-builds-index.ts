@@ -18,6 +18,7 @@ export const constraintBuildsIndex: Rule = {
     summary:
       "ADD UNIQUE or PRIMARY KEY on an existing table builds its index under an ACCESS EXCLUSIVE lock; build it CONCURRENTLY first and attach it with USING INDEX.",
     fixable: true,
+    lock: true,
   }),
   checkStatement({ statement, catalog, migrationIndex }) {
     const alter = nodeAs(statement.node, "AlterTableStmt");

@@ -50,6 +50,11 @@ export function parseRequirement(entry: RequiredIndexEntry, configFile: string |
   };
 }
 
+/** `api_keys (factory_id, created_at DESC) WHERE revoked_at IS NULL`, as messages name a requirement. */
+export function requirementLabel(req: Requirement): string {
+  return `${req.entry.table} (${req.keys.map(keyLabel).join(", ")})${req.where ? ` WHERE ${req.where}` : ""}`;
+}
+
 export function keyLabel(key: IndexKey): string {
   return (key.column ?? key.expression ?? "?") + (key.desc ? " DESC" : "");
 }

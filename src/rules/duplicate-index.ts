@@ -1,5 +1,4 @@
 import { displayName, type IndexDef } from "../schema/catalog.js";
-import { quoteIdent } from "../schema/names.js";
 import { declaredBefore, describeIndex, locatedAt, sameDefinition } from "./index-compare.js";
 import { type Rule, type RuleFinding, ruleMeta } from "./rule.js";
 
@@ -9,8 +8,9 @@ export const duplicateIndex: Rule = {
     summary:
       "Two indexes with the same definition on one table: every write maintains both, and one is never used.",
     fixable: false,
+    finalState: true,
   }),
-  checkCatalog({ catalogs }) {
+  checkCatalog({ catalogs, wordsFor }) {
     const findings: RuleFinding[] = [];
     for (const catalog of catalogs) {
       for (const table of catalog.tables.values()) {
@@ -26,7 +26,7 @@ export const duplicateIndex: Rule = {
             findings.push({
               range: a.source,
               message: `Index "${a.name}" on ${name} ${describeIndex(a)} duplicates "${b.name}" (${locatedAt(b)}).`,
-              help: `Drop one of them: DROP INDEX CONCURRENTLY ${quoteIdent(a.name)};`,
+              help: `Drop one of them. ${wordsFor(a.source).advise({ kind: "drop-index", table, name: a.name })}`,
               table: name,
               columns: a.keys.map((k) => k.column ?? k.expression ?? ""),
             });

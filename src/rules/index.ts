@@ -1,17 +1,31 @@
-/** Every rule, in the order the docs list them. */
+/**
+ * The one rule registry. Every list of rule ids in the program is derived from `RULES`: the
+ * config's accepted ids, the statement, catalog and verify passes, the final-state and lock sets,
+ * `pg-index-lint rules`, SARIF's rule descriptors and the docs test. Adding a rule is one module
+ * and one line here.
+ */
 import { banConcurrentIndexCreationInTransaction } from "./ban-concurrent-index-creation-in-transaction.js";
+import { blockingLock } from "./blocking-lock.js";
 import { constraintBuildsIndex } from "./constraint-builds-index.js";
 import { duplicateIndex } from "./duplicate-index.js";
+import { invalidMigration, syntaxError, unreadableFile } from "./input-errors.js";
+import { invalidIndex } from "./invalid-index.js";
+import { migrationFailed } from "./migration-failed.js";
 import { missingRequiredIndex } from "./missing-required-index.js";
 import { ormMigrationDrift } from "./orm-migration-drift.js";
 import { redundantIndex } from "./redundant-index.js";
+import { replayMismatch } from "./replay-mismatch.js";
 import { requireConcurrentIndexCreation } from "./require-concurrent-index-creation.js";
 import { requireConcurrentIndexDeletion } from "./require-concurrent-index-deletion.js";
 import { requireConcurrentReindex } from "./require-concurrent-reindex.js";
+import { requiredIndexNotUsed } from "./required-index-not-used.js";
 import type { Rule, RuleMeta } from "./rule.js";
 import { unindexedForeignKey } from "./unindexed-foreign-key.js";
+import { unsupportedConstruct } from "./unsupported-construct.js";
+import { unusedIgnore } from "./unused-ignore.js";
 
-export const RULES: Rule[] = [
+/** Every rule, in the order `pg-index-lint rules` and the docs list them. */
+export const RULES: readonly Rule[] = [
   requireConcurrentIndexCreation,
   requireConcurrentIndexDeletion,
   requireConcurrentReindex,
@@ -22,42 +36,52 @@ export const RULES: Rule[] = [
   duplicateIndex,
   redundantIndex,
   ormMigrationDrift,
+  unusedIgnore,
+  unsupportedConstruct,
+  migrationFailed,
+  invalidIndex,
+  replayMismatch,
+  requiredIndexNotUsed,
+  blockingLock,
+  syntaxError,
+  unreadableFile,
+  invalidMigration,
 ];
 
-/** Findings about the linter's own inputs rather than the schema. */
-export const UNUSED_IGNORE: RuleMeta = {
-  id: "unused-ignore",
-  defaultSeverity: "warning",
-  summary: "An inline pg-index-lint-ignore comment that suppresses nothing, or names an unknown rule.",
-  docs: "rules/unused-ignore.md",
-  fixable: false,
-};
+const BY_ID = new Map(RULES.map((rule) => [rule.meta.id, rule]));
 
-/**
- * Code in an Alembic revision or a SQLAlchemy model that cannot be read without running Python
- * (a computed table name, a loop, a helper call). It was skipped, and says so.
- */
-export const UNSUPPORTED_CONSTRUCT: RuleMeta = {
-  id: "unsupported-construct",
-  defaultSeverity: "warning",
-  summary:
-    "Python code in a migration or a model that pg-index-lint cannot read statically, and therefore did not check.",
-  docs: "rules/unsupported-construct.md",
-  fixable: false,
-};
+export const RULE_IDS: readonly string[] = RULES.map((rule) => rule.meta.id);
 
-/** Rules that `verify` reports; listed here so that config and ignores accept their ids. */
-export const VERIFY_RULE_IDS = [
-  "migration-failed",
-  "invalid-index",
-  "replay-mismatch",
-  "required-index-not-used",
-  "blocking-lock",
-];
+export function ruleById(id: string): Rule | undefined {
+  return BY_ID.get(id);
+}
 
-export const ALL_RULE_IDS = [
-  ...RULES.map((r) => r.meta.id),
-  UNUSED_IGNORE.id,
-  UNSUPPORTED_CONSTRUCT.id,
-  ...VERIFY_RULE_IDS,
-];
+/** The rule's metadata; a bug when the id is not registered. */
+export function metaOf(id: string): RuleMeta {
+  const rule = BY_ID.get(id);
+  if (!rule) throw new Error(`rule "${id}" is not in the registry`);
+  return rule.meta;
+}
+
+export const STATEMENT_RULES = RULES.filter((rule) => rule.checkStatement);
+export const CATALOG_RULES = RULES.filter((rule) => rule.checkCatalog);
+export const VERIFY_RULES = RULES.filter((rule) => rule.checkVerify);
+
+/** Rules with a page under rules/: every rule but the input errors. */
+export const DOCUMENTED_RULES = RULES.filter((rule) => rule.meta.docs);
+
+/** Does the rule judge the final schema (so a pull request answers for it on the tables it touches)? */
+export function isFinalState(id: string): boolean {
+  return BY_ID.get(id)?.meta.finalState ?? false;
+}
+
+/** Is the rule about the lock a statement takes? */
+export function isLockRule(id: string): boolean {
+  return BY_ID.get(id)?.meta.lock ?? false;
+}
+
+/** Can only verify tell whether a finding of the rule exists (so check cannot call its ignore unused)? */
+export function onlyVerifyFinds(id: string): boolean {
+  const rule = BY_ID.get(id);
+  return rule !== undefined && rule.checkVerify !== undefined && !rule.checkStatement && !rule.checkCatalog;
+}

@@ -1,6 +1,6 @@
-import { type Catalog, displayName, type TableDef } from "../schema/catalog.js";
-import { quoteIdent } from "../schema/names.js";
-import { coversRequirement, keyLabel, type Requirement } from "./coverage.js";
+import { displayName, type TableDef } from "../schema/catalog.js";
+import { suggestIndex } from "../schema/change.js";
+import { coversRequirement, type Requirement, requirementLabel } from "./coverage.js";
 import { type Rule, type RuleFinding, ruleMeta } from "./rule.js";
 
 export const missingRequiredIndex: Rule = {
@@ -8,8 +8,9 @@ export const missingRequiredIndex: Rule = {
     defaultSeverity: "error",
     summary: "An index the config lists under required-indexes does not exist after the migrations.",
     fixable: false,
+    finalState: true,
   }),
-  checkCatalog({ catalogs, requirements, configFile }) {
+  checkCatalog({ catalogs, requirements, configFile, wordsFor }) {
     const findings: RuleFinding[] = [];
     for (const req of requirements) {
       const configRange = {
@@ -19,11 +20,11 @@ export const missingRequiredIndex: Rule = {
         endLine: req.entry.line,
         endColumn: 1,
       };
-      const label = `${req.entry.table} (${req.keys.map(keyLabel).join(", ")})${req.where ? ` WHERE ${req.where}` : ""}`;
+      const label = requirementLabel(req);
       const why = req.entry.why ? ` It is required because ${lowerFirst(req.entry.why)}.` : "";
       const tables = catalogs.flatMap((c) => {
         const t = c.resolveTable(req.schema, req.table);
-        return t ? [{ catalog: c, table: t }] : [];
+        return t ? [t] : [];
       });
       if (tables.length === 0) {
         findings.push({
@@ -35,7 +36,7 @@ export const missingRequiredIndex: Rule = {
         });
         continue;
       }
-      for (const { catalog, table } of tables) {
+      for (const table of tables) {
         const verdicts = [...table.indexes.values()].map((index) => ({
           index,
           coverage: coversRequirement(index, req),
@@ -47,13 +48,24 @@ export const missingRequiredIndex: Rule = {
         findings.push({
           range: table.source,
           message: `Required index on ${label} is missing (required at ${configRange.file}:${req.entry.line}).${why}${nearMisses.length ? ` ${nearMisses.join("; ")}.` : ""}`,
-          help: `Add a migration with: ${suggestedIndex(catalog, table, req)}`,
+          help: wordsFor(table.source).advise({ kind: "create-index", index: requiredIndex(table, req) }),
           table: displayName(table),
           columns: req.entry.columns,
         });
       }
     }
     return findings;
+  },
+  checkVerify({ coverage }) {
+    return coverage
+      .filter((row) => row.proof === "missing" || row.proof === "table missing")
+      .map((row) => ({
+        range: row.at,
+        message: `The migrated database has no index that serves the required ${requirementLabel(row.requirement)}.`,
+        help: "Add a migration that builds it CONCURRENTLY.",
+        table: row.requirement.entry.table,
+        columns: row.requirement.entry.columns,
+      }));
   },
 };
 
@@ -69,10 +81,9 @@ function lowerFirst(text: string): string {
   return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
 }
 
-function suggestedIndex(_catalog: Catalog, table: TableDef, req: Requirement): string {
-  const columns = req.keys.map(
-    (k) => (k.column ? quoteIdent(k.column) : `(${k.expression})`) + (k.desc ? " DESC" : ""),
-  );
-  const name = `idx_${table.name}_${req.keys.map((k) => k.column ?? "expr").join("_")}`.slice(0, 63);
-  return `CREATE ${req.entry.unique ? "UNIQUE " : ""}INDEX CONCURRENTLY ${quoteIdent(name)} ON ${displayName(table)} (${columns.join(", ")})${req.where ? ` WHERE ${req.where}` : ""};`;
+function requiredIndex(table: TableDef, req: Requirement) {
+  return suggestIndex({ schema: table.schema, name: table.name }, req.keys, {
+    unique: Boolean(req.entry.unique),
+    where: req.where,
+  });
 }

@@ -1,5 +1,4 @@
 import { displayName } from "../schema/catalog.js";
-import { quoteIdent } from "../schema/names.js";
 import { describeIndex, locatedAt, sameDefinition, servedBy } from "./index-compare.js";
 import { type Rule, type RuleFinding, ruleMeta } from "./rule.js";
 
@@ -9,8 +8,9 @@ export const redundantIndex: Rule = {
     summary:
       "An index whose keys are a leading prefix of another index's keys on the same table: the wider index serves its queries.",
     fixable: false,
+    finalState: true,
   }),
-  checkCatalog({ catalogs }) {
+  checkCatalog({ catalogs, wordsFor }) {
     const findings: RuleFinding[] = [];
     for (const catalog of catalogs) {
       for (const table of catalog.tables.values()) {
@@ -27,7 +27,7 @@ export const redundantIndex: Rule = {
           findings.push({
             range: a.source,
             message: `Index "${a.name}" on ${name} ${describeIndex(a)} is redundant: "${wider.name}" ${describeIndex(wider)} (${locatedAt(wider)}) starts with the same keys and serves the same queries.`,
-            help: `Drop it to save write and storage cost: DROP INDEX CONCURRENTLY ${quoteIdent(a.name)};`,
+            help: `Drop it to save write and storage cost. ${wordsFor(a.source).advise({ kind: "drop-index", table, name: a.name })}`,
             table: name,
             columns: a.keys.map((k) => k.column ?? k.expression ?? ""),
           });

@@ -7,6 +7,7 @@ export const requireConcurrentIndexCreation: Rule = {
     defaultSeverity: "error",
     summary: "CREATE INDEX without CONCURRENTLY on a table that already exists blocks every write to it.",
     fixable: true,
+    lock: true,
   }),
   checkStatement({ statement, catalog, migrationIndex }) {
     const op = indexOperation(statement.node);

@@ -7,6 +7,7 @@ export const requireConcurrentIndexDeletion: Rule = {
     defaultSeverity: "error",
     summary: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table.",
     fixable: true,
+    lock: true,
   }),
   checkStatement({ statement, catalog, migrationIndex }) {
     const op = indexOperation(statement.node);

@@ -7,6 +7,7 @@ export const requireConcurrentReindex: Rule = {
     defaultSeverity: "error",
     summary: "REINDEX without CONCURRENTLY locks out writes, and for an index also the reads that use it.",
     fixable: true,
+    lock: true,
   }),
   checkStatement({ statement, catalog, migrationIndex }) {
     const op = indexOperation(statement.node);

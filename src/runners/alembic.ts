@@ -29,14 +29,16 @@ import { displayPath } from "../paths.js";
 import { readRevisionHeader, translateRevision } from "../python/alembic.js";
 import { dottedName, inlineIgnores, lastPart, parsePython, rangeOf, statementsOf } from "../python/syntax.js";
 import { bool, evaluate, Scope } from "../python/values.js";
+import { changeSql, sqlMigrationWords, type Words } from "../schema/change.js";
+import { quoteIdent } from "../schema/names.js";
 import { entries, isFile } from "./files.js";
 import { ancestors, DEFAULT_VERSION } from "./pinned-version.js";
 import type {
   AssumedVersion,
+  CodeRunner,
   LoadedMigration,
   MigrationFileRef,
   PreparedSection,
-  Runner,
   TransactionModel,
 } from "./runner.js";
 import { assignTransactions } from "./transactions.js";
@@ -49,6 +51,51 @@ const CITATIONS = [
 ];
 
 const OPT_OUT = "wrap the operation in `with op.get_context().autocommit_block():`";
+
+const py = (text: string) => JSON.stringify(text);
+const pyList = (items: string[]) => `[${items.map(py).join(", ")}]`;
+const REVISION_WORDS = sqlMigrationWords({
+  noun: "revision",
+  regenerate: "alembic revision --autogenerate",
+  wrap: (sql) => `op.execute(${py(sql)})`,
+});
+
+/**
+ * Advice in Alembic's operations. An index is built or dropped CONCURRENTLY inside
+ * `autocommit_block()`, the only place where PostgreSQL accepts it under Alembic.
+ */
+export const ALEMBIC_WORDS: Words = {
+  advise(change) {
+    const block = "with op.get_context().autocommit_block(): ";
+    if (change.kind === "create-index" && change.index.keys.every((k) => k.column !== undefined)) {
+      const i = change.index;
+      const options = [
+        i.unique ? "unique=True" : "",
+        i.method && i.method !== "btree" ? `postgresql_using=${py(i.method)}` : "",
+        i.where ? `postgresql_where=sa.text(${py(i.where)})` : "",
+        "postgresql_concurrently=True",
+      ].filter(Boolean);
+      const keys = i.keys.map((k) =>
+        k.desc ? `sa.text(${py(`${quoteIdent(k.column ?? "")} DESC`)})` : py(k.column ?? ""),
+      );
+      const schema = i.table.schema === "public" ? "" : `, schema=${py(i.table.schema)}`;
+      return `Add a revision with: ${block}op.create_index(${py(i.name)}, ${py(i.table.name)}, [${keys.join(", ")}]${schema}, ${options.join(", ")})`;
+    }
+    if (change.kind === "create-index")
+      return `Add a revision with: ${block}op.execute(${py(changeSql(change))})`;
+    if (change.kind === "drop-index") {
+      const schema = change.table.schema === "public" ? "" : `, schema=${py(change.table.schema)}`;
+      return `Add a revision with: ${block}op.drop_index(${py(change.name)}, table_name=${py(change.table.name)}${schema}, postgresql_concurrently=True)`;
+    }
+    if (change.kind === "create-foreign-key") {
+      return `Add a revision with: op.create_foreign_key(${py(change.name)}, ${py(change.table.name)}, ${py(change.refTable.name)}, ${pyList(change.columns)}, ${pyList(change.refColumns)})`;
+    }
+    return REVISION_WORDS.advise(change);
+  },
+  regenerate: "alembic revision --autogenerate",
+  ignoreComment: (rule) => `# pg-index-lint: ignore[${rule}]`,
+  syntaxErrorHelp: "Fix the Python syntax; this file's operations were not checked.",
+};
 
 function model(_version: string | null, perMigration = false): TransactionModel {
   return {
@@ -80,6 +127,11 @@ function revisionFileNames(dir: string): string[] {
 
 const REVISION_RE = /^\s*revision\s*(?::[^=\n]*)?=\s*['"]/m;
 
+/** Is this Python text an Alembic revision (`revision = "…"` and a `def upgrade`), not a model? */
+export function isRevisionText(text: string): boolean {
+  return REVISION_RE.test(text) && /^def upgrade\s*\(/m.test(text);
+}
+
 /**
  * `context.configure(..., transaction_per_migration=True)` in the env.py next to the versions
  * folder. Read from the syntax tree, so that a comment or docstring naming it does not count.
@@ -106,9 +158,14 @@ export function transactionPerMigration(dir: string): { on: boolean; source: str
   return { on: false, source: null };
 }
 
-export const alembicRunner: Runner = {
+export const alembicRunner: CodeRunner = {
+  kind: "migrations",
   id: "alembic",
+  name: "Alembic",
   describe: "Alembic (versions/*.py, in revision-graph order)",
+  words: ALEMBIC_WORDS,
+  exampleFile: "0001_example.py",
+  versioned: true,
   detect(dir) {
     const versions = join(dir, "versions");
     if (isFile(join(dir, "env.py")) && entries(versions).some((e) => e.isDirectory() === false)) return true;
@@ -152,9 +209,6 @@ export const alembicRunner: Runner = {
       });
     }
     return [...orderByGraph(revisions, folder), ...unreadable];
-  },
-  prepare() {
-    throw new Error("Alembic revisions are Python; the check pass reads them with load()");
   },
   pinnedVersion(dir): AssumedVersion {
     return pythonPinnedVersion(dir) ?? DEFAULT_VERSION;

@@ -5,9 +5,16 @@
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SourceText } from "../parse/source-text.js";
+import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
 import { DEFAULT_VERSION, goPinnedVersion, npmPinnedVersion } from "./pinned-version.js";
-import type { MigrationFileRef, PreparedSection, PreparedSql, Runner, TransactionModel } from "./runner.js";
+import type {
+  MigrationFileRef,
+  PreparedSection,
+  PreparedSql,
+  SqlRunner,
+  TransactionModel,
+} from "./runner.js";
 
 // pkg/dbmate/db.go: migrationFileRegexp = `^(\d+).*\.sql$`.
 const MIGRATION_FILE = /^(\d+).*\.sql$/;
@@ -97,9 +104,14 @@ function directiveOption(directive: string, key: string): string | undefined {
   return undefined;
 }
 
-export const dbmateRunner: Runner = {
+export const dbmateRunner: SqlRunner = {
+  kind: "migrations",
   id: "dbmate",
+  name: "dbmate",
   describe: "dbmate (-- migrate:up sections)",
+  words: SQL_MIGRATION_WORDS,
+  exampleFile: "20240101000000_example.sql",
+  versioned: true,
   detect: (dir) => sampleHasMarker(dir, MIGRATION_FILE, /^--\s*migrate:up/m),
   list(dir): MigrationFileRef[] {
     // Go's sort on FileName compares bytes: "10_x.sql" comes before "2_x.sql", as dbmate applies them.

@@ -5,8 +5,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
+import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
-import type { MigrationFileRef, Runner, TransactionModel } from "./runner.js";
+import type { MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
 const JOURNAL = join("meta", "_journal.json");
 
@@ -33,9 +34,14 @@ interface JournalEntry {
   tag: string;
 }
 
-export const drizzleRunner: Runner = {
+export const drizzleRunner: SqlRunner = {
+  kind: "migrations",
   id: "drizzle",
+  name: "drizzle-orm's migrator",
   describe: "Drizzle (meta/_journal.json)",
+  words: SQL_MIGRATION_WORDS,
+  exampleFile: "0000_example.sql",
+  versioned: true,
   detect: (dir) => existsSync(join(dir, JOURNAL)),
   list(dir): MigrationFileRef[] {
     const journalPath = resolve(dir, JOURNAL);

@@ -4,9 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { atLeast, compareVersions, filesRecursive, isFile } from "./files.js";
 import { DEFAULT_VERSION, flywayPinnedVersion } from "./pinned-version.js";
-import type { MigrationFileRef, PreparedSql, Runner, StatementShape, TransactionModel } from "./runner.js";
+import type { MigrationFileRef, PreparedSql, SqlRunner, StatementShape, TransactionModel } from "./runner.js";
 
 // Flyway defaults: sqlMigrationPrefix V, repeatableSqlMigrationPrefix R, separator __, suffix .sql.
 // Undo files (U…) and script configuration files (*.sql.conf) are not migrations to apply.
@@ -69,9 +70,14 @@ export function withoutPlaceholders(text: string): string {
   );
 }
 
-export const flywayRunner: Runner = {
+export const flywayRunner: SqlRunner = {
+  kind: "migrations",
   id: "flyway",
+  name: "Flyway",
   describe: "Flyway (V<version>__*.sql)",
+  words: SQL_MIGRATION_WORDS,
+  exampleFile: "V1__example.sql",
+  versioned: true,
   detect: (dir) => filesRecursive(dir).some((path) => VERSIONED.test(basename(path))),
   list(dir): MigrationFileRef[] {
     // Flyway scans its filesystem locations recursively.

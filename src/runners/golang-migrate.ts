@@ -3,9 +3,10 @@
  * `<version>_<title>.up.sql`, applied by numeric version.
  */
 import { resolve } from "node:path";
+import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames } from "./files.js";
 import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
-import type { Runner, TransactionModel } from "./runner.js";
+import type { SqlRunner, TransactionModel } from "./runner.js";
 
 // source/parse.go: `^([0-9]+)_(.*)\.(down|up)\.(.*)$`, the version parsed as an unsigned integer.
 const UP_FILE = /^(\d+)_(.*)\.up\.sql$/;
@@ -33,9 +34,14 @@ const MODEL: TransactionModel = {
   citations: CITATIONS,
 };
 
-export const golangMigrateRunner: Runner = {
+export const golangMigrateRunner: SqlRunner = {
+  kind: "migrations",
   id: "golang-migrate",
+  name: "golang-migrate",
   describe: "golang-migrate (*.up.sql)",
+  words: SQL_MIGRATION_WORDS,
+  exampleFile: "1_example.up.sql",
+  versioned: true,
   detect: (dir) => fileNames(dir).some((name) => UP_FILE.test(name)),
   list(dir) {
     return fileNames(dir)

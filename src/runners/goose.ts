@@ -3,9 +3,10 @@
  * `-- +goose Down` annotations; `goose up` runs the Up part of each file.
  */
 import { resolve } from "node:path";
+import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
 import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
-import type { MigrationFileRef, PreparedSql, Runner, TransactionModel } from "./runner.js";
+import type { MigrationFileRef, PreparedSql, SqlRunner, TransactionModel } from "./runner.js";
 
 // goose parses the version from the file name's numeric prefix (sequential or a timestamp).
 const MIGRATION_FILE = /^(\d+)_.*\.sql$/;
@@ -33,9 +34,14 @@ const MODEL: TransactionModel = {
   citations: CITATIONS,
 };
 
-export const gooseRunner: Runner = {
+export const gooseRunner: SqlRunner = {
+  kind: "migrations",
   id: "goose",
+  name: "goose",
   describe: "goose (-- +goose Up sections)",
+  words: SQL_MIGRATION_WORDS,
+  exampleFile: "00001_example.sql",
+  versioned: true,
   detect: (dir) => sampleHasMarker(dir, MIGRATION_FILE, /^-- \+goose Up\b/im),
   list(dir): MigrationFileRef[] {
     return fileNames(dir)

@@ -3,9 +3,10 @@
  * (and `migrate dev`) in directory-name order.
  */
 import { join, resolve } from "node:path";
+import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { atLeast, entries, isFile } from "./files.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
-import type { MigrationFileRef, Runner, TransactionModel } from "./runner.js";
+import type { MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
 /** The first Prisma release whose schema engine splits a migration into statements (prisma-engines #5767). */
 export const PRISMA_SPLITS_STATEMENTS_SINCE = "7.4.0";
@@ -47,9 +48,14 @@ function model(version: string | null): TransactionModel {
   };
 }
 
-export const prismaRunner: Runner = {
+export const prismaRunner: SqlRunner = {
+  kind: "migrations",
   id: "prisma",
+  name: "Prisma",
   describe: "Prisma Migrate (migrations/*/migration.sql)",
+  words: SQL_MIGRATION_WORDS,
+  exampleFile: "20240101000000_example/migration.sql",
+  versioned: true,
   detect(dir) {
     return isFile(join(dir, "migration_lock.toml")) || migrationDirs(dir).length > 0;
   },

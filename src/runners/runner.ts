@@ -3,8 +3,9 @@
  * migrations and in what order, what part of a file is the "up" SQL, and how it wraps that SQL in
  * transactions. The last is data (`TransactionModel`), read by both `check` and `verify`.
  */
-import type { InlineIgnore, InputError, RunnerId, SourceRange, Statement } from "../model.js";
+import type { InlineIgnore, InputError, SourceRange, Statement } from "../model.js";
 import type { StatementShape } from "../parse/classify.js";
+import type { Words } from "../schema/change.js";
 
 export type { StatementShape } from "../parse/classify.js";
 
@@ -89,38 +90,58 @@ export interface TransactionModel {
   citations: string[];
 }
 
-export interface Runner {
-  id: RunnerId;
+interface RunnerBase {
+  kind: "migrations";
+  id: string;
+  /** How messages name the tool: "Flyway", "drizzle-orm's migrator". */
+  name: string;
   /** A short phrase for the text output, e.g. "golang-migrate (*.up.sql)". */
   describe: string;
+  /** How advice names the runner's own way of shipping a change (src/schema/change.ts). */
+  words: Words;
+  /** The path a lone migration gets in this runner's layout, for examples and tests. */
+  exampleFile: string;
+  /** Its transaction behaviour changed across versions, so the model depends on the pinned one. */
+  versioned: boolean;
   /** Does `dir` look like this runner's migrations folder? Used when the config names no runner. */
   detect(dir: string): boolean;
   /** The migration files under `dir`, in apply order. Throws `UserError` on a broken layout. */
   list(dir: string): MigrationFileRef[];
-  /** Extracts the SQL the runner runs from a file's text. */
-  prepare(text: string, ref: MigrationFileRef): PreparedSql;
   /** Reads the pinned runner version from `package.json`, lock files, `go.mod`, … near `dir`. */
   pinnedVersion(dir: string): AssumedVersion;
   /** The transaction model for a version (null: latest). */
   model(version: string | null): TransactionModel;
-  /**
-   * For runners whose migrations are not SQL files (Alembic's Python revisions): turns a file into
-   * located statements with their transaction context, in place of prepare → parseSql →
-   * assignTransactions. Statements keep libpg-query ASTs, so rules cannot tell the difference.
-   */
-  load?(
-    text: string,
-    ref: MigrationFileRef,
-    model: TransactionModel,
-    label: string,
-    part?: "upgrade" | "downgrade",
-  ): LoadedMigration;
   /**
    * The transaction model when it depends on the project's own setup and not only on the version
    * (Alembic's `transaction_per_migration=True` in env.py). Absent: `model(version)`.
    */
   modelAt?(dir: string, version: string | null): TransactionModel;
 }
+
+/** A runner of SQL files: the pipeline parses what `prepare` extracts. */
+export interface SqlRunner extends RunnerBase {
+  /** Extracts the SQL the runner runs from a file's text. */
+  prepare(text: string, ref: MigrationFileRef): PreparedSql;
+  load?: never;
+}
+
+/**
+ * A runner whose migrations are code (Alembic's Python revisions): it turns a file into located
+ * statements itself, in place of prepare → parseSql → assignTransactions. Statements keep
+ * libpg-query ASTs, so rules cannot tell the difference.
+ */
+export interface CodeRunner extends RunnerBase {
+  load(
+    text: string,
+    ref: MigrationFileRef,
+    model: TransactionModel,
+    label: string,
+    part?: "upgrade" | "downgrade",
+  ): LoadedMigration;
+  prepare?: never;
+}
+
+export type Runner = SqlRunner | CodeRunner;
 
 /** What `Runner.load` yields for one file. */
 export interface LoadedMigration {

@@ -2,9 +2,10 @@
  * Plain `*.sql` files, applied in natural file-name order the way `psql -f` would run them.
  */
 import { resolve } from "node:path";
+import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames } from "./files.js";
 import { DEFAULT_VERSION } from "./pinned-version.js";
-import type { Runner, TransactionModel } from "./runner.js";
+import type { SqlRunner, TransactionModel } from "./runner.js";
 
 const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
 
@@ -23,9 +24,14 @@ const MODEL: TransactionModel = {
   ],
 };
 
-export const sqlRunner: Runner = {
+export const sqlRunner: SqlRunner = {
+  kind: "migrations",
   id: "sql",
+  name: "psql -f",
   describe: "plain SQL (*.sql, psql -f)",
+  words: SQL_MIGRATION_WORDS,
+  exampleFile: "001_example.sql",
+  versioned: false,
   detect: (dir) => fileNames(dir).some((name) => name.endsWith(".sql")),
   list(dir) {
     return fileNames(dir)

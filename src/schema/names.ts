@@ -41,11 +41,6 @@ export function parseQualifiedName(text: string): string[] {
   return parts;
 }
 
-/** Folds one unqualified identifier as PostgreSQL would. */
-export function foldIdentifier(text: string): string {
-  return parseQualifiedName(text)[0] ?? "";
-}
-
 /** makeObjectName: `name1_name2_label`, truncating the longer of name1/name2 first. */
 export function makeObjectName(name1: string, name2: string, label: string): string {
   const simple = name2 ? `${name1}_${name2}_${label}` : `${name1}_${label}`;
@@ -64,6 +59,16 @@ export function makeObjectName(name1: string, name2: string, label: string): str
   n1 = n1.subarray(0, clipUtf8(n1, a));
   n2 = n2.subarray(0, clipUtf8(n2, b));
   return [n1.toString(), name2 ? n2.toString() : null, label].filter((p) => p !== null).join("_");
+}
+
+/**
+ * The name pg-index-lint suggests for an index it advises: `idx_<table>_<columns>`, cut to
+ * PostgreSQL's 63 bytes (not characters) without splitting a multi-byte character, since the server
+ * would truncate a longer name itself and two suggestions could then collide unnoticed.
+ */
+export function makeIndexName(table: string, columns: string[]): string {
+  const name = Buffer.from(`idx_${table}_${columns.join("_")}`);
+  return name.subarray(0, clipUtf8(name, Math.min(name.length, MAX_IDENTIFIER))).toString();
 }
 
 /** Does not cut a multi-byte character in half. */

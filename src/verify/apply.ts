@@ -90,21 +90,6 @@ interface LockRow {
   oid: string | number;
 }
 
-/** Lock modes that block INSERT, UPDATE and DELETE (PostgreSQL docs, "Table-Level Locks"). */
-export const WRITE_BLOCKING_MODES = new Set([
-  "ShareLock",
-  "ShareRowExclusiveLock",
-  "ExclusiveLock",
-  "AccessExclusiveLock",
-]);
-
-export function lockModeName(mode: string): string {
-  return mode
-    .replace(/Lock$/, "")
-    .replace(/([a-z])([A-Z])/g, "$1 $2")
-    .toUpperCase();
-}
-
 /**
  * One run of a migration set against a database. The session keeps the runner's transaction
  * state between statements and files.

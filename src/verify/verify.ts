@@ -4,23 +4,24 @@
  * back, proves the required indexes and foreign keys, compares the replay with reality, and runs
  * the probe queries.
  */
-import { type CheckOptions, type CheckResult, check } from "../check.js";
-import type { Finding, Severity } from "../finding.js";
+import type { Analysis, MigrationSet } from "../check.js";
 import type { Migration, SourceRange } from "../model.js";
 import { nodeAs } from "../parse/nodes.js";
-import { coversForeignKey, coversRequirement, keyLabel, type Requirement } from "../rules/coverage.js";
-import { Catalog, displayName } from "../schema/catalog.js";
+import type { RawFinding } from "../policy/judge.js";
+import { coversRequirement, type Requirement } from "../rules/coverage.js";
+import { VERIFY_RULES } from "../rules/index.js";
+import type { Proof, VerifiedSet, VerifyContext } from "../rules/rule.js";
+import { Catalog } from "../schema/catalog.js";
 import { applyStatement } from "../schema/replay.js";
-import { type ApplyResult, applySet, lockModeName, WRITE_BLOCKING_MODES } from "./apply.js";
+import { type ApplyResult, applySet } from "./apply.js";
 import { compareCatalogs } from "./compare.js";
 import { chooseDatabaseUrl, openEngine } from "./connect.js";
-import type { Engine } from "./engine.js";
+import type { Engine, OpenEngineOptions } from "./engine.js";
 import { readLiveCatalog } from "./live-catalog.js";
 import { type ProbeResult, runProbe, timeProbe } from "./probes.js";
-import { VERIFY_RULES } from "./rules.js";
 import { type FillResult, fillTables } from "./synthetic.js";
 
-export interface VerifyOptions extends CheckOptions {
+export interface VerifyOptions {
   databaseUrl?: string;
   useExistingDatabase?: boolean;
   /** Overall budget for applying, in ms. */
@@ -33,8 +34,6 @@ export interface VerifyOptions extends CheckOptions {
   /** Apply later migrations after a failure, where the runner would stop. */
   keepGoing?: boolean;
 }
-
-export type Proof = "proven" | "missing" | "invalid" | "table missing";
 
 export interface CoverageRow {
   requirement: Requirement;
@@ -67,32 +66,41 @@ export interface VerifyReport {
 }
 
 export interface VerifyResult {
-  check: CheckResult;
   report: VerifyReport;
-  /** Check findings plus verify findings, without verify findings that repeat a check finding. */
-  findings: Finding[];
+  /** What verify's rules reported, before the policy step. */
+  raw: RawFinding[];
 }
 
-export async function verify(options: VerifyOptions): Promise<VerifyResult> {
-  const engineOptions = {
+function engineOptions(options: VerifyOptions): OpenEngineOptions {
+  return {
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.useExistingDatabase ? { useExistingDatabase: true } : {}),
     ...(options.statementTimeoutMs ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
     env: options.env ?? process.env,
   };
-  // A server's scratch database takes a few hundred milliseconds to create: do it while check
-  // runs. PGlite waits for check, which tells it the extensions to load.
-  const early = chooseDatabaseUrl(engineOptions) ? openEngine(engineOptions) : null;
-  early?.catch(() => undefined);
-  let checked: CheckResult;
-  try {
-    checked = await check({ ...options, keepSyntaxTrees: true });
-  } catch (error) {
-    await early?.then((engine) => engine.close()).catch(() => undefined);
-    throw error;
-  }
+}
+
+/**
+ * A server's scratch database takes a few hundred milliseconds to create: `run()` starts it while
+ * check runs. PGlite waits for check, which tells it the extensions to load: null here.
+ */
+export function openEngineEarly(options: VerifyOptions): Promise<Engine> | null {
+  const engine = chooseDatabaseUrl(engineOptions(options)) ? openEngine(engineOptions(options)) : null;
+  engine?.catch(() => undefined);
+  return engine;
+}
+
+/**
+ * Applies the analysed migrations to a real PostgreSQL, measures, and runs verify's rules on what
+ * it measured. `analysis` must keep its syntax trees.
+ */
+export async function verify(
+  analysis: Analysis,
+  options: VerifyOptions,
+  early: Promise<Engine> | null = null,
+): Promise<VerifyResult> {
   const extensions = new Set<string>();
-  for (const set of checked.sets) {
+  for (const set of analysis.sets) {
     for (const m of set.migrations) {
       for (const s of m.statements) {
         const ext = nodeAs(s.node, "CreateExtensionStmt")?.extname;
@@ -100,9 +108,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       }
     }
   }
-  const engine = await (early ?? openEngine({ ...engineOptions, extensions: [...extensions] }));
-  const severities = severityMap(checked);
-  const found: Finding[] = [];
+  const engine = await (early ?? openEngine({ ...engineOptions(options), extensions: [...extensions] }));
   const report: VerifyReport = {
     engine: { kind: engine.kind, version: engine.version, description: engine.description },
     sets: [],
@@ -111,22 +117,11 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     timedOut: false,
   };
   const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : undefined;
-  const add = (
-    rule: string,
-    range: SourceRange,
-    message: string,
-    help: string,
-    extra: Partial<Finding> = {},
-  ) => {
-    if (checked.ignored(range, rule)) return;
-    const meta = VERIFY_RULES[rule];
-    const level = severities.get(rule) ?? meta?.defaultSeverity ?? "error";
-    if (level === "off") return;
-    found.push({ rule, severity: level, message, help, ...range, source: "verify", ...extra });
-  };
+  const verified: VerifiedSet[] = [];
+  const probes: VerifyContext["probes"] = [];
   try {
     const lives: Catalog[] = [];
-    for (const set of checked.sets) {
+    for (const set of analysis.sets) {
       const total = set.migrations.length;
       const applyOptions = {
         ...(deadline ? { deadline } : {}),
@@ -134,7 +129,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
         onMigration: (_i: number, _n: number, m: Migration) =>
           options.onMigration?.(`verify ${set.migrations.indexOf(m) + 1}/${total} ${m.file}`),
       };
-      const rows = report.sets.length === 0 ? checked.settings.data.verify?.rows : undefined;
+      const rows = report.sets.length === 0 ? analysis.settings.data.verify?.rows : undefined;
       const fillAfter = rows ? lastCreation(set, Object.keys(rows)) : -1;
       let applied: ApplyResult;
       if (rows && fillAfter >= 0) {
@@ -145,7 +140,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
           const fills = await fillTables(engine.main, rows);
           const timings = new Map<Requirement, { beforeMs?: number; afterMs?: number }>();
           let n = 0;
-          for (const req of checked.requirements) {
+          for (const req of analysis.requirements) {
             if (!req.entry.query) continue;
             const ms = await timeProbe(engine.main, req, n++);
             timings.set(req, ms === undefined ? {} : { beforeMs: ms });
@@ -173,127 +168,90 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       report.timedOut ||= applied.timedOut;
       const live = await readLiveCatalog(engine.main);
       lives.push(live);
-      const predicted = replayApplied(applied);
-      const differences = compareCatalogs(predicted, live);
+      const differences = compareCatalogs(replayApplied(applied), live);
       report.sets.push({
         path: set.path,
         runner: set.runner,
         apply: applied,
         differences: differences.length,
       });
-
-      for (const f of applied.failures) {
-        const error = f.error;
-        const notApplied = applied.migrations.filter((m) => m.status === "not-reached").length;
-        const stops = options.keepGoing
-          ? "The runner would stop here; --keep-going applied the later migrations anyway"
-          : `The runner stops here${notApplied ? `: ${notApplied} later migration${notApplied === 1 ? " was" : "s were"} not applied` : ""}`;
-        add(
-          "migration-failed",
-          f.statement.range,
-          `PostgreSQL rejected this statement: ${error?.message} (SQLSTATE ${error?.code}). ${stops}.`,
-          helpForFailure(error?.code),
-        );
-      }
-      for (const m of applied.migrations) {
-        for (const st of m.statements) {
-          const blocking = st.locks.filter(
-            (l) =>
-              l.preexisting && WRITE_BLOCKING_MODES.has(l.mode) && (l.relkind === "r" || l.relkind === "p"),
-          );
-          if (blocking.length === 0) continue;
-          const what = blocking.map((l) => `${lockModeName(l.mode)} on ${l.relation}`).join(", ");
-          add(
-            "blocking-lock",
-            st.statement.range,
-            `This statement took ${what}, which blocks writes to a table that already existed; it held it for ${st.durationMs.toFixed(1)} ms on ${engine.kind === "pglite" ? "PGlite" : "the server"}${blocking.some((l) => l.seen === "inferred") ? " (lock inferred)" : ""}.`,
-            "On a large, busy table the lock is held for the whole statement, and writes queue behind it: use the CONCURRENTLY form, or a short lock_timeout and retries.",
-          );
-        }
-      }
-      for (const d of differences) {
-        add(
-          "replay-mismatch",
-          d.staticIndex?.source ?? firstStatement(set) ?? configRange(checked),
-          `${d.message} Either the replay has a bug (please report it), or the migrations build this in a way the replay cannot see, such as a function that creates tables or dynamic SQL.`,
-          "The static findings for this table may be wrong; trust the verify findings.",
-        );
-      }
-      for (const table of live.tables.values()) {
-        for (const index of table.indexes.values()) {
-          if (index.valid) continue;
-          const source = set.catalog.resolveIndex(table.schema, index.name)?.index.source;
-          add(
-            "invalid-index",
-            source ?? firstStatement(set) ?? configRange(checked),
-            `Index "${index.name}" on ${displayName(table)} exists but is not valid (pg_index.indisvalid is false): PostgreSQL maintains it on every write but never uses it for reads.`,
-            `Drop it and build it again: DROP INDEX CONCURRENTLY ${index.name}; then CREATE INDEX CONCURRENTLY …`,
-          );
-        }
-        for (const fk of table.foreignKeys.values()) {
-          if ([...table.indexes.values()].some((i) => coversForeignKey(i, fk))) continue;
-          const source = set.catalog.resolveTable(table.schema, table.name)?.foreignKeys.get(fk.name)?.source;
-          add(
-            "unindexed-foreign-key",
-            source ?? firstStatement(set) ?? configRange(checked),
-            `Foreign key "${fk.name}" on ${displayName(table)} (${fk.columns.join(", ")}) has no covering index in the migrated database.`,
-            `CREATE INDEX CONCURRENTLY ON ${displayName(table)} (${fk.columns.join(", ")});`,
-            { table: displayName(table), columns: fk.columns },
-          );
-        }
-      }
+      verified.push(measuredSet(set, applied, differences, live, configRange(analysis)));
     }
 
-    for (const req of checked.requirements) {
-      const row = prove(req, lives);
-      report.coverage.push(row);
-      const at = staticTableSource(checked, req) ?? configRange(checked, req.entry.line);
-      const label = `${req.entry.table} (${req.keys.map(keyLabel).join(", ")})${req.where ? ` WHERE ${req.where}` : ""}`;
-      if (row.proof === "missing" || row.proof === "table missing") {
-        add(
-          "missing-required-index",
-          at,
-          `The migrated database has no index that serves the required ${label}.`,
-          "Add a migration that builds it CONCURRENTLY.",
-          { table: req.entry.table, columns: req.entry.columns },
-        );
-      } else if (row.proof === "invalid") {
-        add(
-          "invalid-index",
-          at,
-          `The index for the required ${label} exists but is not valid.`,
-          "Rebuild it CONCURRENTLY.",
-        );
-      }
-    }
+    for (const req of analysis.requirements) report.coverage.push(prove(req, lives));
 
     const live = lives[0];
     let n = 0;
-    for (const req of checked.requirements) {
+    for (const req of analysis.requirements) {
       if (!req.entry.query || !live) continue;
       const probe = await runProbe(engine.main, live, req, n++);
       const timings = report.impact?.timings.get(req);
       if (timings) probe.timings = timings;
       report.probes.push(probe);
-      if (!probe.served) {
-        add(
-          "required-index-not-used",
-          configRange(checked, req.entry.line),
-          probe.error
-            ? `The probe query for ${req.entry.table} failed: ${probe.error}`
-            : `The probe query for ${req.entry.table} (${req.entry.columns.join(", ")}) is planned as ${probe.topNode}${probe.indexesUsed.length ? ` using ${probe.indexesUsed.join(", ")}` : ""}, not with an index on the required columns${probe.seqscanDisabled ? " (even with sequential scans disabled, because the table is empty)" : ""}.`,
-          "Check the query and the index: column order, predicate and operator class must match.",
-        );
-      }
+      probes.push({ ...probe, at: configRange(analysis, req.entry.line) });
     }
   } finally {
     await engine.close();
   }
-  return { check: checked, report, findings: merge(checked.findings, found) };
+  const context: VerifyContext = {
+    engine: engine.kind,
+    keepGoing: Boolean(options.keepGoing),
+    sets: verified,
+    coverage: report.coverage.map((row) => ({
+      ...row,
+      at: staticTableSource(analysis, row.requirement) ?? configRange(analysis, row.requirement.entry.line),
+    })),
+    probes,
+    wordsFor: analysis.wordsFor,
+  };
+  const raw: RawFinding[] = [];
+  for (const rule of VERIFY_RULES) {
+    for (const finding of rule.checkVerify?.(context) ?? [])
+      raw.push({ rule: rule.meta.id, source: "verify", finding });
+  }
+  return { report, raw };
+}
+
+/** What verify's rules read of one applied set. */
+function measuredSet(
+  set: MigrationSet,
+  applied: ApplyResult,
+  differences: ReturnType<typeof compareCatalogs>,
+  live: Catalog,
+  config: SourceRange,
+): VerifiedSet {
+  return {
+    catalog: set.catalog,
+    fallback: set.migrations.find((m) => m.statements.length)?.statements[0]?.range ?? config,
+    failures: applied.failures.map((f) => ({
+      range: f.statement.range,
+      code: f.error?.code ?? "",
+      message: f.error?.message ?? "",
+    })),
+    notApplied: applied.migrations.filter((m) => m.status === "not-reached").length,
+    statements: applied.migrations.flatMap((m) =>
+      m.statements.map((st) => ({
+        range: st.statement.range,
+        durationMs: st.durationMs,
+        locks: st.locks.map((l) => ({
+          relation: l.relation,
+          relkind: l.relkind,
+          mode: l.mode,
+          preexisting: l.preexisting,
+          inferred: l.seen === "inferred",
+        })),
+      })),
+    ),
+    differences: differences.map((d) => ({
+      message: d.message,
+      ...(d.staticIndex ? { at: d.staticIndex.source } : {}),
+    })),
+    live,
+  };
 }
 
 /** The index of the last migration that creates one of the tables, or -1. */
-function lastCreation(set: CheckResult["sets"][number], tables: string[]): number {
+function lastCreation(set: MigrationSet, tables: string[]): number {
   let last = -1;
   for (const name of tables) {
     const [schema, table] = name.includes(".") ? name.split(".") : [undefined, name];
@@ -330,69 +288,14 @@ function prove(req: Requirement, lives: Catalog[]): CoverageRow {
   return row;
 }
 
-function helpForFailure(code: string | undefined): string {
-  switch (code) {
-    case "25001":
-      return "A CONCURRENTLY statement ran inside a transaction block; see ban-concurrent-index-creation-in-transaction for the runner's way out.";
-    case "57014":
-      return "The statement ran past the statement timeout; on production data it would hold its locks even longer.";
-    default:
-      return "Fix the statement: the runner would stop at this point and leave later migrations unapplied.";
-  }
-}
-
-function severityMap(checked: CheckResult): Map<string, Severity | "off"> {
-  return new Map(Object.entries(checked.settings.data.rules ?? {}) as [string, Severity | "off"][]);
-}
-
-function firstStatement(set: CheckResult["sets"][number]): SourceRange | undefined {
-  return set.migrations.find((m) => m.statements.length)?.statements[0]?.range;
-}
-
-function staticTableSource(checked: CheckResult, req: Requirement): SourceRange | undefined {
-  for (const set of checked.sets) {
+function staticTableSource(analysis: Analysis, req: Requirement): SourceRange | undefined {
+  for (const set of analysis.sets) {
     const table = set.catalog.resolveTable(req.schema, req.table);
     if (table && table.source.line > 0) return table.source;
   }
   return undefined;
 }
 
-function configRange(checked: CheckResult, line = 1): SourceRange {
-  return { file: checked.config ?? ".pg-index-lint.yml", line, column: 1, endLine: line, endColumn: 1 };
+function configRange(analysis: Analysis, line = 1): SourceRange {
+  return { file: analysis.config ?? ".pg-index-lint.yml", line, column: 1, endLine: line, endColumn: 1 };
 }
-
-/** Verify findings that say what check already said, at the same place, add nothing. */
-function merge(checkFindings: Finding[], verifyFindings: Finding[]): Finding[] {
-  const seen = new Set(checkFindings.map((f) => `${f.rule}:${f.file}:${f.line}`));
-  // A statement check already flags for its lock gets the measured lock in that finding instead
-  // of a second, blocking-lock finding on the same line.
-  const lockFindings = new Map(
-    checkFindings.filter((f) => LOCK_RULES.has(f.rule)).map((f) => [`${f.file}:${f.line}`, f]),
-  );
-  const merged = checkFindings.map((f) => ({ ...f }));
-  const byKey = new Map(merged.map((f) => [`${f.rule}:${f.file}:${f.line}`, f]));
-  const extra: Finding[] = [];
-  for (const f of verifyFindings) {
-    if (seen.has(`${f.rule}:${f.file}:${f.line}`)) continue;
-    const statically = f.rule === "blocking-lock" ? lockFindings.get(`${f.file}:${f.line}`) : undefined;
-    const target = statically
-      ? byKey.get(`${statically.rule}:${statically.file}:${statically.line}`)
-      : undefined;
-    if (target) {
-      target.message = `${target.message} verify measured it: ${f.message.replace(/^This statement took /, "")}`;
-      continue;
-    }
-    extra.push(f);
-  }
-  return [...merged, ...extra].sort((a, b) =>
-    a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
-  );
-}
-
-/** check's rules about a statement's lock: verify's measurement belongs in their finding. */
-const LOCK_RULES = new Set([
-  "require-concurrent-index-creation",
-  "require-concurrent-index-deletion",
-  "require-concurrent-reindex",
-  "constraint-builds-index",
-]);

@@ -151,7 +151,7 @@ describe("the Action on a pull request", () => {
 
   it("fails the step: the findings reach fail-on error", () => {
     expect(first.code).toBe(1);
-    expect(first.stdout).toContain("::error::pg-index-lint: 7 error(s), 1 warning(s) at fail-on: error");
+    expect(first.stdout).toContain("::error::pg-index-lint: 7 errors, 1 warning at fail-on: error");
   });
 
   it("creates one comment with the marker, the verdict and links to lines and rule pages", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/finding.js";
 import { commentRange, rightSideLines } from "../../src/github/diff.js";
 import { findingKeys, planReview, postedKeys, suggestedLines } from "../../src/github/review.js";
-import { scopeToPullRequest } from "../../src/github/scope.js";
+import { scopeFindings } from "../../src/policy/scope.js";
 import { Catalog } from "../../src/schema/catalog.js";
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
@@ -84,20 +84,20 @@ describe("pull request scope", () => {
     const old = finding({ file: "m/001.sql" });
     const touched = finding({ rule: "missing-required-index", file: "m/002.sql", table: "api_keys" });
     const untouched = finding({ rule: "unindexed-foreign-key", file: "m/003.sql", table: "batches" });
-    const scope = scopeToPullRequest(
+    const scope = scopeFindings(
       [statement, old, touched, untouched],
       new Set(["m/005.sql"]),
-      [{ catalog: new Catalog() }],
+      [new Catalog()],
       ".pg-index-lint.yml",
     );
     expect(scope.reported).toEqual([statement, touched]);
-    expect(scope.summaryOnly).toEqual([untouched]);
+    expect(scope.outOfScope).toEqual([untouched]);
     expect(scope.omitted).toEqual([old]);
   });
 
   it("reports everything when the pull request changes the config", () => {
     const old = finding({ file: "m/001.sql" });
-    const scope = scopeToPullRequest([old], new Set([".pg-index-lint.yml"]), [], ".pg-index-lint.yml");
+    const scope = scopeFindings([old], new Set([".pg-index-lint.yml"]), [], ".pg-index-lint.yml");
     expect(scope.reported).toEqual([old]);
   });
 });

@@ -4,7 +4,6 @@
  * apply to the page's later examples.
  */
 import { parse } from "yaml";
-import type { RunnerId } from "../../src/model.js";
 import type { RepoSpec } from "../harness.js";
 
 interface Example {
@@ -31,7 +30,7 @@ export function examplesOf(markdown: string): Example[] {
       lang === "python"
         ? { ...pythonFiles(body), runner: "alembic", config }
         : { files: splitFiles(body), config };
-    if (attrs.runner) spec.runner = attrs.runner as RunnerId;
+    if (attrs.runner) spec.runner = attrs.runner;
     if (attrs.version) spec.version = attrs.version;
     examples.push({ kind: words[0], spec, line });
   }

@@ -2,8 +2,7 @@
  * The Alembic runner: revision-graph order, layout errors, env.py's transaction setting, the
  * pinned version, and how operations become located statements with their transaction.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
@@ -11,12 +10,13 @@ import { initSqlParser } from "../../src/parse/sql.js";
 import { readRevisionHeader, translateRevision } from "../../src/python/alembic.js";
 import { parsePython } from "../../src/python/syntax.js";
 import { alembicRunner, transactionPerMigration } from "../../src/runners/alembic.js";
-import { RUNNERS } from "../../src/runners/index.js";
+import { runner } from "../../src/sources/index.js";
+import { scratchDir } from "../harness.js";
 
 const FIXTURE = "test/fixtures/alembic/reversed";
 
 function versionsDir(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "pg-index-lint-alembic-"));
+  const root = scratchDir("pg-index-lint-alembic-");
   mkdirSync(join(root, "versions"));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(root, "versions", name), text);
   return root;
@@ -83,7 +83,7 @@ describe("alembic detect, env.py and version", () => {
   it("detects an alembic folder and a bare versions folder", () => {
     expect(alembicRunner.detect(FIXTURE)).toBe(true);
     expect(alembicRunner.detect(join(FIXTURE, "versions"))).toBe(true);
-    expect(RUNNERS.sql.detect(FIXTURE)).toBe(false);
+    expect(runner("sql").detect(FIXTURE)).toBe(false);
   });
 
   it("reads transaction_per_migration=True from env.py's configure() call, not from comments", () => {
@@ -95,7 +95,7 @@ describe("alembic detect, env.py and version", () => {
       fileInTransaction: true,
       allFilesInOneTransaction: false,
     });
-    const root = mkdtempSync(join(tmpdir(), "pg-index-lint-alembic-"));
+    const root = scratchDir("pg-index-lint-alembic-");
     writeFileSync(
       join(root, "env.py"),
       '"""No transaction_per_migration=True here."""\ncontext.configure(connection=c)\n',

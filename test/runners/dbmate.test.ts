@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
 import { initSqlParser, parseSql } from "../../src/parse/sql.js";
-import { RUNNERS } from "../../src/runners/index.js";
+import { runner } from "../../src/sources/index.js";
 
 const ref = { absPath: "/repo/db/migrations/20240101_x.sql", id: "20240101" };
-const prepare = (text: string) => RUNNERS.dbmate.prepare(text, ref);
+const dbmate = runner("dbmate");
+const prepare = (text: string) => {
+  if (!dbmate.prepare) throw new Error("dbmate is a SQL runner");
+  return dbmate.prepare(text, ref);
+};
 
 describe("dbmate prepare", () => {
   const file = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectRunner } from "../../src/runners/index.js";
+import { detectRunner } from "../../src/sources/index.js";
 import { checkRepo, writeRepo } from "../harness.js";
 
 const up = (sql: string, header = "") =>

@@ -2,8 +2,8 @@ import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
-import { detectRunner, RUNNERS } from "../../src/runners/index.js";
 import type { MigrationFileRef } from "../../src/runners/runner.js";
+import { detectRunner, runner } from "../../src/sources/index.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/runners/", import.meta.url));
 const at = (path: string): string => `${FIXTURES}${path}`;
@@ -12,14 +12,14 @@ const names = (refs: MigrationFileRef[], dir: string): string[] =>
 
 describe("listing migrations in the runner's order", () => {
   it("sql: natural order, so 2_b.sql runs before 10_c.sql, and only *.sql files", () => {
-    const refs = RUNNERS.sql.list(at("sql/plain"));
+    const refs = runner("sql").list(at("sql/plain"));
     expect(names(refs, "sql/plain")).toEqual(["1_create.sql", "2_b.sql", "10_c.sql"]);
     expect(refs.map((r) => r.id)).toEqual(["1_create", "2_b", "10_c"]);
     expect(refs.every((r) => r.absPath.startsWith("/"))).toBe(true);
   });
 
   it("flyway: versions compare numerically part by part (1 < 1.1 < 2 < 2_1 < 3 < 10), then repeatables by description; undo and .conf files are skipped", () => {
-    const refs = RUNNERS.flyway.list(at("flyway/db/migration"));
+    const refs = runner("flyway").list(at("flyway/db/migration"));
     expect(names(refs, "flyway/db/migration")).toEqual([
       "V1__init.sql",
       "V1.1__add_c.sql",
@@ -34,7 +34,7 @@ describe("listing migrations in the runner's order", () => {
   });
 
   it("golang-migrate: only .up.sql files, by numeric version, so 2_ runs before 10_", () => {
-    const refs = RUNNERS["golang-migrate"].list(at("golang-migrate/migrations"));
+    const refs = runner("golang-migrate").list(at("golang-migrate/migrations"));
     expect(names(refs, "golang-migrate/migrations")).toEqual([
       "1_init.up.sql",
       "2_add_c.up.sql",
@@ -44,7 +44,7 @@ describe("listing migrations in the runner's order", () => {
   });
 
   it("dbmate: file-name (byte) order as dbmate sorts it, so 10_ runs before 2_", () => {
-    const refs = RUNNERS.dbmate.list(at("dbmate/db/migrations"));
+    const refs = runner("dbmate").list(at("dbmate/db/migrations"));
     expect(names(refs, "dbmate/db/migrations")).toEqual([
       "10_add_c.sql",
       "20240101120000_index.sql",
@@ -54,7 +54,7 @@ describe("listing migrations in the runner's order", () => {
   });
 
   it("prisma: migration.sql of each timestamped folder, by folder name", () => {
-    const refs = RUNNERS.prisma.list(at("prisma/prisma/migrations"));
+    const refs = runner("prisma").list(at("prisma/prisma/migrations"));
     expect(names(refs, "prisma/prisma/migrations")).toEqual([
       "20240101000000_init/migration.sql",
       "20240102000000_add_index/migration.sql",
@@ -63,7 +63,7 @@ describe("listing migrations in the runner's order", () => {
   });
 
   it("drizzle: the journal's entries, and no file the journal does not name", () => {
-    const refs = RUNNERS.drizzle.list(at("drizzle/ok"));
+    const refs = runner("drizzle").list(at("drizzle/ok"));
     expect(names(refs, "drizzle/ok")).toEqual(["0000_init.sql", "0001_add_index.sql"]);
     expect(refs.map((r) => r.id)).toEqual(["0000_init", "0001_add_index"]);
   });
@@ -72,7 +72,7 @@ describe("listing migrations in the runner's order", () => {
 describe("drizzle journal errors", () => {
   const failure = (dir: string): UserError => {
     try {
-      RUNNERS.drizzle.list(at(dir));
+      runner("drizzle").list(at(dir));
     } catch (error) {
       if (error instanceof UserError) return error;
       throw error;
@@ -114,7 +114,7 @@ describe("detectRunner", () => {
   });
 
   it("prefers dbmate markers over a plain .sql listing", () => {
-    expect(RUNNERS.sql.detect(at("dbmate/db/migrations"))).toBe(true);
+    expect(runner("sql").detect(at("dbmate/db/migrations"))).toBe(true);
     expect(detectRunner(at("dbmate/db/migrations"))?.id).toBe("dbmate");
   });
 });

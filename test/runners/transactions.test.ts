@@ -1,9 +1,11 @@
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RunnerId, TxContext } from "../../src/model.js";
+import type { TxContext } from "../../src/model.js";
+import { statementShape } from "../../src/parse/classify.js";
 import { initSqlParser, parseSql } from "../../src/parse/sql.js";
-import { assignTransactions, RUNNERS, runnerLabel, statementShape } from "../../src/runners/index.js";
 import type { MigrationFileRef } from "../../src/runners/runner.js";
+import { assignTransactions } from "../../src/runners/transactions.js";
+import { runner as runnerById, runnerLabel } from "../../src/sources/index.js";
 
 beforeAll(async () => {
   await initSqlParser();
@@ -11,12 +13,13 @@ beforeAll(async () => {
 
 /** Runs one file's text through the runner's prepare → parse → assignTransactions, like the pipeline. */
 function txOf(
-  runnerId: RunnerId,
+  runnerId: string,
   text: string,
   version: string | null = null,
   ref: MigrationFileRef = { absPath: "/repo/migrations/0001_x.sql", id: "0001" },
 ): Array<{ sql: string; tx: TxContext }> {
-  const runner = RUNNERS[runnerId];
+  const runner = runnerById(runnerId);
+  if (!runner.prepare) throw new Error(`${runnerId} is not a SQL runner`);
   const prepared = runner.prepare(text, ref);
   const parsed = parseSql(prepared.sql, "migrations/0001_x.sql");
   expect(parsed.errors).toEqual([]);

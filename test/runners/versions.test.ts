@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { assumeVersion, RUNNERS, runnerLabel } from "../../src/runners/index.js";
+import { assumeVersion, runner, runnerLabel } from "../../src/sources/index.js";
+import { scratchDir } from "../harness.js";
 
 const roots: string[] = [];
 /** A throwaway repository (with .git, so the walk up stops there) holding `files`. */
 function repo(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "pil-runners-"));
+  const root = scratchDir("pil-runners-");
   roots.push(root);
   mkdirSync(join(root, ".git"));
   for (const [path, text] of Object.entries(files)) {
@@ -23,7 +23,7 @@ afterAll(() => {
 describe("assumeVersion", () => {
   it("takes the config's version over anything the project pins", () => {
     const root = repo({ "package.json": JSON.stringify({ devDependencies: { prisma: "^5.22.0" } }) });
-    expect(assumeVersion(RUNNERS.prisma, join(root, "prisma/migrations"), "7.4.1")).toEqual({
+    expect(assumeVersion(runner("prisma"), join(root, "prisma/migrations"), "7.4.1")).toEqual({
       version: "7.4.1",
       source: "config",
     });
@@ -31,7 +31,7 @@ describe("assumeVersion", () => {
 
   it("reads a package.json range when there is no lock file, walking up from the migrations folder", () => {
     const root = repo({ "package.json": JSON.stringify({ devDependencies: { prisma: "^5.22.0" } }) });
-    expect(assumeVersion(RUNNERS.prisma, join(root, "prisma/migrations"))).toEqual({
+    expect(assumeVersion(runner("prisma"), join(root, "prisma/migrations"))).toEqual({
       version: "5.22.0",
       source: "package.json (prisma ^5.22.0)",
     });
@@ -45,7 +45,7 @@ describe("assumeVersion", () => {
         packages: { "": {}, "node_modules/drizzle-orm": { version: "0.30.10" } },
       }),
     });
-    expect(assumeVersion(RUNNERS.drizzle, join(root, "drizzle"))).toEqual({
+    expect(assumeVersion(runner("drizzle"), join(root, "drizzle"))).toEqual({
       version: "0.30.10",
       source: "package-lock.json (drizzle-orm 0.30.10)",
     });
@@ -59,7 +59,9 @@ describe("assumeVersion", () => {
       }),
       "packages/api/package.json": JSON.stringify({ devDependencies: { prisma: "^7.0.0" } }),
     });
-    expect(assumeVersion(RUNNERS.prisma, join(root, "packages/api/prisma/migrations")).version).toBe("7.3.0");
+    expect(assumeVersion(runner("prisma"), join(root, "packages/api/prisma/migrations")).version).toBe(
+      "7.3.0",
+    );
   });
 
   it("reads golang-migrate and dbmate versions from go.mod", () => {
@@ -73,11 +75,11 @@ describe("assumeVersion", () => {
         ")",
       ].join("\n"),
     });
-    expect(assumeVersion(RUNNERS["golang-migrate"], join(root, "db/migrations"))).toEqual({
+    expect(assumeVersion(runner("golang-migrate"), join(root, "db/migrations"))).toEqual({
       version: "4.18.1",
       source: "go.mod (github.com/golang-migrate/migrate/v4 v4.18.1)",
     });
-    expect(assumeVersion(RUNNERS.dbmate, join(root, "db/migrations")).version).toBe("2.28.0");
+    expect(assumeVersion(runner("dbmate"), join(root, "db/migrations")).version).toBe("2.28.0");
   });
 
   it("reads flyway-core from pom.xml, resolving a version property", () => {
@@ -89,7 +91,7 @@ describe("assumeVersion", () => {
         "<artifactId>flyway-core</artifactId><version>${flyway.version}</version></dependency></dependencies></project>",
       ].join("\n"),
     });
-    expect(assumeVersion(RUNNERS.flyway, join(root, "src/main/resources/db/migration"))).toEqual({
+    expect(assumeVersion(runner("flyway"), join(root, "src/main/resources/db/migration"))).toEqual({
       version: "10.20.1",
       source: "pom.xml (flyway 10.20.1)",
     });
@@ -99,21 +101,21 @@ describe("assumeVersion", () => {
     const root = repo({
       "build.gradle": "dependencies { implementation 'org.flywaydb:flyway-core:9.22.3' }\n",
     });
-    expect(assumeVersion(RUNNERS.flyway, join(root, "db")).version).toBe("9.22.3");
+    expect(assumeVersion(runner("flyway"), join(root, "db")).version).toBe("9.22.3");
   });
 
   it("assumes the latest behaviour when nothing pins a version, and does not look above the repository", () => {
     const root = repo({});
-    expect(assumeVersion(RUNNERS.prisma, join(root, "prisma/migrations"))).toEqual({
+    expect(assumeVersion(runner("prisma"), join(root, "prisma/migrations"))).toEqual({
       version: null,
       source: "default (latest behaviour)",
     });
   });
 
   it("labels the runner with the assumed version for messages", () => {
-    expect(runnerLabel(RUNNERS["golang-migrate"], { version: "4.18.1", source: "go.mod" })).toBe(
+    expect(runnerLabel(runner("golang-migrate"), { version: "4.18.1", source: "go.mod" })).toBe(
       "golang-migrate 4.18.1",
     );
-    expect(runnerLabel(RUNNERS.prisma, { version: null, source: "default" })).toBe("Prisma (latest)");
+    expect(runnerLabel(runner("prisma"), { version: null, source: "default" })).toBe("Prisma (latest)");
   });
 });

@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import pg from "pg";
 import ts from "typescript";
@@ -11,6 +10,7 @@ import { chooseDatabaseUrl, maskUrl, openEngine } from "../../src/verify/connect
 import { type Engine, isDatabaseError, type OpenEngineOptions } from "../../src/verify/engine.js";
 import { DEFAULT_SNAPSHOT_DIR, extensionModules, PGLITE_EXTENSIONS } from "../../src/verify/pglite.js";
 import { dropDatabase } from "../../src/verify/server.js";
+import { scratchDir } from "../harness.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const serverUrl = process.env.PG_INDEX_LINT_TEST_DATABASE_URL || undefined;
@@ -220,7 +220,7 @@ describe("PGlite", () => {
   }, 30_000);
 
   it("runs initdb when the snapshot was built by another PGlite version", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pglite-snapshot-"));
+    const dir = scratchDir("pglite-snapshot-");
     writeFileSync(join(dir, "snapshot.json"), JSON.stringify({ pglite: "0.0.1" }));
     writeFileSync(join(dir, "snapshot.tar.gz"), "not a snapshot");
     const lines: string[] = [];

@@ -1,0 +1,44 @@
+/** Which config a run uses, and which migrations folders it names. */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { UserError } from "../errors.js";
+import { displayPath } from "../paths.js";
+import { findConfig, type LoadedConfig, loadConfig } from "./load.js";
+
+/** The explicit config, else the first found walking up from the target, else none. */
+export function resolveConfig(explicit: string | undefined, target: string): LoadedConfig {
+  if (explicit) {
+    if (!existsSync(explicit)) throw new UserError("config file not found", displayPath(resolve(explicit)));
+    return loadConfig(resolve(explicit));
+  }
+  const found = findConfig(target);
+  if (found) return loadConfig(found);
+  const dir = statSync(target).isDirectory() ? target : resolve(target, "..");
+  return { file: null, dir, data: {}, requiredIndexes: [] };
+}
+
+export interface MigrationsEntryResolved {
+  dir: string;
+  runner?: string;
+  version?: string;
+}
+
+/** The config's migrations entries; with none, the target itself is the migrations folder. */
+export function migrationEntries(config: LoadedConfig, targets: string[]): MigrationsEntryResolved[] {
+  const configured = config.data.migrations ?? [];
+  // A config with models and no migrations checks the models alone.
+  if (configured.length === 0 && (config.data.models ?? []).length > 0) return [];
+  if (configured.length === 0) {
+    return targets.map((t) => ({ dir: statSync(t).isDirectory() ? t : resolve(t, "..") }));
+  }
+  return configured.map((m) => {
+    const dir = resolve(config.dir, m.path);
+    if (!existsSync(dir)) {
+      throw new UserError(`migrations path "${m.path}" does not exist`, config.file ?? undefined);
+    }
+    const resolved: MigrationsEntryResolved = { dir };
+    if (m.runner) resolved.runner = m.runner;
+    if (m.version) resolved.version = m.version;
+    return resolved;
+  });
+}
