@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/finding.js";
-import { COMMENT_LIMIT, COMMENT_MARKER, formatMarkdown, reportedFindings } from "../../src/report/markdown.js";
+import {
+  COMMENT_LIMIT,
+  COMMENT_MARKER,
+  formatMarkdown,
+  reportedFindings,
+} from "../../src/report/markdown.js";
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
   rule: "require-concurrent-index-creation",

@@ -106,9 +106,7 @@ describe("verify adds to check's findings rather than repeating them", () => {
     ]);
     // The measurement is a field of its own; the finding's message stays check's.
     expect(report.findings[0].message).not.toMatch(/held it for/);
-    expect(report.findings[0].measured).toMatch(
-      /^SHARE on t, which blocks writes .* held it for [\d.]+ ms/,
-    );
+    expect(report.findings[0].measured).toMatch(/^SHARE on t, which blocks writes .* held it for [\d.]+ ms/);
   }, 60_000);
 });
 
