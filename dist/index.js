@@ -82545,6 +82545,43 @@ var ItemReader = class {
       range: this.range(call)
     };
   }
+  /**
+   * A positional item of a table (`Table(…)`, `op.create_table(…)`, `__table_args__`): a column,
+   * when `columns` allows it, or a table-level constraint or index, added to `spec`. False when it
+   * could not be read; `skipMessage` then says so at the item.
+   */
+  tableItem(spec, item, options) {
+    const callee = calleeName(item) ?? "";
+    if (options.columns && (callee === "Column" || callee === "mapped_column")) {
+      const column = this.column(item, null);
+      if (column) spec.columns.push(column);
+      return column !== null;
+    }
+    switch (callee) {
+      case "PrimaryKeyConstraint":
+      case "UniqueConstraint": {
+        const c = this.constraint(item, callee === "PrimaryKeyConstraint" ? "primary" : "unique");
+        if (c) spec.constraints.push(c);
+        return c !== null;
+      }
+      case "ForeignKeyConstraint": {
+        const fk = this.foreignKeyConstraint(item);
+        if (fk) spec.foreignKeys.push(fk);
+        return fk !== null;
+      }
+      case "Index": {
+        const index = this.index(item);
+        if (index) spec.indexes.push(index);
+        return index !== null;
+      }
+      // A CHECK constraint builds no index; nothing to model.
+      case "CheckConstraint":
+        return true;
+      default:
+        this.skip(item.node, options.skipMessage);
+        return false;
+    }
+  }
   /** `Index("name", "a", Model.b, text("lower(c)"), unique=…, postgresql_where=…, postgresql_using=…)` */
   index(call, options = {}) {
     if (call.kind !== "call") return null;
@@ -83449,39 +83486,10 @@ var Translator = class {
   }
   /** A positional argument of `op.create_table`: a Column or a table-level constraint or index. */
   tableItem(spec, item) {
-    const callee = calleeName(item);
-    switch (callee) {
-      case "Column": {
-        const column = this.reader.column(item, null);
-        if (!column) return false;
-        spec.columns.push(column);
-        return true;
-      }
-      case "PrimaryKeyConstraint":
-      case "UniqueConstraint": {
-        const c = this.reader.constraint(item, callee === "PrimaryKeyConstraint" ? "primary" : "unique");
-        if (c) spec.constraints.push(c);
-        return c !== null;
-      }
-      case "ForeignKeyConstraint": {
-        const fk = this.reader.foreignKeyConstraint(item);
-        if (fk) spec.foreignKeys.push(fk);
-        return fk !== null;
-      }
-      case "Index": {
-        const index = this.reader.index(item);
-        if (index) spec.indexes.push(index);
-        return index !== null;
-      }
-      case "CheckConstraint":
-        return true;
-      default:
-        this.skip(
-          item.node,
-          "This argument of op.create_table() cannot be read statically; the table was skipped."
-        );
-        return false;
-    }
+    return this.reader.tableItem(spec, item, {
+      columns: true,
+      skipMessage: "This argument of op.create_table() cannot be read statically; the table was skipped."
+    });
   }
 };
 var TABLE_POSITION = {
@@ -84508,29 +84516,10 @@ function tableItem(item, table, reader) {
     for (const [k, v] of item.entries) if (str(k) === "schema") table.schema = str(v);
     return;
   }
-  const callee = calleeName(item);
-  switch (callee) {
-    case "Index": {
-      const index = reader.index(item);
-      if (index) table.indexes.push(index);
-      return;
-    }
-    case "UniqueConstraint":
-    case "PrimaryKeyConstraint": {
-      const c = reader.constraint(item, callee === "PrimaryKeyConstraint" ? "primary" : "unique");
-      if (c) table.constraints.push(c);
-      return;
-    }
-    case "ForeignKeyConstraint": {
-      const fk = reader.foreignKeyConstraint(item);
-      if (fk) table.foreignKeys.push(fk);
-      return;
-    }
-    case "CheckConstraint":
-      return;
-    default:
-      reader.skip(item.node, "This table argument cannot be read statically; it was skipped.");
-  }
+  reader.tableItem(table, item, {
+    columns: false,
+    skipMessage: "This table argument cannot be read statically; it was skipped."
+  });
 }
 function imperativeTable(value, reader) {
   if (value.kind !== "call") return null;
@@ -84549,10 +84538,10 @@ function imperativeTable(value, reader) {
     range: reader.range(value.args[0])
   };
   for (const item of value.args.slice(2)) {
-    if (COLUMN_CALLS.has(calleeName(item) ?? "")) {
-      const column = reader.column(item, null);
-      if (column) spec.columns.push(column);
-    } else tableItem(item, spec, reader);
+    reader.tableItem(spec, item, {
+      columns: true,
+      skipMessage: "This table argument cannot be read statically; it was skipped."
+    });
   }
   return spec;
 }
@@ -85323,6 +85312,7 @@ function contains(r, line, column) {
 // src/policy/judge.ts
 init_errors();
 init_rules();
+init_unused_ignore();
 function severitiesOf(rules, configFile) {
   const map2 = /* @__PURE__ */ new Map();
   for (const [id2, level] of Object.entries(rules ?? {})) {
@@ -85349,7 +85339,7 @@ function judge(raw, ignores, severities) {
   return out;
 }
 function unusedIgnores(ignores, severities) {
-  const meta4 = metaOf("unused-ignore");
+  const { meta: meta4 } = unusedIgnore;
   const level = severities.get(meta4.id) ?? meta4.defaultSeverity;
   if (level === "off") return [];
   const out = [];
@@ -85371,6 +85361,8 @@ function unusedIgnores(ignores, severities) {
 // src/check.ts
 init_coverage();
 init_rules();
+init_input_errors();
+init_unsupported_construct();
 init_catalog();
 init_change();
 init_replay();
@@ -85455,14 +85447,15 @@ var CheckRun = class {
     this.raw.push({ rule, source: "check", finding });
   }
   inputError(rule, message, range) {
-    const help = rule === "syntax-error" ? this.wordsFor(range).syntaxErrorHelp : metaOf(rule).help ?? "";
-    this.report(rule, { range, message, help });
+    const help = rule === syntaxError ? this.wordsFor(range).syntaxErrorHelp : rule.meta.help ?? "";
+    this.report(rule.meta.id, { range, message, help });
   }
   /** Constructs a source could not read statically: each is an unsupported-construct finding. */
   unsupported(warnings) {
     for (const w of warnings ?? []) {
-      const silence = this.wordsFor(w.range).ignoreComment("unsupported-construct");
-      this.report("unsupported-construct", {
+      const { id: id2 } = unsupportedConstruct.meta;
+      const silence = this.wordsFor(w.range).ignoreComment(id2);
+      this.report(id2, {
         range: w.range,
         message: w.message,
         help: `Write it with literal arguments if you can; otherwise check it by hand, and silence this with \`${silence}\`.`
@@ -85525,7 +85518,7 @@ var CheckRun = class {
     const at2 = { file: file2, line: 1, column: 1, endLine: 1, endColumn: 1 };
     const read = readText2(ref.absPath);
     if ("problem" in read) {
-      this.inputError("unreadable-file", read.problem, at2);
+      this.inputError(unreadableFile, read.problem, at2);
       return migration;
     }
     try {
@@ -85546,10 +85539,10 @@ var CheckRun = class {
       }
     } catch (error63) {
       if (!(error63 instanceof UserError)) throw error63;
-      this.inputError("invalid-migration", `${error63.message}.`, at2);
+      this.inputError(invalidMigration, `${error63.message}.`, at2);
       return migration;
     }
-    for (const error63 of migration.errors) this.inputError("syntax-error", error63.message, error63.range);
+    for (const error63 of migration.errors) this.inputError(syntaxError, error63.message, error63.range);
     return migration;
   }
   /** Loads the `downgrade()` of every revision, newest first, for `--downgrade`. */
@@ -85568,7 +85561,7 @@ var CheckRun = class {
       this.ignores.add(loaded2.ignores);
       this.unsupported(loaded2.warnings);
       for (const [statement, locate] of loaded2.locators ?? []) this.locators.set(statement, locate);
-      for (const error63 of loaded2.errors) this.inputError("syntax-error", error63.message, error63.range);
+      for (const error63 of loaded2.errors) this.inputError(syntaxError, error63.message, error63.range);
       out.push({
         ...upgrade,
         id: `${upgrade.id} (downgrade)`,
@@ -85628,7 +85621,7 @@ var CheckRun = class {
         this.statements += modelFile.statements.length;
         this.ignores.add(modelFile.ignores);
         this.unsupported(modelFile.warnings);
-        for (const error63 of modelFile.errors) this.inputError("syntax-error", error63.message, error63.range);
+        for (const error63 of modelFile.errors) this.inputError(syntaxError, error63.message, error63.range);
         for (const statement of modelFile.statements) {
           const locate = modelFile.locators.get(statement);
           applyStatement(catalog, statement.node, {
@@ -85651,7 +85644,7 @@ var CheckRun = class {
       this.words.set(file2, orm.words);
       const text = readText2(absPath);
       if ("problem" in text) {
-        this.inputError("unreadable-file", text.problem, {
+        this.inputError(unreadableFile, text.problem, {
           file: file2,
           line: 1,
           column: 1,

@@ -21,7 +21,9 @@ import { Ignores } from "./policy/ignores.js";
 import { judge, type RawFinding, type Severities, severitiesOf, unusedIgnores } from "./policy/judge.js";
 import { parseRequirement, type Requirement } from "./rules/coverage.js";
 import { CATALOG_RULES, metaOf, STATEMENT_RULES } from "./rules/index.js";
-import type { RuleFinding } from "./rules/rule.js";
+import { invalidMigration, syntaxError, unreadableFile } from "./rules/input-errors.js";
+import type { Rule, RuleFinding } from "./rules/rule.js";
+import { unsupportedConstruct } from "./rules/unsupported-construct.js";
 import { filesRecursive } from "./runners/files.js";
 import type { AssumedVersion, MigrationFileRef, Runner, TransactionModel } from "./runners/runner.js";
 import { assignTransactions } from "./runners/transactions.js";
@@ -198,16 +200,17 @@ class CheckRun {
     this.raw.push({ rule, source: "check", finding });
   }
 
-  private inputError(rule: string, message: string, range: SourceRange): void {
-    const help = rule === "syntax-error" ? this.wordsFor(range).syntaxErrorHelp : (metaOf(rule).help ?? "");
-    this.report(rule, { range, message, help });
+  private inputError(rule: Rule, message: string, range: SourceRange): void {
+    const help = rule === syntaxError ? this.wordsFor(range).syntaxErrorHelp : (rule.meta.help ?? "");
+    this.report(rule.meta.id, { range, message, help });
   }
 
   /** Constructs a source could not read statically: each is an unsupported-construct finding. */
   private unsupported(warnings: readonly InputError[] | undefined): void {
     for (const w of warnings ?? []) {
-      const silence = this.wordsFor(w.range).ignoreComment("unsupported-construct");
-      this.report("unsupported-construct", {
+      const { id } = unsupportedConstruct.meta;
+      const silence = this.wordsFor(w.range).ignoreComment(id);
+      this.report(id, {
         range: w.range,
         message: w.message,
         help: `Write it with literal arguments if you can; otherwise check it by hand, and silence this with \`${silence}\`.`,
@@ -284,7 +287,7 @@ class CheckRun {
     const at: SourceRange = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
     const read = readText(ref.absPath);
     if ("problem" in read) {
-      this.inputError("unreadable-file", read.problem, at);
+      this.inputError(unreadableFile, read.problem, at);
       return migration;
     }
     try {
@@ -306,10 +309,10 @@ class CheckRun {
     } catch (error) {
       // The runner itself would refuse this file; report it and check the others.
       if (!(error instanceof UserError)) throw error;
-      this.inputError("invalid-migration", `${error.message}.`, at);
+      this.inputError(invalidMigration, `${error.message}.`, at);
       return migration;
     }
-    for (const error of migration.errors) this.inputError("syntax-error", error.message, error.range);
+    for (const error of migration.errors) this.inputError(syntaxError, error.message, error.range);
     return migration;
   }
 
@@ -335,7 +338,7 @@ class CheckRun {
       this.ignores.add(loaded.ignores);
       this.unsupported(loaded.warnings);
       for (const [statement, locate] of loaded.locators ?? []) this.locators.set(statement, locate);
-      for (const error of loaded.errors) this.inputError("syntax-error", error.message, error.range);
+      for (const error of loaded.errors) this.inputError(syntaxError, error.message, error.range);
       out.push({
         ...upgrade,
         id: `${upgrade.id} (downgrade)`,
@@ -406,7 +409,7 @@ class CheckRun {
         this.statements += modelFile.statements.length;
         this.ignores.add(modelFile.ignores);
         this.unsupported(modelFile.warnings);
-        for (const error of modelFile.errors) this.inputError("syntax-error", error.message, error.range);
+        for (const error of modelFile.errors) this.inputError(syntaxError, error.message, error.range);
         for (const statement of modelFile.statements) {
           const locate = modelFile.locators.get(statement);
           applyStatement(catalog, statement.node, {
@@ -430,7 +433,7 @@ class CheckRun {
       this.words.set(file, orm.words);
       const text = readText(absPath);
       if ("problem" in text) {
-        this.inputError("unreadable-file", text.problem, {
+        this.inputError(unreadableFile, text.problem, {
           file,
           line: 1,
           column: 1,

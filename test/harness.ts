@@ -95,8 +95,11 @@ export async function checkRepo(spec: RepoSpec): Promise<CheckResult> {
 }
 
 export interface ExpectedFinding {
-  /** Line in the file where the finding starts. */
+  /** Where the finding starts and ends in its file (1-based; the end column is exclusive). */
   line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
   /** File name as given in `files`; defaults to the only file. */
   file?: string;
   /** A piece of the message. */

@@ -469,29 +469,10 @@ function tableItem(item: PyValue, table: TableSpec, reader: ItemReader): void {
     for (const [k, v] of item.entries) if (str(k) === "schema") table.schema = str(v);
     return;
   }
-  const callee = calleeName(item);
-  switch (callee) {
-    case "Index": {
-      const index = reader.index(item);
-      if (index) table.indexes.push(index);
-      return;
-    }
-    case "UniqueConstraint":
-    case "PrimaryKeyConstraint": {
-      const c = reader.constraint(item, callee === "PrimaryKeyConstraint" ? "primary" : "unique");
-      if (c) table.constraints.push(c);
-      return;
-    }
-    case "ForeignKeyConstraint": {
-      const fk = reader.foreignKeyConstraint(item);
-      if (fk) table.foreignKeys.push(fk);
-      return;
-    }
-    case "CheckConstraint":
-      return;
-    default:
-      reader.skip(item.node, "This table argument cannot be read statically; it was skipped.");
-  }
+  reader.tableItem(table, item, {
+    columns: false,
+    skipMessage: "This table argument cannot be read statically; it was skipped.",
+  });
 }
 
 /** `Table("name", metadata, Column(...), Index(...), schema="x")` */
@@ -512,10 +493,10 @@ function imperativeTable(value: PyValue, reader: ItemReader): TableSpec | null {
     range: reader.range(value.args[0] as PyValue),
   };
   for (const item of value.args.slice(2)) {
-    if (COLUMN_CALLS.has(calleeName(item) ?? "")) {
-      const column = reader.column(item, null);
-      if (column) spec.columns.push(column);
-    } else tableItem(item, spec, reader);
+    reader.tableItem(spec, item, {
+      columns: true,
+      skipMessage: "This table argument cannot be read statically; it was skipped.",
+    });
   }
   return spec;
 }

@@ -7,6 +7,7 @@ import { UserError } from "../errors.js";
 import type { Finding, Severity } from "../finding.js";
 import { metaOf, onlyVerifyFinds, ruleById } from "../rules/index.js";
 import type { RuleFinding } from "../rules/rule.js";
+import { unusedIgnore } from "../rules/unused-ignore.js";
 import type { Ignores } from "./ignores.js";
 
 /** A rule's finding before the policy step. */
@@ -49,7 +50,7 @@ export function judge(raw: readonly RawFinding[], ignores: Ignores, severities: 
 
 /** Ignores that suppressed nothing, or name an unknown rule. */
 export function unusedIgnores(ignores: Ignores, severities: Severities): Finding[] {
-  const meta = metaOf("unused-ignore");
+  const { meta } = unusedIgnore;
   const level = severities.get(meta.id) ?? meta.defaultSeverity;
   if (level === "off") return [];
   const out: Finding[] = [];

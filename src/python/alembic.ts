@@ -678,39 +678,10 @@ class Translator {
 
   /** A positional argument of `op.create_table`: a Column or a table-level constraint or index. */
   private tableItem(spec: TableSpec, item: PyValue): boolean {
-    const callee = calleeName(item);
-    switch (callee) {
-      case "Column": {
-        const column = this.reader.column(item, null);
-        if (!column) return false;
-        spec.columns.push(column);
-        return true;
-      }
-      case "PrimaryKeyConstraint":
-      case "UniqueConstraint": {
-        const c = this.reader.constraint(item, callee === "PrimaryKeyConstraint" ? "primary" : "unique");
-        if (c) spec.constraints.push(c);
-        return c !== null;
-      }
-      case "ForeignKeyConstraint": {
-        const fk = this.reader.foreignKeyConstraint(item);
-        if (fk) spec.foreignKeys.push(fk);
-        return fk !== null;
-      }
-      case "Index": {
-        const index = this.reader.index(item);
-        if (index) spec.indexes.push(index);
-        return index !== null;
-      }
-      case "CheckConstraint":
-        return true;
-      default:
-        this.skip(
-          item.node,
-          "This argument of op.create_table() cannot be read statically; the table was skipped.",
-        );
-        return false;
-    }
+    return this.reader.tableItem(spec, item, {
+      columns: true,
+      skipMessage: "This argument of op.create_table() cannot be read statically; the table was skipped.",
+    });
   }
 }
 

@@ -258,6 +258,44 @@ export class ItemReader {
     };
   }
 
+  /**
+   * A positional item of a table (`Table(…)`, `op.create_table(…)`, `__table_args__`): a column,
+   * when `columns` allows it, or a table-level constraint or index, added to `spec`. False when it
+   * could not be read; `skipMessage` then says so at the item.
+   */
+  tableItem(spec: TableSpec, item: PyValue, options: { columns: boolean; skipMessage: string }): boolean {
+    const callee = calleeName(item) ?? "";
+    if (options.columns && (callee === "Column" || callee === "mapped_column")) {
+      const column = this.column(item, null);
+      if (column) spec.columns.push(column);
+      return column !== null;
+    }
+    switch (callee) {
+      case "PrimaryKeyConstraint":
+      case "UniqueConstraint": {
+        const c = this.constraint(item, callee === "PrimaryKeyConstraint" ? "primary" : "unique");
+        if (c) spec.constraints.push(c);
+        return c !== null;
+      }
+      case "ForeignKeyConstraint": {
+        const fk = this.foreignKeyConstraint(item);
+        if (fk) spec.foreignKeys.push(fk);
+        return fk !== null;
+      }
+      case "Index": {
+        const index = this.index(item);
+        if (index) spec.indexes.push(index);
+        return index !== null;
+      }
+      // A CHECK constraint builds no index; nothing to model.
+      case "CheckConstraint":
+        return true;
+      default:
+        this.skip(item.node, options.skipMessage);
+        return false;
+    }
+  }
+
   /** `Index("name", "a", Model.b, text("lower(c)"), unique=…, postgresql_where=…, postgresql_using=…)` */
   index(call: PyValue, options: { name?: PyValue | undefined; keys?: PyValue[] } = {}): IndexSpec | null {
     if (call.kind !== "call") return null;

@@ -321,3 +321,31 @@ describe("the Action on a push", () => {
     expect(result.summary).toContain("#### Impact with synthetic rows");
   }, 120_000);
 });
+
+describe("the CLI and the Action are two callers of one run()", () => {
+  const cli = async (args: string[]) => {
+    try {
+      const { stdout } = await run(process.execPath, [join(root, "bin", "pg-index-lint.js"), ...args], {
+        cwd: join(workspace, SERVICE),
+      });
+      return { code: 0, stdout };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string };
+      return { code: failed.code, stdout: failed.stdout };
+    }
+  };
+
+  for (const failOn of ["error", "warning", "never"]) {
+    it(`report the same findings and reach the same verdict at fail-on ${failOn}`, async () => {
+      const action = await runAction({ "fail-on": failOn }, { event: "push" });
+      const fromCli = await cli(["check", ".", "--format", "json", "--fail-on", failOn]);
+      const actionReport = JSON.parse(readFileSync(action.outputs["report-json"] as string, "utf8"));
+      const cliReport = JSON.parse(fromCli.stdout);
+      expect(actionReport.findings.length).toBeGreaterThan(0);
+      expect(actionReport.findings).toEqual(cliReport.findings);
+      expect(actionReport.summary).toEqual(cliReport.summary);
+      expect(action.code).toBe(fromCli.code);
+      expect(action.code).toBe(failOn === "never" ? 0 : 1);
+    }, 120_000);
+  }
+});

@@ -56,8 +56,8 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
           "BEGIN;\nCREATE INDEX CONCURRENTLY a ON t (c);\nCREATE INDEX CONCURRENTLY b ON t (id, c);\nCOMMIT;",
       },
       errors: [
-        { file: "002.sql", line: 2, message: /25001.*BEGIN on line 1/ },
-        { file: "002.sql", line: 3 },
+        { file: "002.sql", line: 2, column: 1, endLine: 2, endColumn: 37, message: /25001.*BEGIN on line 1/ },
+        { file: "002.sql", line: 3, column: 1, endLine: 3, endColumn: 41 },
       ],
     },
     {
@@ -67,7 +67,16 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
         "1_t.up.sql": table,
         "2_i.up.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);\n",
       },
-      errors: [{ file: "2_i.up.sql", line: 2, message: /one string.*implicit transaction/ }],
+      errors: [
+        {
+          file: "2_i.up.sql",
+          line: 2,
+          column: 1,
+          endLine: 2,
+          endColumn: 37,
+          message: /one string.*implicit transaction/,
+        },
+      ],
     },
     {
       name: "dbmate without transaction:false",
@@ -76,7 +85,9 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
         "20240101000000_t.sql": dbmate(table),
         "20240102000000_i.sql": dbmate("CREATE INDEX CONCURRENTLY i ON t (c);"),
       },
-      errors: [{ file: "20240102000000_i.sql", line: 2, message: /dbmate/ }],
+      errors: [
+        { file: "20240102000000_i.sql", line: 2, column: 1, endLine: 2, endColumn: 37, message: /dbmate/ },
+      ],
     },
     {
       name: "dbmate with transaction:false but two statements sent as one string",
@@ -88,13 +99,24 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
           " transaction:false",
         ),
       },
-      errors: [{ file: "20240102000000_i.sql", line: 3, message: /implicit transaction/ }],
+      errors: [
+        {
+          file: "20240102000000_i.sql",
+          line: 3,
+          column: 1,
+          endLine: 3,
+          endColumn: 37,
+          message: /implicit transaction/,
+        },
+      ],
     },
     {
       name: "a Drizzle migration with a single concurrent statement",
       runner: "drizzle",
       files: { "0000_t.sql": table, "0001_i.sql": "CREATE INDEX CONCURRENTLY i ON t (c);" },
-      errors: [{ file: "0001_i.sql", line: 1, message: /one transaction/ }],
+      errors: [
+        { file: "0001_i.sql", line: 1, column: 1, endLine: 1, endColumn: 37, message: /one transaction/ },
+      ],
     },
     {
       name: "a Prisma multi-statement migration (before 7.4)",
@@ -104,7 +126,16 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
         "20240101000000_t/migration.sql": table,
         "20240102000000_i/migration.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);",
       },
-      errors: [{ file: "20240102000000_i/migration.sql", line: 2, message: /Prisma 6\.19\.0/ }],
+      errors: [
+        {
+          file: "20240102000000_i/migration.sql",
+          line: 2,
+          column: 1,
+          endLine: 2,
+          endColumn: 37,
+          message: /Prisma 6\.19\.0/,
+        },
+      ],
     },
     {
       name: "a Flyway file that mixes a concurrent index with other DDL",
@@ -113,7 +144,7 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
         "V1__t.sql": table,
         "V2__i.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);",
       },
-      errors: [{ file: "V2__i.sql", line: 2, message: /Flyway/ }],
+      errors: [{ file: "V2__i.sql", line: 2, column: 1, endLine: 2, endColumn: 37, message: /Flyway/ }],
     },
     {
       name: "DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY in an explicit transaction",
@@ -122,8 +153,15 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
         "002.sql": "START TRANSACTION;\nDROP INDEX CONCURRENTLY i;\nREINDEX TABLE CONCURRENTLY t;\nCOMMIT;",
       },
       errors: [
-        { file: "002.sql", line: 2, message: /DROP INDEX CONCURRENTLY/ },
-        { file: "002.sql", line: 3, message: /REINDEX CONCURRENTLY/ },
+        {
+          file: "002.sql",
+          line: 2,
+          column: 1,
+          endLine: 2,
+          endColumn: 26,
+          message: /DROP INDEX CONCURRENTLY/,
+        },
+        { file: "002.sql", line: 3, column: 1, endLine: 3, endColumn: 29, message: /REINDEX CONCURRENTLY/ },
       ],
     },
   ],

@@ -31,19 +31,28 @@ ruleTester(constraintBuildsIndex, {
         "001.sql": setup,
         "002.sql": "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
       },
-      errors: [{ file: "002.sql", line: 1, message: /UNIQUE \(email\).*ACCESS EXCLUSIVE/ }],
+      errors: [
+        {
+          file: "002.sql",
+          line: 1,
+          column: 1,
+          endLine: 1,
+          endColumn: 64,
+          message: /UNIQUE \(email\).*ACCESS EXCLUSIVE/,
+        },
+      ],
       fix: "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key",
     },
     {
       name: "ADD PRIMARY KEY on an existing table",
       files: { "001.sql": setup, "002.sql": "ALTER TABLE users ADD PRIMARY KEY (id);" },
-      errors: [{ file: "002.sql", line: 1, message: /PRIMARY KEY/ }],
+      errors: [{ file: "002.sql", line: 1, column: 1, endLine: 1, endColumn: 39, message: /PRIMARY KEY/ }],
       fix: "CREATE UNIQUE INDEX CONCURRENTLY users_pkey ON users (id);\nALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_pkey",
     },
     {
       name: "ADD COLUMN … UNIQUE on an existing table",
       files: { "001.sql": setup, "002.sql": "ALTER TABLE users ADD COLUMN handle text UNIQUE;" },
-      errors: [{ file: "002.sql", line: 1 }],
+      errors: [{ file: "002.sql", line: 1, column: 1, endLine: 1, endColumn: 48 }],
     },
   ],
 });

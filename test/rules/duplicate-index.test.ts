@@ -31,18 +31,25 @@ ruleTester(duplicateIndex, {
         "002.sql": "CREATE INDEX CONCURRENTLY idx_api_keys_key_hash ON api_keys (key_hash);",
       },
       errors: [
-        { file: "002.sql", line: 1, message: /"idx_api_keys_key_hash".*duplicates "ix_api_keys_key_hash"/ },
+        {
+          file: "002.sql",
+          line: 1,
+          column: 1,
+          endLine: 1,
+          endColumn: 71,
+          message: /"idx_api_keys_key_hash".*duplicates "ix_api_keys_key_hash"/,
+        },
       ],
     },
     {
       name: "a plain unique index beside a unique constraint, reported at the plain one",
       files: `CREATE TABLE u (id int, email text, CONSTRAINT u_email_key UNIQUE (email));\nCREATE UNIQUE INDEX u_email ON u (email);`,
-      errors: [{ line: 2, message: /"u_email"/ }],
+      errors: [{ line: 2, column: 1, endLine: 2, endColumn: 41, message: /"u_email"/ }],
     },
     {
       name: "the same predicate written differently",
       files: `${t}CREATE INDEX a ON api_keys (factory_id) WHERE revoked_at IS NULL;\nCREATE INDEX b ON api_keys (factory_id) WHERE (revoked_at IS NULL);`,
-      errors: [{ line: 3 }],
+      errors: [{ line: 3, column: 1, endLine: 3, endColumn: 67 }],
     },
   ],
 });

@@ -63,25 +63,35 @@ ruleTester(missingRequiredIndex, {
       name: "no index at all, located at the table",
       files: keys,
       config: byHash,
-      errors: [{ line: 1, message: /Required index on api_keys \(key_hash\) is missing/ }],
+      errors: [
+        {
+          line: 1,
+          column: 14,
+          endLine: 1,
+          endColumn: 118,
+          message: /Required index on api_keys \(key_hash\) is missing/,
+        },
+      ],
     },
     {
       name: "a partial index the requirement does not imply",
       files: `${keys}CREATE INDEX i ON api_keys (key_hash) WHERE revoked_at IS NULL;`,
       config: byHash,
-      errors: [{ line: 1, message: /"i" does not count: its predicate/ }],
+      errors: [
+        { line: 1, column: 14, endLine: 1, endColumn: 118, message: /"i" does not count: its predicate/ },
+      ],
     },
     {
       name: "mixed directions do not serve the order",
       files: `${keys}CREATE INDEX i ON api_keys (factory_id, created_at);`,
       config: audit,
-      errors: [{ line: 1, message: /directions/ }],
+      errors: [{ line: 1, column: 14, endLine: 1, endColumn: 118, message: /directions/ }],
     },
     {
       name: "the index leads with another column",
       files: `${keys}CREATE INDEX i ON api_keys (id, key_hash);`,
       config: byHash,
-      errors: [{ line: 1 }],
+      errors: [{ line: 1, column: 14, endLine: 1, endColumn: 118 }],
     },
     {
       name: "the index was dropped later",
@@ -90,7 +100,7 @@ ruleTester(missingRequiredIndex, {
         "002.sql": "DROP INDEX CONCURRENTLY i;",
       },
       config: byHash,
-      errors: [{ file: "001.sql", line: 1 }],
+      errors: [{ file: "001.sql", line: 1, column: 14, endLine: 1, endColumn: 118 }],
     },
     {
       name: "the index's column was dropped",
@@ -99,7 +109,7 @@ ruleTester(missingRequiredIndex, {
         "002.sql": "ALTER TABLE api_keys DROP COLUMN key_hash;",
       },
       config: byHash,
-      errors: [{ file: "001.sql", line: 1 }],
+      errors: [{ file: "001.sql", line: 1, column: 14, endLine: 1, endColumn: 118 }],
     },
     {
       name: "a concurrent build the transaction makes PostgreSQL reject",
@@ -108,13 +118,22 @@ ruleTester(missingRequiredIndex, {
         "002.sql": "BEGIN;\nCREATE INDEX CONCURRENTLY i ON api_keys (key_hash);\nCOMMIT;",
       },
       config: byHash,
-      errors: [{ file: "001.sql", line: 1 }],
+      errors: [{ file: "001.sql", line: 1, column: 14, endLine: 1, endColumn: 118 }],
     },
     {
       name: "a table that does not exist, located at the config entry",
       files: keys,
       config: req([{ table: "api_key", columns: ["key_hash"] }]),
-      errors: [{ file: ".pg-index-lint.yml", line: 5, message: /table "api_key" does not exist/ }],
+      errors: [
+        {
+          file: ".pg-index-lint.yml",
+          line: 5,
+          column: 1,
+          endLine: 5,
+          endColumn: 1,
+          message: /table "api_key" does not exist/,
+        },
+      ],
     },
   ],
 });

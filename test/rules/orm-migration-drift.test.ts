@@ -48,6 +48,9 @@ ruleTester(ormMigrationDrift, {
         {
           file: "models/api_keys.py",
           line: 8,
+          column: 16,
+          endLine: 8,
+          endColumn: 46,
           message: /"ix_api_keys_key_hash" .* declared in the models, but no migration creates it/,
         },
       ],
@@ -63,6 +66,9 @@ ruleTester(ormMigrationDrift, {
         {
           file: "models/api_keys.py",
           line: 8,
+          column: 16,
+          endLine: 8,
+          endColumn: 46,
           message: /matches "idx_api_keys_key_hash" built by the migrations .* in everything but its name/,
         },
       ],
@@ -72,7 +78,16 @@ ruleTester(ormMigrationDrift, {
       runner: "alembic",
       models: MODEL('key_hash = Column(String(64))\n    org_id = Column(Integer, ForeignKey("orgs.id"))'),
       files: REVISION('    op.create_index("idx_api_keys_key_hash", "api_keys", ["key_hash"])'),
-      errors: [{ file: "0001_api_keys.py", line: 8, message: /no model declares it/ }],
+      errors: [
+        {
+          file: "0001_api_keys.py",
+          line: 8,
+          column: 5,
+          endLine: 8,
+          endColumn: 71,
+          message: /no model declares it/,
+        },
+      ],
     },
     {
       name: "a unique flag that differs, with the same name",
@@ -85,6 +100,9 @@ ruleTester(ormMigrationDrift, {
         {
           file: "models/api_keys.py",
           line: 8,
+          column: 16,
+          endLine: 8,
+          endColumn: 59,
           message: /is UNIQUE \(key_hash\) in the models but \(key_hash\) after the migrations/,
         },
       ],
@@ -100,11 +118,17 @@ ruleTester(ormMigrationDrift, {
         {
           file: "0001_api_keys.py",
           line: 7,
+          column: 120,
+          endLine: 7,
+          endColumn: 179,
           message: /"api_keys_org_id_fkey" .* exists after the migrations, but no model declares it/,
         },
         {
           file: "models/api_keys.py",
           line: 8,
+          column: 16,
+          endLine: 8,
+          endColumn: 62,
           message: /"api_keys_key_hash_fkey" .* declared in the models, but no migration creates it/,
         },
       ],

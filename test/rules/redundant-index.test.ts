@@ -35,17 +35,25 @@ ruleTester(redundantIndex, {
     {
       name: "the seed's factory_id index beside the (factory_id, created_at) composite",
       files: `${t}CREATE INDEX ix_api_keys_factory_id ON api_keys (factory_id);\nCREATE INDEX idx_api_keys_factory_created ON api_keys (factory_id, created_at);`,
-      errors: [{ line: 2, message: /"ix_api_keys_factory_id".*"idx_api_keys_factory_created"/ }],
+      errors: [
+        {
+          line: 2,
+          column: 1,
+          endLine: 2,
+          endColumn: 61,
+          message: /"ix_api_keys_factory_id".*"idx_api_keys_factory_created"/,
+        },
+      ],
     },
     {
       name: "a single column reversed against the composite",
       files: `${t}CREATE INDEX a ON api_keys (factory_id DESC);\nCREATE INDEX b ON api_keys (factory_id, created_at);`,
-      errors: [{ line: 2 }],
+      errors: [{ line: 2, column: 1, endLine: 2, endColumn: 45 }],
     },
     {
       name: "a non-unique index beside a unique one on the same keys",
       files: `${t}CREATE INDEX a ON api_keys (key_hash);\nALTER TABLE api_keys ADD CONSTRAINT k UNIQUE (key_hash);`,
-      errors: [{ line: 2 }],
+      errors: [{ line: 2, column: 1, endLine: 2, endColumn: 38 }],
     },
   ],
 });

@@ -35,7 +35,16 @@ ruleTester(requireConcurrentIndexCreation, {
     {
       name: "a plain CREATE INDEX on a table from an earlier migration",
       files: { "001.sql": create, "002.sql": "-- comment\nCREATE INDEX i ON orders (customer_id);" },
-      errors: [{ file: "002.sql", line: 2, message: /existing table "orders"/ }],
+      errors: [
+        {
+          file: "002.sql",
+          line: 2,
+          column: 1,
+          endLine: 2,
+          endColumn: 39,
+          message: /existing table "orders"/,
+        },
+      ],
       fix: "CREATE INDEX CONCURRENTLY i ON orders (customer_id)",
     },
     {
@@ -44,13 +53,13 @@ ruleTester(requireConcurrentIndexCreation, {
         "001.sql": create,
         "002.sql": "create unique index i on orders (customer_id) where total > 0;",
       },
-      errors: [{ file: "002.sql", line: 1 }],
+      errors: [{ file: "002.sql", line: 1, column: 1, endLine: 1, endColumn: 62 }],
       fix: "create unique index CONCURRENTLY i on orders (customer_id) where total > 0",
     },
     {
       name: "a table the migrations never created (it predates them)",
       files: "CREATE INDEX i ON legacy_orders (customer_id);",
-      errors: [{ line: 1, message: /legacy_orders/ }],
+      errors: [{ line: 1, column: 1, endLine: 1, endColumn: 46, message: /legacy_orders/ }],
     },
     {
       name: "a table created in another schema earlier, qualified",
@@ -58,7 +67,9 @@ ruleTester(requireConcurrentIndexCreation, {
         "001.sql": "CREATE TABLE billing.invoices (id int);",
         "002.sql": "SET search_path = billing;\nCREATE INDEX i ON invoices (id);",
       },
-      errors: [{ file: "002.sql", line: 2, message: /billing\.invoices/ }],
+      errors: [
+        { file: "002.sql", line: 2, column: 1, endLine: 2, endColumn: 32, message: /billing\.invoices/ },
+      ],
     },
   ],
 });

@@ -16,19 +16,28 @@ ruleTester(requireConcurrentIndexDeletion, {
     {
       name: "a plain DROP INDEX on an existing table",
       files: { "001.sql": setup, "002.sql": "DROP INDEX IF EXISTS t_c;" },
-      errors: [{ file: "002.sql", line: 1, message: /ACCESS EXCLUSIVE lock on "t"/ }],
+      errors: [
+        {
+          file: "002.sql",
+          line: 1,
+          column: 1,
+          endLine: 1,
+          endColumn: 25,
+          message: /ACCESS EXCLUSIVE lock on "t"/,
+        },
+      ],
       fix: "DROP INDEX CONCURRENTLY IF EXISTS t_c",
     },
     {
       name: "an index the migrations do not know (it predates them)",
       files: "DROP INDEX legacy_idx;",
-      errors: [{ line: 1 }],
+      errors: [{ line: 1, column: 1, endLine: 1, endColumn: 22 }],
       fix: "DROP INDEX CONCURRENTLY legacy_idx",
     },
     {
       name: "two indexes in one statement: no automatic fix, one statement each",
       files: { "001.sql": `${setup}CREATE INDEX t_id_c ON t (id, c);`, "002.sql": "DROP INDEX t_c, t_id_c;" },
-      errors: [{ file: "002.sql", line: 1 }],
+      errors: [{ file: "002.sql", line: 1, column: 1, endLine: 1, endColumn: 23 }],
     },
   ],
 });

@@ -23,19 +23,19 @@ ruleTester(requireConcurrentReindex, {
     {
       name: "REINDEX INDEX",
       files: { "001.sql": setup, "002.sql": "REINDEX INDEX t_c;" },
-      errors: [{ file: "002.sql", line: 1 }],
+      errors: [{ file: "002.sql", line: 1, column: 1, endLine: 1, endColumn: 18 }],
       fix: "REINDEX INDEX CONCURRENTLY t_c",
     },
     {
       name: "REINDEX (VERBOSE) TABLE keeps its options",
       files: { "001.sql": setup, "002.sql": "REINDEX (VERBOSE) TABLE t;" },
-      errors: [{ file: "002.sql", line: 1 }],
+      errors: [{ file: "002.sql", line: 1, column: 1, endLine: 1, endColumn: 26 }],
       fix: "REINDEX (VERBOSE) TABLE CONCURRENTLY t",
     },
     {
       name: "REINDEX (CONCURRENTLY false) is not concurrent",
       files: { "001.sql": setup, "002.sql": "REINDEX (CONCURRENTLY false) TABLE t;" },
-      errors: [{ file: "002.sql", line: 1 }],
+      errors: [{ file: "002.sql", line: 1, column: 1, endLine: 1, endColumn: 37 }],
     },
   ],
 });

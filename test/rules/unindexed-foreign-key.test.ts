@@ -41,17 +41,25 @@ ruleTester(unindexedForeignKey, {
     {
       name: "an inline REFERENCES with no index, located at the clause",
       files: `${parents}CREATE TABLE batches (\n  id int,\n  product_id int NOT NULL REFERENCES products (id)\n);`,
-      errors: [{ line: 5, message: /"batches_product_id_fkey" on batches \(product_id\) → products/ }],
+      errors: [
+        {
+          line: 5,
+          column: 27,
+          endLine: 5,
+          endColumn: 51,
+          message: /"batches_product_id_fkey" on batches \(product_id\) → products/,
+        },
+      ],
     },
     {
       name: "an index that only has the FK column second",
       files: `${parents}CREATE TABLE batches (id int, product_id int REFERENCES products);\nCREATE INDEX i ON batches (id, product_id);`,
-      errors: [{ line: 3 }],
+      errors: [{ line: 3, column: 46, endLine: 3, endColumn: 66 }],
     },
     {
       name: "a partial index with another predicate",
       files: `${parents}CREATE TABLE batches (id int, product_id int REFERENCES products, done bool);\nCREATE INDEX i ON batches (product_id) WHERE done;`,
-      errors: [{ line: 3 }],
+      errors: [{ line: 3, column: 46, endLine: 3, endColumn: 77 }],
     },
     {
       name: "an FK added by ALTER TABLE, and the covering index dropped",
@@ -61,7 +69,9 @@ ruleTester(unindexedForeignKey, {
           "ALTER TABLE batches ADD CONSTRAINT batches_product_fk FOREIGN KEY (product_id) REFERENCES products (id);",
         "003.sql": "DROP INDEX CONCURRENTLY i;",
       },
-      errors: [{ file: "002.sql", line: 1, message: /batches_product_fk/ }],
+      errors: [
+        { file: "002.sql", line: 1, column: 25, endLine: 1, endColumn: 104, message: /batches_product_fk/ },
+      ],
     },
   ],
 });

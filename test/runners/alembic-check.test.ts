@@ -62,6 +62,9 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
         {
           file: "0002_index.py",
           line: 10,
+          column: 5,
+          endLine: 10,
+          endColumn: 81,
           message: /Alembic \(latest\) runs every pending migration in one transaction/,
         },
       ],
@@ -77,7 +80,7 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
           '    op.execute("CREATE INDEX CONCURRENTLY i ON api_keys (key_hash)")',
         ),
       },
-      errors: [{ file: "0002_index.py", line: 9 }],
+      errors: [{ file: "0002_index.py", line: 9, column: 17, endLine: 9, endColumn: 67 }],
     },
     {
       name: "DROP INDEX CONCURRENTLY through op.drop_index outside the block",
@@ -93,7 +96,16 @@ ruleTester(banConcurrentIndexCreationInTransaction, {
           '    op.drop_index("i", table_name="api_keys", postgresql_concurrently=True)',
         ),
       },
-      errors: [{ file: "0002_drop.py", line: 9, message: /DROP INDEX CONCURRENTLY/ }],
+      errors: [
+        {
+          file: "0002_drop.py",
+          line: 9,
+          column: 5,
+          endLine: 9,
+          endColumn: 76,
+          message: /DROP INDEX CONCURRENTLY/,
+        },
+      ],
     },
   ],
 });
@@ -116,7 +128,16 @@ ruleTester(requireConcurrentIndexCreation, {
         "0001_api_keys.py": API_KEYS,
         "0002_index.py": revision("0002", "0001", '    op.create_index("i", "api_keys", ["key_hash"])'),
       },
-      errors: [{ file: "0002_index.py", line: 9, message: /existing table "api_keys"/ }],
+      errors: [
+        {
+          file: "0002_index.py",
+          line: 9,
+          column: 5,
+          endLine: 9,
+          endColumn: 51,
+          message: /existing table "api_keys"/,
+        },
+      ],
     },
     {
       name: "revisions whose file names sort opposite to the graph are replayed in graph order",
@@ -126,7 +147,7 @@ ruleTester(requireConcurrentIndexCreation, {
         "a_index.py": revision("0002", "0001", '    op.create_index("i", "api_keys", ["key_hash"])'),
         "z_api_keys.py": API_KEYS,
       },
-      errors: [{ file: "a_index.py", line: 9 }],
+      errors: [{ file: "a_index.py", line: 9, column: 5, endLine: 9, endColumn: 51 }],
     },
   ],
 });

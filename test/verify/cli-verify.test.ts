@@ -5,8 +5,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli-io.js";
 import { scratchDir } from "../harness.js";
-
-const serverUrl = process.env.PG_INDEX_LINT_TEST_DATABASE_URL || undefined;
+import { engineCases, SERVER_SKIPPED, serverSuite, serverUrl } from "../server.js";
 
 const run = runCli;
 
@@ -32,10 +31,8 @@ async function scratchDatabases(): Promise<string[]> {
   }
 }
 
-const engines = [
-  { name: "PGlite", args: [] as string[] },
-  ...(serverUrl ? [{ name: "server", args: ["--database-url", serverUrl] }] : []),
-];
+const engines = engineCases({ args: [] as string[] }, (url) => ({ args: ["--database-url", url] }));
+it.skipIf(serverUrl)(`runs the verify tests on a server too (${SERVER_SKIPPED})`, () => {});
 
 describe.each(engines)("verify examples/factory-service on $name", ({ args }) => {
   it("shows the 25001 failure at its line, the locks, and which required indexes are proven or missing", async () => {
@@ -94,6 +91,102 @@ describe.each(engines)("verify examples/factory-service on $name", ({ args }) =>
   }, 60_000);
 });
 
+type JsonFinding = { rule: string; file: string; line: number; message: string; source: string };
+
+describe.each(engines)("each verify rule and limit fires on $name", ({ args }) => {
+  const findings = (stdout: string): JsonFinding[] => JSON.parse(stdout).findings;
+
+  it("--keep-going applies the migrations after a failure; without it they are not applied", async () => {
+    const root = repo({
+      "m/001.sql": "CREATE TABLE t (id int PRIMARY KEY);",
+      "m/002.sql": "INSERT INTO no_such_table VALUES (1);",
+      "m/003.sql": "CREATE TABLE u (id int);",
+    });
+    const stopped = await run(["verify", join(root, "m"), "--format", "json", ...args]);
+    const failed = findings(stopped.stdout).find((f) => f.rule === "migration-failed");
+    expect(failed?.message).toMatch(
+      /SQLSTATE 42P01\)\. The runner stops here: 1 later migration was not applied\./,
+    );
+    expect(
+      JSON.parse(stopped.stdout).verify.sets[0].migrations.map((m: { status: string }) => m.status),
+    ).toEqual(["applied", "failed", "not-reached"]);
+    const going = await run(["verify", join(root, "m"), "--format", "json", "--keep-going", ...args]);
+    expect(findings(going.stdout).find((f) => f.rule === "migration-failed")?.message).toMatch(
+      /--keep-going applied the later migrations anyway/,
+    );
+    expect(
+      JSON.parse(going.stdout).verify.sets[0].migrations.map((m: { status: string }) => m.status),
+    ).toEqual(["applied", "failed", "applied"]);
+  });
+
+  it("--timeout stops before the next migration once the budget is spent, and exits 2 saying so", async () => {
+    const root = repo({
+      "m/001.sql": "SELECT pg_sleep(1.5);",
+      "m/002.sql": "CREATE TABLE t (id int);",
+    });
+    const { code, stdout, stderr } = await run([
+      "verify",
+      join(root, "m"),
+      "--format",
+      "json",
+      "--timeout",
+      "0.5",
+      ...args,
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/verify ran out of time \(--timeout\)/);
+    const report = JSON.parse(stdout);
+    expect(report.verify.timedOut).toBe(true);
+    expect(report.verify.sets[0].migrations.map((m: { status: string }) => m.status)).toEqual([
+      "applied",
+      "not-reached",
+    ]);
+    if (args.length) expect(await scratchDatabases()).toEqual([]);
+  });
+
+  it("required-index-not-used: the probe is planned with another index", async () => {
+    const root = repo({
+      ".pg-index-lint.yml":
+        "migrations: [{ path: m }]\nrequired-indexes:\n  - { table: t, columns: [a], query: 'SELECT * FROM t WHERE b = $1' }\n",
+      "m/001.sql":
+        "CREATE TABLE t (id int PRIMARY KEY, a int, b int);\nCREATE INDEX t_a ON t (a);\nCREATE INDEX t_b ON t (b);",
+    });
+    const { code, stdout } = await run(["verify", root, "--format", "json", ...args]);
+    expect(code).toBe(0);
+    const found = findings(stdout).filter((f) => f.rule === "required-index-not-used");
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      file: expect.stringMatching(/\.pg-index-lint\.yml$/),
+      line: 3,
+      source: "verify",
+    });
+    expect(found[0]?.message).toMatch(/using t_b, not with an index on the required columns/);
+  });
+
+  it("invalid-index: an index ON ONLY a partitioned table that no partition index is attached to", async () => {
+    const root = repo({
+      "m/001.sql":
+        "CREATE TABLE m (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+      "m/002.sql": "CREATE INDEX m_at ON ONLY m (at);",
+    });
+    const { stdout } = await run(["verify", join(root, "m"), "--format", "json", ...args]);
+    const found = findings(stdout).filter((f) => f.rule === "invalid-index");
+    expect(found.map((f) => `${f.file.split("/").pop()}:${f.line}`)).toEqual(["002.sql:1"]);
+    expect(found[0]?.message).toMatch(/Index "m_at" on m exists but is not valid/);
+  });
+
+  it("replay-mismatch: a table a function creates, which the replay cannot see", async () => {
+    const root = repo({
+      "m/001.sql":
+        "CREATE FUNCTION make_hidden() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'CREATE TABLE hidden (id int)'; END $$;\nSELECT make_hidden();",
+    });
+    const { stdout } = await run(["verify", join(root, "m"), "--format", "json", ...args]);
+    const found = findings(stdout).filter((f) => f.rule === "replay-mismatch");
+    expect(found).toHaveLength(1);
+    expect(found[0]?.message).toMatch(/The database has table hidden; the replay does not predict it\./);
+  });
+});
+
 describe("verify adds to check's findings rather than repeating them", () => {
   it("puts the measured lock of a statement check already flags into that finding, not a blocking-lock", async () => {
     const root = repo({
@@ -135,7 +228,7 @@ describe("verify and inline ignores", () => {
   }, 60_000);
 });
 
-describe.runIf(serverUrl)("verify against a server", () => {
+describe.runIf(serverUrl)(serverSuite("verify against a server"), () => {
   it("drops the scratch database it opened while check ran, when check fails", async () => {
     const root = repo({
       ".pg-index-lint.yml": "required-indexes:\n  - { table: t, columns: [] }\n",

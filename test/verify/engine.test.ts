@@ -11,9 +11,9 @@ import { type Engine, isDatabaseError, type OpenEngineOptions } from "../../src/
 import { DEFAULT_SNAPSHOT_DIR, extensionModules, PGLITE_EXTENSIONS } from "../../src/verify/pglite.js";
 import { dropDatabase } from "../../src/verify/server.js";
 import { scratchDir } from "../harness.js";
+import { serverSuite, serverUrl } from "../server.js";
 
 const root = join(import.meta.dirname, "..", "..");
-const serverUrl = process.env.PG_INDEX_LINT_TEST_DATABASE_URL || undefined;
 const engines = [
   { name: "PGlite", url: undefined as string | undefined },
   ...(serverUrl ? [{ name: "PostgreSQL server", url: serverUrl }] : []),
@@ -248,7 +248,7 @@ describe("PGlite", () => {
   }, 30_000);
 });
 
-describe.skipIf(!serverUrl)("PostgreSQL server", () => {
+describe.skipIf(!serverUrl)(serverSuite("PostgreSQL server"), () => {
   it("works in a scratch database and drops it on close", async () => {
     const engine = await open(serverUrl);
     const name = await scratchName(engine);

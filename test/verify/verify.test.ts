@@ -13,12 +13,10 @@ import { readLiveCatalog } from "../../src/verify/live-catalog.js";
 import { replayApplied } from "../../src/verify/verify.js";
 import { type RepoSpec, writeRepo } from "../harness.js";
 import { examplesOf } from "../rules/doc-examples.js";
+import { engineCases, SERVER_SKIPPED, serverUrl } from "../server.js";
 
-const serverUrl = process.env.PG_INDEX_LINT_TEST_DATABASE_URL || undefined;
-const engines = [
-  { name: "PGlite", url: undefined as string | undefined },
-  ...(serverUrl ? [{ name: "server", url: serverUrl }] : []),
-];
+const engines = engineCases({ url: undefined as string | undefined }, (url) => ({ url }));
+it.skipIf(serverUrl)(`applies every fixture on a server too (${SERVER_SKIPPED})`, () => {});
 
 /** Drops every user schema and recreates public: a clean database in milliseconds. */
 async function reset(engine: Engine): Promise<void> {
