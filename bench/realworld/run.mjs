@@ -161,40 +161,52 @@ function judgeInit(repo, doc) {
   const problems = [];
   if (doc.error) return { usable: false, problems: [`config not YAML: ${doc.error}`] };
   const entries = doc.migrations;
-  const found = new Map(entries.map((e) => [normPath(e.path), e]));
+  const inside = (child, parent) => child.startsWith(`${parent}/`);
   for (const e of entries) {
     if (e.path.startsWith("/")) problems.push(`absolute path ${e.path}`);
   }
   let usable = entries.length > 0;
+  const accounted = new Set();
   for (const m of repo.migrations) {
-    const hit = found.get(normPath(m.path));
-    if (!hit) {
-      const nested = entries.find(
-        (e) =>
-          normPath(e.path).startsWith(`${normPath(m.path)}/`) ||
-          normPath(m.path).startsWith(`${normPath(e.path)}/`),
-      );
+    const want = normPath(m.path);
+    const hit = entries.find((e) => normPath(e.path) === want);
+    const nested = entries.filter((e) => inside(normPath(e.path), want));
+    const parent = entries.find((e) => inside(want, normPath(e.path)));
+    if (hit) {
+      accounted.add(normPath(hit.path));
+      if (SUPPORTED.has(m.runner) && hit.runner !== m.runner) {
+        problems.push(`${m.path}: runner ${hit.runner}, expected ${m.runner}`);
+        usable = false;
+      } else if (!SUPPORTED.has(m.runner)) {
+        problems.push(`${m.path}: read as ${hit.runner} (real runner ${m.runner}, which the tool lacks)`);
+      }
+    } else if (nested.length) {
+      for (const e of nested) accounted.add(normPath(e.path));
       problems.push(
-        nested ? `${m.path}: found as ${nested.path} (${nested.runner})` : `${m.path}: not found`,
+        `${m.path}: split into ${nested.length} folders, e.g. ${nested[0].path} (${nested[0].runner})`,
       );
       usable = false;
-    } else if (SUPPORTED.has(m.runner) && hit.runner !== m.runner) {
-      problems.push(`${m.path}: runner ${hit.runner}, expected ${m.runner}`);
+    } else if (parent) {
+      accounted.add(normPath(parent.path));
+      problems.push(`${m.path}: found only as its parent ${parent.path} (${parent.runner})`);
       usable = false;
-    } else if (!SUPPORTED.has(m.runner)) {
-      problems.push(`${m.path}: read as ${hit.runner} (real runner ${m.runner}, which the tool lacks)`);
+    } else {
+      problems.push(`${m.path}: not found`);
+      usable = false;
     }
   }
-  const known = new Set(repo.migrations.map((m) => normPath(m.path)));
   for (const e of entries) {
     const p = normPath(e.path);
-    if (known.has(p)) continue;
+    if (accounted.has(p)) continue;
     const other = repo.otherFolders.find((o) => normPath(o.path) === p);
     if (other?.kind === "postgres") problems.push(`also picked ${p} (${e.runner}): ${other.what}`);
-    else if (other) {
-      problems.push(`picked ${p} (${e.runner}): ${other.what}`);
+    else {
+      // An unlisted folder counts against init until a person marks it as PostgreSQL in the manifest.
+      problems.push(
+        `picked ${p} (${e.runner}): ${other ? other.what : "not a migrations folder the manifest knows"}`,
+      );
       usable = false;
-    } else problems.push(`picked ${p} (${e.runner}): not a PostgreSQL migrations folder of the manifest`);
+    }
   }
   if (repo.models.length && !doc.models.length) {
     const orms = repo.models.map((m) => m.orm).join(", ");

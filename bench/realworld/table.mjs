@@ -34,6 +34,18 @@ function compact(byRule, skip = new Set()) {
   return parts.join(", ") || "–";
 }
 
+/** A one-line message cut to a table cell's width. */
+const short = (s, n = 70) => (String(s).length > n ? `${String(s).slice(0, n - 1)}…` : String(s));
+
+/** What a new user sees after init: check's exit code and the findings that make it unusable. */
+function initCheck(ic) {
+  if (!ic) return "–";
+  if (ic.error) return `E2: ${short(ic.error.replace(/^pg-index-lint: /, ""), 50)}`;
+  const syn = ic.byRule?.["syntax-error"] ?? 0;
+  const total = Object.values(ic.byRule ?? {}).reduce((a, b) => a + b, 0);
+  return `exit ${ic.exit}, ${ic.summary?.files ?? "?"} files, ${total} findings${syn ? `, ${syn} syn` : ""}`;
+}
+
 const cell = (s) => String(s).replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function renderTable(rows, { verify, workDir }) {
@@ -41,6 +53,7 @@ export function renderTable(rows, { verify, workDir }) {
     "repo",
     "runner",
     "init",
+    "check with init's config",
     "files",
     "stmts",
     "findings by rule (check)",
@@ -66,14 +79,15 @@ export function renderTable(rows, { verify, workDir }) {
     const vb = r.verify?.byRule ?? {};
     const init = r.init?.usable ? (r.init.problems.length ? "ok*" : "ok") : "FAIL";
     const crash = [...(r.crashes ?? [])];
-    if (r.check?.error) crash.push(`E2 check: ${r.check.error}`);
-    if (r.verify?.error) crash.push(`E2 verify: ${r.verify.error}`);
+    if (r.check?.error) crash.push(`E2 check: ${short(r.check.error)}`);
+    if (r.verify?.error) crash.push(`E2 verify: ${short(r.verify.error)}`);
     if (r.verify?.timedOut) crash.push("verify timed out");
     lines.push(
       `| ${[
         r.name,
         r.runner,
         init,
+        initCheck(r.initCheck),
         r.check?.summary?.files ?? "–",
         r.check?.summary?.statements ?? "–",
         compact(by, new Set(["syntax-error", "unsupported-construct"])),
@@ -98,7 +112,11 @@ export function renderTable(rows, { verify, workDir }) {
     .join("; ");
   const notes = rows
     .filter((r) => r.init?.problems.length)
-    .map((r) => `- ${r.name}: ${r.init.problems.join("; ")}`);
+    .map((r) => {
+      const shown = r.init.problems.slice(0, 6).join("; ");
+      const more = r.init.problems.length - 6;
+      return `- ${r.name}: ${shown}${more > 0 ? `; and ${more} more` : ""}`;
+    });
   return `${lines.join("\n")}
 
 init: ok = init found the manifest's folders with the right runners and nothing else; ok* = usable, with notes below; FAIL = unusable (check then ran with the manifest's config anyway).
