@@ -57,16 +57,20 @@ export function candidateFor(scan: TableScan, stats?: TableStats): CandidateOutc
   const explanation: string[] = [];
   if (equality.length) explanation.push(`equality on ${equality.map(label).join(", ")}`);
 
-  // A join key that alone is the table's primary key or another unique key: the join reaches
-  // this table through that index already, so it adds nothing after the scan's own equalities.
+  // A join key is this table's side of a nested loop that another table drives. When the other
+  // side has no condition of its own, it cannot drive; this table, filtered by its own
+  // conditions, drives instead and reads the join column rather than probing by it. A key that
+  // alone is the table's primary or a unique key is reached through that index already.
   const uniqueSingles = new Set(
     [...(scan.def?.indexes.values() ?? [])]
       .filter((i) => i.unique && i.valid && !i.rejected && i.predicate === null && i.keys.length === 1)
       .map((i) => i.keys[0]?.column),
   );
-  const joins = scan.joinKeys.filter((k) => !equality.some((e) => same(e, k)));
-  const usefulJoins =
-    equality.length > 0 ? joins.filter((k) => !(k.column && uniqueSingles.has(k.column))) : joins;
+  const ownConditions = equality.length > 0 || scan.ranges.length > 0;
+  const usefulJoins = scan.joinKeys
+    .filter((k) => !equality.some((e) => same(e, k)))
+    .filter((k) => !(ownConditions && !k.otherSideFiltered))
+    .filter((k) => !(equality.length > 0 && k.column && uniqueSingles.has(k.column)));
   if (usefulJoins.length) explanation.push(`join key ${usefulJoins.map(label).join(", ")}`);
   const prefix = [...equality, ...usefulJoins];
 

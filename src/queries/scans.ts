@@ -36,6 +36,14 @@ export interface ScanKey {
   expression?: string;
 }
 
+export interface JoinKey extends ScanKey {
+  /**
+   * Whether a table on the other side of the join has a condition of its own (or is an outer
+   * query, a CTE or a subquery), so that it can drive the join and probe this table by the key.
+   */
+  otherSideFiltered: boolean;
+}
+
 export interface OrderKey extends ScanKey {
   desc: boolean;
   /** As PostgreSQL resolves it: NULLS FIRST is the default for DESC, NULLS LAST for ASC. */
@@ -52,7 +60,7 @@ export interface TableScan {
   system: boolean;
   equality: ScanKey[];
   ranges: ScanKey[];
-  joinKeys: ScanKey[];
+  joinKeys: JoinKey[];
   /** Canonical text of each constant or NULL test on the table (`revoked_at IS NULL`, `active = true`). */
   predicates: string[];
   /** ORDER BY keys, only when every key of the ORDER BY is on this table. */
@@ -108,8 +116,22 @@ export function extractScans(node: Node, catalog?: Catalog): ScanResult {
 class Extractor {
   private readonly scans: TableScan[] = [];
   private readonly notes: string[] = [];
+  /** The other side of each join key: a table's scan, or null for an outer query, a CTE or a subquery. */
+  private readonly partners = new Map<JoinKey, (TableScan | null)[]>();
 
   constructor(private readonly catalog: Catalog | undefined) {}
+
+  private join(scan: TableScan | undefined, key: ScanKey, partners: (TableScan | undefined)[]): void {
+    if (!scan) return;
+    let entry = scan.joinKeys.find((k) => k.column === key.column && k.expression === key.expression);
+    if (!entry) {
+      entry = { ...key, otherSideFiltered: false };
+      scan.joinKeys.push(entry);
+    }
+    const list = this.partners.get(entry) ?? [];
+    list.push(...partners.map((p) => p ?? null));
+    this.partners.set(entry, list);
+  }
 
   statement(node: Node): ScanResult {
     const n = node as Record<string, unknown>;
@@ -119,6 +141,10 @@ class Extractor {
     if (!inner)
       return { kind: "not-a-query", reason: `${describe(name)} reads no table rows an index could serve` };
     this.any(inner, undefined, new Set());
+    for (const [key, partners] of this.partners)
+      key.otherSideFiltered = partners.some(
+        (p) => p === null || p.equality.length > 0 || p.ranges.length > 0 || p.predicates.length > 0,
+      );
     return { kind: "query", scans: this.scans, notes: this.notes };
   }
 
@@ -279,8 +305,11 @@ class Extractor {
       const using = (join.usingClause ?? []).map(stringOf);
       if (join.isNatural) using.push(...this.commonColumns(left, right));
       for (const column of using) {
-        for (const rel of [...this.withColumn(left, column), ...this.withColumn(right, column)])
-          addKey(rel.scan?.joinKeys, { column });
+        const l = this.withColumn(left, column);
+        const r = this.withColumn(right, column);
+        const scans = (rels: Rel[], all: Rel[]) => (rels.length ? rels : all).map((x) => x.scan);
+        for (const rel of l) this.join(rel.scan, { column }, scans(r, right));
+        for (const rel of r) this.join(rel.scan, { column }, scans(l, left));
       }
       return [...left, ...right];
     }
@@ -367,7 +396,7 @@ class Extractor {
     if (n.SubLink?.subLinkType === "ANY_SUBLINK" && n.SubLink.testexpr) {
       // `col IN (SELECT …)`: a semi-join; the column is this table's side of the join.
       const arg = this.operand(n.SubLink.testexpr, scope);
-      if (arg.kind === "column") addKey(arg.rel.scan?.joinKeys, { column: arg.column });
+      if (arg.kind === "column") this.join(arg.rel.scan, { column: arg.column }, [undefined]);
     }
   }
 
@@ -393,8 +422,8 @@ class Extractor {
           scan?.notes.push(`${short(node)} compares two columns of the same row; no key comes from it`);
         else if (right.kind === "column" || right.kind === "other") {
           // A join (or a correlation with an outer query): this table's side of it.
-          addKey(scan?.joinKeys, key);
-          if (right.kind === "column") addKey(right.rel.scan?.joinKeys, { column: right.column });
+          this.join(scan, key, [right.kind === "column" ? right.rel.scan : undefined]);
+          if (right.kind === "column") this.join(right.rel.scan, { column: right.column }, [scan]);
         }
         return;
       }
