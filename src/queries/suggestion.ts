@@ -78,8 +78,9 @@ export function duration(ms: number): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
-/** A share of the export's time: 61%, 0.4%. */
+/** A share of the export's time: 61%, 0.4%, under 0.1%. */
 export function percent(share: number): string {
   const p = share * 100;
-  return p >= 1 || p === 0 ? `${Math.round(p)}%` : `${p.toFixed(1)}%`;
+  if (p >= 1 || p === 0) return `${Math.round(p)}%`;
+  return p < 0.1 ? "under 0.1%" : `${p.toFixed(1)}%`;
 }
