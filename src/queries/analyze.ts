@@ -310,12 +310,19 @@ export function analyzeWorkload(sources: QuerySource[], options: AnalyzeOptions 
   }
 
   // Merge what one index can serve: longest keys first, so a shorter key joins a longer one.
+  // Only candidates on the same table with the same predicate can merge.
   open.sort((a, b) => b.candidate.keys.length - a.candidate.keys.length);
   const kept: Work[] = [];
+  const groups = new Map<string, Work[]>();
   for (const entry of open) {
-    const into = kept.find((k) => mergeable(k.candidate, entry.candidate));
+    const c = entry.candidate;
+    const group = `${c.schema}.${c.table}|${c.where ?? ""}`;
+    const peers = groups.get(group) ?? [];
+    groups.set(group, peers);
+    const into = peers.find((k) => mergeable(k.candidate, c));
     if (!into) {
       kept.push(entry);
+      peers.push(entry);
       continue;
     }
     for (const q of entry.queries) into.queries.add(q);
@@ -323,13 +330,16 @@ export function analyzeWorkload(sources: QuerySource[], options: AnalyzeOptions 
     into.verdicts.push(...entry.verdicts);
   }
 
-  const ranked = kept.map((entry) => ({ entry, ...figures(entry.queries) }));
-  const first = (entry: Work) => Math.min(...[...entry.queries].map((q) => order.get(q) ?? 0));
+  const ranked = kept.map((entry) => {
+    let first = Number.POSITIVE_INFINITY;
+    for (const q of entry.queries) first = Math.min(first, order.get(q) ?? 0);
+    return { entry, first, ...figures(entry.queries) };
+  });
   ranked.sort((a, b) => {
     const am = a.totalMs ?? -1;
     const bm = b.totalMs ?? -1;
     if (am !== bm) return bm - am;
-    return (b.calls ?? 0) - (a.calls ?? 0) || first(a.entry) - first(b.entry) || a.entry.seq - b.entry.seq;
+    return (b.calls ?? 0) - (a.calls ?? 0) || a.first - b.first || a.entry.seq - b.entry.seq;
   });
 
   const assigned = new Set<string>();

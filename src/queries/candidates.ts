@@ -81,18 +81,13 @@ export function candidateFor(scan: TableScan, stats?: TableStats): CandidateOutc
   const firstRange = ranges[0];
   if (order.length > 0 && (scan.limit || !firstRange || same(firstRange, order[0] as ScanKey))) {
     if (prefix.length > 0 || scan.limit || firstRange) {
-      suffix = order.map((o) => ({
-        ...keyOf(o),
-        desc: o.desc,
-        nullsFirst: o.nullsFirst,
-        role: "order" as const,
-      }));
+      suffix = order.map((o) => candidateKey(o, "order", o.desc, o.nullsFirst));
       explanation.push(
         `then ${suffix.map(keyText).join(", ")} for the ORDER BY${scan.limit ? " … LIMIT: rows come in index order and the scan stops at the limit" : ": rows come in index order, no sort"}`,
       );
     }
   } else if (firstRange) {
-    suffix = [{ ...keyOf(firstRange), desc: false, nullsFirst: false, role: "range" }];
+    suffix = [candidateKey(firstRange, "range")];
     explanation.push(`then the range on ${label(firstRange)}`);
     if (order.length) explanation.push("the ORDER BY is left to a sort (the range column comes first)");
   }
@@ -102,8 +97,8 @@ export function candidateFor(scan: TableScan, stats?: TableStats): CandidateOutc
     );
 
   const keys: CandidateKey[] = [
-    ...equality.map((k) => ({ ...keyOf(k), desc: false, nullsFirst: false, role: "equality" as const })),
-    ...usefulJoins.map((k) => ({ ...keyOf(k), desc: false, nullsFirst: false, role: "join" as const })),
+    ...equality.map((k) => candidateKey(k, "equality")),
+    ...usefulJoins.map((k) => candidateKey(k, "join")),
     ...suffix,
   ];
   if (keys.length === 0) {
@@ -126,8 +121,11 @@ export function candidateFor(scan: TableScan, stats?: TableStats): CandidateOutc
   return { candidate };
 }
 
-function keyOf(k: ScanKey): { column?: string; expression?: string } {
-  return k.column !== undefined ? { column: k.column } : { expression: k.expression as string };
+function candidateKey(k: ScanKey, role: KeyRole, desc = false, nullsFirst = false): CandidateKey {
+  const key: CandidateKey = { desc, nullsFirst, role };
+  if (k.column !== undefined) key.column = k.column;
+  else key.expression = k.expression as string;
+  return key;
 }
 
 /** A key as CREATE INDEX and `required-indexes` write it: `created_at DESC`, `lower(email)`. */
@@ -209,7 +207,8 @@ function requirementFor(c: Candidate, index: IndexDef, where: string | null): Re
     ];
   }
   return {
-    entry: { table: c.table, columns: keys.map(keyText), line: 0 },
+    // Only for messages; coversRequirement reads the keys.
+    entry: { table: c.table, columns: keys.map((k) => k.column ?? k.expression ?? "?"), line: 0 },
     schema: c.schema,
     table: c.table,
     keys,
@@ -225,7 +224,8 @@ export function coveredBy(
   c: Candidate,
   options: { impliedNotNull?: boolean } = {},
 ): CoverVerdict {
-  const where = impliedWhere(c, options.impliedNotNull ?? true);
+  // Only a partial index's predicate has to be implied; the implied form costs a parse.
+  const where = index.predicate === null ? c.where : impliedWhere(c, options.impliedNotNull ?? true);
   const equalityColumns = new Set(
     c.keys
       .filter((k) => (k.role === "equality" || k.role === "join") && k.column !== undefined)
@@ -256,6 +256,17 @@ export function coveredBy(
 
 /** A candidate as an index, so that another candidate can be checked against it. */
 export function asIndex(c: Candidate): IndexDef {
+  let index = asIndexCache.get(c);
+  if (!index) {
+    index = toIndex(c);
+    asIndexCache.set(c, index);
+  }
+  return index;
+}
+
+const asIndexCache = new WeakMap<Candidate, IndexDef>();
+
+function toIndex(c: Candidate): IndexDef {
   return {
     name: candidateId(c),
     schema: c.schema ?? "public",
@@ -282,5 +293,8 @@ export function asIndex(c: Candidate): IndexDef {
 export function mergeable(into: Candidate, c: Candidate): boolean {
   if (into.where !== c.where || into.keys.length < c.keys.length) return false;
   if (into.schema !== c.schema || into.table !== c.table) return false;
+  // Cheap first: every key of `c` must be among the same number of leading keys of `into`.
+  const leading = new Set(into.keys.slice(0, c.keys.length).map((k) => k.column ?? `(${k.expression})`));
+  if (!c.keys.every((k) => leading.has(k.column ?? `(${k.expression})`))) return false;
   return coveredBy(asIndex(into), c, { impliedNotNull: false }).covers;
 }
