@@ -57,19 +57,19 @@ export function candidateFor(scan: TableScan, stats?: TableStats): CandidateOutc
   const explanation: string[] = [];
   if (equality.length) explanation.push(`equality on ${equality.map(label).join(", ")}`);
 
-  // A join key is this table's side of a nested loop that another table drives. When the other
-  // side has no condition of its own, it cannot drive; this table, filtered by its own
-  // conditions, drives instead and reads the join column rather than probing by it. A key that
-  // alone is the table's primary or a unique key is reached through that index already.
+  // A join key is this table's side of a nested loop that another table drives, probing this one
+  // by the key. A table with no condition of its own (or an ORDER BY … LIMIT) cannot drive one:
+  // then this table drives, or, with no condition on either side, PostgreSQL reads both whole and
+  // hash- or merge-joins them; either way no index on the key is used. A key that alone is the
+  // table's primary or a unique key is reached through that index already.
   const uniqueSingles = new Set(
     [...(scan.def?.indexes.values() ?? [])]
       .filter((i) => i.unique && i.valid && !i.rejected && i.predicate === null && i.keys.length === 1)
       .map((i) => i.keys[0]?.column),
   );
-  const ownConditions = equality.length > 0 || scan.ranges.length > 0;
   const usefulJoins = scan.joinKeys
     .filter((k) => !equality.some((e) => same(e, k)))
-    .filter((k) => !(ownConditions && !k.otherSideFiltered))
+    .filter((k) => k.otherSideFiltered)
     .filter((k) => !(equality.length > 0 && k.column && uniqueSingles.has(k.column)));
   if (usefulJoins.length) explanation.push(`join key ${usefulJoins.map(label).join(", ")}`);
   const prefix = [...equality, ...usefulJoins];
@@ -109,6 +109,10 @@ export function candidateFor(scan: TableScan, stats?: TableStats): CandidateOutc
     if (scan.predicates.length > 0)
       return {
         none: `it only tests constants or NULLs (${scan.predicates.join(" AND ")}) on ${scan.table}: there is no key column to index`,
+      };
+    if (scan.joinKeys.length > 0)
+      return {
+        none: `its only condition on ${scan.table} is the join on ${scan.joinKeys.map(label).join(", ")}, and the other side has no condition of its own to drive a nested loop: PostgreSQL reads both whole (a hash or merge join)`,
       };
     const notes = scan.notes.length ? ` (${scan.notes.join("; ")})` : "";
     return { none: `it has no condition on ${scan.table} that a b-tree index can use${notes}` };

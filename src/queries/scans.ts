@@ -143,7 +143,12 @@ class Extractor {
     this.any(inner, undefined, new Set());
     for (const [key, partners] of this.partners)
       key.otherSideFiltered = partners.some(
-        (p) => p === null || p.equality.length > 0 || p.ranges.length > 0 || p.predicates.length > 0,
+        (p) =>
+          p === null ||
+          p.equality.length > 0 ||
+          p.ranges.length > 0 ||
+          p.predicates.length > 0 ||
+          (p.orderBy.length > 0 && p.limit),
       );
     return { kind: "query", scans: this.scans, notes: this.notes };
   }

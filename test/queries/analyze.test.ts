@@ -314,6 +314,7 @@ describe("suggestions: names, quoting and the required-indexes entry", () => {
     'SELECT id FROM "user" WHERE lower(email) = $1 AND deleted_at IS NULL',
     'SELECT id FROM billing."Invoices" WHERE ("customerId" + 1) = $1 AND status = \'open\'',
     "SELECT id FROM api_keys WHERE factory_id = $1 AND created_at BETWEEN $2 AND $3 AND active",
+    'SELECT id FROM billing."Invoices" WHERE "order" = ANY($1) AND "Due" IS NULL ORDER BY "customerId" LIMIT 3',
   ];
   for (const sql of roundTrips) {
     it(`round-trips the suggestion of: ${sql}`, () => {

@@ -250,8 +250,34 @@ const cases: Case[] = [
   {
     name: "an unqualified column shared by two tables resolves nowhere",
     sql: "SELECT k.id FROM api_keys k JOIN factories f ON f.id = k.factory_id WHERE id = $1",
-    candidates: [{ table: "api_keys", columns: ["factory_id"] }],
-    covered: [{ table: "factories", columns: ["id"], index: "factories_pkey" }],
+    none: [
+      { table: "api_keys", reason: /its only condition on api_keys is the join on factory_id/ },
+      { table: "factories", reason: /its only condition on factories is the join on id/ },
+    ],
+  },
+  {
+    name: "a join with no condition on either side: a hash join, no index",
+    sql: "SELECT * FROM batches b JOIN products p ON p.id = b.product_id",
+    none: [
+      { table: "batches", reason: /the other side has no condition of its own to drive a nested loop/ },
+      { table: "products", reason: /the other side has no condition of its own to drive a nested loop/ },
+    ],
+  },
+  {
+    name: "a top-N of one table drives a nested loop into the other",
+    sql: "SELECT * FROM products p JOIN batches b ON b.product_id = p.id ORDER BY p.created_at DESC LIMIT 10",
+    candidates: [
+      { table: "products", columns: ["created_at DESC"] },
+      { table: "batches", columns: ["product_id"] },
+    ],
+  },
+  {
+    name: "a correlated scalar subquery in the select list probes by the correlation",
+    sql: "SELECT p.id, (SELECT count(*) FROM batches b WHERE b.product_id = p.id) FROM products p WHERE p.category = $1",
+    candidates: [
+      { table: "products", columns: ["category"] },
+      { table: "batches", columns: ["product_id"] },
+    ],
   },
   // CTEs and subqueries
   {
