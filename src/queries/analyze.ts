@@ -310,19 +310,25 @@ export function analyzeWorkload(sources: QuerySource[], options: AnalyzeOptions 
   }
 
   // Merge what one index can serve: longest keys first, so a shorter key joins a longer one.
-  // Only candidates on the same table with the same predicate can merge.
+  // Only candidates on the same table with the same predicate can merge, and only into one whose
+  // key holds the other's first key: peers are bucketed by both.
   open.sort((a, b) => b.candidate.keys.length - a.candidate.keys.length);
   const kept: Work[] = [];
-  const groups = new Map<string, Work[]>();
+  const buckets = new Map<string, Work[]>();
+  const target = (k: { column?: string; expression?: string }) => k.column ?? `(${k.expression})`;
   for (const entry of open) {
     const c = entry.candidate;
-    const group = `${c.schema}.${c.table}|${c.where ?? ""}`;
-    const peers = groups.get(group) ?? [];
-    groups.set(group, peers);
+    const group = `${c.schema}.${c.table}|${c.where ?? ""}|`;
+    const first = c.keys[0];
+    const peers = first ? (buckets.get(group + target(first)) ?? []) : [];
     const into = peers.find((k) => mergeable(k.candidate, c));
     if (!into) {
       kept.push(entry);
-      peers.push(entry);
+      for (const key of new Set(c.keys.map(target))) {
+        const bucket = buckets.get(group + key) ?? [];
+        bucket.push(entry);
+        buckets.set(group + key, bucket);
+      }
       continue;
     }
     for (const q of entry.queries) into.queries.add(q);

@@ -46,23 +46,24 @@ export function readCsv(input: string): CsvResult {
         i++;
         let closed = false;
         while (i < n) {
-          const c = text[i];
-          if (c === '"') {
-            if (text[i + 1] === '"') {
-              value += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            closed = true;
-            break;
-          }
-          if (c === "\n") {
+          const quote = text.indexOf('"', i);
+          const end = quote === -1 ? n : quote;
+          // Count the line breaks the field spans, for the lines of the rows after it.
+          for (let nl = text.indexOf("\n", i); nl !== -1 && nl < end; nl = text.indexOf("\n", nl + 1)) {
             line++;
-            lineStart = i + 1;
+            lineStart = nl + 1;
           }
-          value += c;
-          i++;
+          value += text.slice(i, end);
+          i = end;
+          if (quote === -1) break;
+          if (text[quote + 1] === '"') {
+            value += '"';
+            i = quote + 2;
+            continue;
+          }
+          i = quote + 1;
+          closed = true;
+          break;
         }
         if (!closed) {
           error ??= {
