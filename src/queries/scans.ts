@@ -104,7 +104,7 @@ type Operand =
 const RANGE_OPS = new Set(["<", "<=", ">", ">="]);
 const FLIP: Record<string, string> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
 
-/** Statements that read rows, by their node name. Anything else is a utility statement here. */
+/** Row-reading statements this analysis does not model yet, by node name, with what to say. */
 const UNSUPPORTED: Record<string, string> = {
   MergeStmt: "MERGE is not analyzed yet",
 };
