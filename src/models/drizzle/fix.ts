@@ -37,15 +37,24 @@ export function drizzleIndexFix(
   source: { file: string; text: string },
   table: { offset: number } | { name: string },
   columns: string[],
-  options: { casing?: Casing } = {},
+  options: {
+    casing?: Casing;
+    /** The schema's other files, when the table uses names from them (a creator, an enum). */
+    context?: { file: string; text: string }[];
+  } = {},
 ): IndexFix | { error: string } {
   const ts = parseTs(source.file, source.text);
   if (!ts.ast) return { error: `${source.file} does not parse` };
-  const read = readSchema([ts], options.casing);
+  const others = (options.context ?? [])
+    .filter((c) => c.file !== source.file)
+    .map((c) => parseTs(c.file, c.text));
+  const read = readSchema([ts, ...others], options.casing);
   const found = read.tables.find((t) =>
-    "offset" in table
-      ? (t.call.start ?? 0) <= table.offset && table.offset < (t.call.end ?? 0)
-      : t.name === table.name,
+    t.ts !== ts
+      ? false
+      : "offset" in table
+        ? (t.call.start ?? 0) <= table.offset && table.offset < (t.call.end ?? 0)
+        : t.name === table.name,
   );
   if (!found) return { error: "no pgTable declaration there" };
   const keys: string[] = [];

@@ -92,7 +92,10 @@ export function readDrizzleSchema(
   }
   for (const ts of parsed) {
     const model = out.get(ts);
-    if (model && ts.ast) model.ignores = inlineIgnores(ts, declarations.get(ts) ?? []);
+    if (!model) continue;
+    if (ts.ast) model.ignores = inlineIgnores(ts, declarations.get(ts) ?? []);
+    // In reading order, not in the order the passes found them.
+    model.warnings.sort((a, b) => a.range.line - b.range.line || a.range.column - b.range.column);
   }
   const skipped = [...out.values()].reduce((n, m) => n + m.warnings.length, 0);
   return { files: [...out.values()], tables: read.tables, understood, skipped };

@@ -42,7 +42,9 @@ export function primaryKeyName(table: string, columns: { ormName: string; name: 
 /**
  * drizzle-orm pg-core/unique-constraint.ts uniqueKeyName(): `${table}_${columns}_unique`. Both
  * `unique().on(...)` and a column's `.unique()` compute it in drizzle-orm over the columns' own
- * names (the property key when unnamed), and drizzle-kit does not apply the casing to it.
+ * names (the property key when unnamed), and drizzle-kit does not apply the casing to it: with
+ * `casing: "snake_case"`, `emailAddress: text().unique()` is `users_emailAddress_unique`
+ * (drizzle-team/drizzle-orm#3069, #3080, #4541, #4800; fixed only in the 1.0 line).
  */
 export function uniqueName(table: string, ormColumnNames: string[]): string {
   return `${table}_${ormColumnNames.join("_")}_unique`;
