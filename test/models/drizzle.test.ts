@@ -204,6 +204,20 @@ export const audit = pgSchema("audit").table("events", { id: serial().primaryKey
       ],
     },
     {
+      name: "a customType with a literal dataType(), and a self-referencing foreignKey through the parameter",
+      source: `import { customType } from "drizzle-orm/pg-core";
+const citext = customType<{ data: string }>({ dataType() { return "citext"; } });
+export const nodes = pgTable("nodes", {
+  id: uuid("id").primaryKey(),
+  parentId: uuid("parent_id"),
+  slug: citext("slug").notNull(),
+}, (t) => [foreignKey({ columns: [t.parentId], foreignColumns: [t.id], name: "nodes_parent_fk" }).onDelete("cascade")]);`,
+      sql: [
+        `CREATE TABLE "nodes" ("id" uuid PRIMARY KEY NOT NULL, "parent_id" uuid, "slug" citext NOT NULL)`,
+        `ALTER TABLE "nodes" ADD CONSTRAINT "nodes_parent_fk" FOREIGN KEY ("parent_id") REFERENCES "public"."nodes"("id") ON DELETE cascade ON UPDATE no action`,
+      ],
+    },
+    {
       name: "pg-core imported under an alias and as a namespace",
       source: `import { pgTable as table, integer as int } from "drizzle-orm/pg-core";
 import * as pg from "drizzle-orm/pg-core";
@@ -365,6 +379,19 @@ export const e = pgTable("e", {
         "8:58-8:66 Entries spread into the table's third argument are not read",
       ],
       sql: [`CREATE TABLE "e" ("a" integer, "b" integer)`],
+    },
+    {
+      name: "a customType whose dataType() is computed: one warning, and its columns kept with a placeholder type",
+      source: `import { customType } from "drizzle-orm/pg-core";
+export const money = customType<{ data: number; config: { scale: number } }>({ dataType: (c) => \`numeric(12, \${c?.scale})\` });
+export const prices = pgTable("prices", { amount: money("amount", { scale: 2 }).notNull() }, (t) => [index("prices_amount_idx").on(t.amount)]);`,
+      warnings: [
+        '4:22-4:126 The SQL type this customType\'s dataType() returns is computed; columns of type money are read with the placeholder type "money".',
+      ],
+      sql: [
+        `CREATE TABLE "prices" ("amount" "money" NOT NULL)`,
+        `CREATE INDEX "prices_amount_idx" ON "prices" USING btree ("amount")`,
+      ],
     },
   ];
   for (const c of cases) {

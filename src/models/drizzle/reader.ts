@@ -390,6 +390,12 @@ function declareType(
       const value = returnedExpression(options.get("dataType")?.value);
       scope.customTypes.set(variable, literalString(value));
     }
+    if (scope.customTypes.get(variable) === null)
+      warn(
+        scope,
+        chain.root.call,
+        `The SQL type this customType's dataType() returns is computed; columns of type ${variable} are read with the placeholder type "${variable}".`,
+      );
     return;
   }
   const isEnum =
@@ -716,8 +722,11 @@ function columnBuilder(
     return e ? { kind: "enum", type: enumType(e) } : null;
   }
   const name = path[0] as string;
-  const custom = scope.customTypes.get(name) ?? resolver.customTypeOf(scope, name);
-  if (custom) return { kind: "custom", type: custom };
+  const custom = scope.customTypes.has(name)
+    ? scope.customTypes.get(name)
+    : resolver.customTypeOf(scope, name);
+  // A computed dataType() was warned about at the customType; its name stands in for the type.
+  if (custom !== undefined) return { kind: "custom", type: custom ?? `"${name.replace(/"/g, '""')}"` };
   const e = resolver.enumAt(scope, path);
   return e ? { kind: "enum", type: enumType(e) } : null;
 }
@@ -1066,7 +1075,11 @@ function readForeignKey(ctx: ExtraContext, chain: Chain, span: Span): void {
       : null;
   const refs =
     foreignNode?.type === "ArrayExpression"
-      ? foreignNode.elements.map((e) => ctx.resolver.column(scope, memberPath(e as Node), ctx))
+      ? foreignNode.elements.map((e) => {
+          // A self-reference names the table's own columns through the parameter.
+          const own = extraColumn(ctx, e as Node);
+          return own ? { table, column: own } : ctx.resolver.column(scope, memberPath(e as Node), ctx);
+        })
       : null;
   if (
     !columns ||
@@ -1235,9 +1248,12 @@ class Resolver {
     return this.lookup(scope, path, (s, name) => s.enums.get(name));
   }
 
-  customTypeOf(scope: FileScope, name: string): string | null {
-    if (!scope.imports.has(name)) return null;
-    return this.lookup(scope, [name], (s, n) => s.customTypes.get(n) ?? undefined);
+  /** A customType's SQL type: a string, null when computed, undefined when the name is no customType. */
+  customTypeOf(scope: FileScope, name: string): string | null | undefined {
+    if (!scope.imports.has(name)) return undefined;
+    for (const t of this.target(scope, name, null))
+      if (t.scope.customTypes.has(t.name)) return t.scope.customTypes.get(t.name);
+    return undefined;
   }
 
   creatorOf(scope: FileScope, name: string): ((name: string) => string) | null | undefined {
