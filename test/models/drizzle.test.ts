@@ -84,9 +84,10 @@ describe("Drizzle declarations → drizzle-kit's DDL", () => {
   tags: text("tags").array(),
   label: text().default("it's"),
   count: integer().default(0),
+  seq: integer("seq").generatedAlwaysAsIdentity({ startWith: 1000 }),
 });`,
       sql: [
-        `CREATE TABLE "things" ("id" serial PRIMARY KEY NOT NULL, "big" bigint NOT NULL, "name" varchar(120), "bare" varchar, "code" uuid DEFAULT gen_random_uuid(), "at" timestamp (3) with time zone DEFAULT now(), "plain" timestamp, "flag" boolean DEFAULT false, "doc" jsonb, "raw" json, "price" numeric(10, 2), "ratio" real, "score" double precision, "day" date, "tags" text[], "label" text DEFAULT 'it''s', "count" integer DEFAULT 0)`,
+        `CREATE TABLE "things" ("id" serial PRIMARY KEY NOT NULL, "big" bigint NOT NULL, "name" varchar(120), "bare" varchar, "code" uuid DEFAULT gen_random_uuid(), "at" timestamp (3) with time zone DEFAULT now(), "plain" timestamp, "flag" boolean DEFAULT false, "doc" jsonb, "raw" json, "price" numeric(10, 2), "ratio" real, "score" double precision, "day" date, "tags" text[], "label" text DEFAULT 'it''s', "count" integer DEFAULT 0, "seq" integer GENERATED ALWAYS AS IDENTITY)`,
       ],
     },
     {
