@@ -382,6 +382,20 @@ export const e = pgTable("e", {
       sql: [`CREATE TABLE "e" ("a" integer, "b" integer)`],
     },
     {
+      name: "columns from a helper function, a third argument from a helper, and an unnamed expression index",
+      source: `const cols = () => ({ id: serial() });
+const extras = (t: unknown) => [t];
+export const f = pgTable("f", cols());
+export const g = pgTable("g", { a: text("a") }, (t) => extras(t));
+export const h = pgTable("h", { a: text("a") }, (t) => [index().on(sql\`lower(\${t.a})\`)]);`,
+      warnings: [
+        "5:31-5:37 The columns of this table are not an object literal",
+        "6:49-6:65 The third argument of this table is not `(t) => [ … ]` or `(t) => ({ … })`",
+        "7:57-7:87 drizzle-kit requires a name for an index on an expression",
+      ],
+      sql: [`CREATE TABLE "g" ("a" text)`, `CREATE TABLE "h" ("a" text)`],
+    },
+    {
       name: "a customType whose dataType() is computed: one warning, and its columns kept with a placeholder type",
       source: `import { customType } from "drizzle-orm/pg-core";
 export const money = customType<{ data: number; config: { scale: number } }>({ dataType: (c) => \`numeric(12, \${c?.scale})\` });

@@ -499,8 +499,8 @@ function declare(
     indexes: [],
     declarations: [],
   };
-  readColumns(scope, resolver, table, tableCall.args[1] as Node | undefined, casing);
-  scope.tables.set(variable, table);
+  if (readColumns(scope, resolver, table, tableCall.args[1] as Node | undefined, casing))
+    scope.tables.set(variable, table);
 }
 
 /** `(name) => \`prefix_${name}\`` or `(name) => "prefix_" + name`. */
@@ -532,7 +532,7 @@ function readColumns(
   table: DrizzleTable,
   arg: Node | undefined,
   casing: Casing | undefined,
-): void {
+): boolean {
   let object = unwrap(arg);
   // pgTable("t", (t) => ({ id: t.integer() })): the builders come in as the parameter.
   let builders: string | null = null;
@@ -546,7 +546,7 @@ function readColumns(
       arg ?? table.call,
       "The columns of this table are not an object literal; pg-index-lint cannot read them without running the code, so the table was skipped.",
     );
-    return;
+    return false;
   }
   for (const property of object.properties) {
     if (property.type === "SpreadElement") {
@@ -569,6 +569,7 @@ function readColumns(
       table.declarations.push(column.span);
     }
   }
+  return true;
 }
 
 function readColumn(
