@@ -11,7 +11,7 @@ import { type DrizzleTable, readSchema, type Span } from "./reader.js";
 import { parseTs, type TsFile } from "./syntax.js";
 
 export { type Casing, type CasingSetting, findDrizzleCasing } from "./casing.js";
-export { drizzleIndexFix, type IndexFix, indexFixHelp, type TextEdit } from "./fix.js";
+export { applyEdits, drizzleIndexFix, type IndexFix, indexFixHelp, type TextEdit } from "./fix.js";
 export type { DrizzleTable } from "./reader.js";
 
 export interface DrizzleOptions {
