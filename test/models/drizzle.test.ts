@@ -18,6 +18,7 @@ import {
 } from "../../src/models/drizzle/index.js";
 import { unindexedForeignKey } from "../../src/rules/unindexed-foreign-key.js";
 import { Catalog } from "../../src/schema/catalog.js";
+import { SQL_MIGRATION_WORDS } from "../../src/schema/change.js";
 import { applyStatement } from "../../src/schema/replay.js";
 
 beforeAll(async () => {
@@ -57,8 +58,12 @@ function replay(files: ModelFile[]): Catalog {
 
 function unindexed(files: ModelFile[]) {
   const findings =
-    unindexedForeignKey.checkCatalog?.({ catalogs: [replay(files)], requirements: [], configFile: null }) ??
-    [];
+    unindexedForeignKey.checkCatalog?.({
+      catalogs: [replay(files)],
+      requirements: [],
+      configFile: null,
+      wordsFor: () => SQL_MIGRATION_WORDS,
+    }) ?? [];
   return findings.map((f) => `${f.table}(${f.columns?.join(",")}) ${f.range.file}:${at(f.range)}`);
 }
 
@@ -464,6 +469,7 @@ export const tags = pgTable("tags", { id: serial("id").primaryKey() });
         catalogs: [replay([file])],
         requirements: [],
         configFile: null,
+        wordsFor: () => SQL_MIGRATION_WORDS,
       }) ?? [];
     expect(
       findings.map(

@@ -19,6 +19,7 @@ import {
 import { initSqlParser } from "../../src/parse/sql.js";
 import { unindexedForeignKey } from "../../src/rules/unindexed-foreign-key.js";
 import { Catalog, type IndexDef } from "../../src/schema/catalog.js";
+import { SQL_MIGRATION_WORDS } from "../../src/schema/change.js";
 import { applyStatement } from "../../src/schema/replay.js";
 
 beforeAll(async () => {
@@ -796,7 +797,12 @@ model Comment {
   it("finds exactly the relation scalars no index leads with, located at their relation fields", () => {
     const { catalog } = read(schema);
     const findings =
-      unindexedForeignKey.checkCatalog?.({ catalogs: [catalog], requirements: [], configFile: null }) ?? [];
+      unindexedForeignKey.checkCatalog?.({
+        catalogs: [catalog],
+        requirements: [],
+        configFile: null,
+        wordsFor: () => SQL_MIGRATION_WORDS,
+      }) ?? [];
     expect(
       findings.map(
         (f) =>
