@@ -3,15 +3,30 @@ import type { SourceRange } from "./model.js";
 
 export type Severity = "error" | "warning";
 
+/**
+ * One change to one file: the text of a range is replaced (a zero-width range inserts), or, with
+ * `create`, a new file is written. Lines and columns as in `SourceRange`.
+ */
+export interface FileEdit extends SourceRange {
+  text: string;
+  /** The file does not exist yet: the fix creates it with `text` (its range is 1:1–1:1). */
+  create?: boolean;
+}
+
 export interface Fix {
   description: string;
   /** Replaces the text of `range`, or of the finding's own range when there is none. */
   replacement: string;
   /**
    * The text the fix replaces, when it is not the finding's own: removing a BEGIN … COMMIT around
-   * a CONCURRENTLY statement rewrites the whole block.
+   * a CONCURRENTLY statement rewrites the whole block; an `@@index` goes at the end of its model.
    */
   range?: SourceRange;
+  /**
+   * What else the fix changes: a new migration file that holds the statement where its runner can
+   * run it, an import the inserted code needs. Applied together with the replacement.
+   */
+  edits?: FileEdit[];
 }
 
 export interface Finding extends SourceRange {
