@@ -57264,10 +57264,26 @@ function decide(input2) {
   };
 }
 
+// src/version.ts
+import { readFileSync as readFileSync2 } from "node:fs";
+var cached;
+function toolVersion() {
+  if (cached === void 0) {
+    try {
+      const pkg = JSON.parse(readFileSync2(new URL("../package.json", import.meta.url), "utf8"));
+      cached = pkg.version ?? "0.0.0";
+    } catch {
+      cached = "0.0.0";
+    }
+  }
+  return cached;
+}
+
 // src/report/json.ts
 function formatJson(result) {
   const report = {
     version: 1,
+    tool: { name: "pg-index-lint", version: result.toolVersion ?? toolVersion() },
     findings: result.findings.map(toJson),
     summary: result.summary,
     verify: result.verify ? verifyJson(result.verify) : null
@@ -57280,6 +57296,7 @@ function toJson(f) {
     rule: f.rule,
     severity: f.severity,
     message: f.message,
+    help: f.help,
     file: f.file,
     line: f.line,
     column: f.column,
@@ -57517,7 +57534,7 @@ function clip(text) {
 
 // src/check.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
-import { existsSync as existsSync7, readFileSync as readFileSync8, statSync as statSync4 } from "node:fs";
+import { existsSync as existsSync7, readFileSync as readFileSync9, statSync as statSync4 } from "node:fs";
 import { relative as relative3, resolve as resolve14 } from "node:path";
 
 // src/config/resolve.ts
@@ -57528,10 +57545,48 @@ import { resolve as resolve13 } from "node:path";
 
 // src/config/load.ts
 var import_yaml = __toESM(require_dist(), 1);
+import { existsSync as existsSync5, readFileSync as readFileSync7, statSync as statSync2 } from "node:fs";
+import { dirname as dirname2, join as join7, resolve as resolve12 } from "node:path";
+
+// src/did-you-mean.ts
+function closest(input2, candidates) {
+  let best;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const d = distance(input2.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== void 0 && bestDistance <= Math.max(1, Math.floor(input2.length / 3)) ? best : void 0;
+}
+function distance(a, b) {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d = Array.from(
+    { length: rows },
+    (_, i) => Array.from({ length: cols }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
+  );
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(
+        (d[i - 1]?.[j] ?? 0) + 1,
+        (d[i]?.[j - 1] ?? 0) + 1,
+        (d[i - 1]?.[j - 1] ?? 0) + cost
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        value = Math.min(value, (d[i - 2]?.[j - 2] ?? 0) + 1);
+      d[i][j] = value;
+    }
+  }
+  return d[a.length]?.[b.length] ?? 0;
+}
+
+// src/config/load.ts
 init_errors();
 init_paths();
-import { existsSync as existsSync5, readFileSync as readFileSync6, statSync as statSync2 } from "node:fs";
-import { dirname as dirname2, join as join7, resolve as resolve12 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -58131,7 +58186,7 @@ __export(util_exports, {
   attachSchema: () => attachSchema,
   base64ToUint8Array: () => base64ToUint8Array,
   base64urlToUint8Array: () => base64urlToUint8Array,
-  cached: () => cached,
+  cached: () => cached2,
   captureStackTrace: () => captureStackTrace,
   cleanEnum: () => cleanEnum,
   cleanRegex: () => cleanRegex,
@@ -58236,7 +58291,7 @@ var Cached = class {
     return this._value;
   }
 };
-function cached(getter) {
+function cached2(getter) {
   return new Cached(getter);
 }
 function nullish(input2) {
@@ -58385,7 +58440,7 @@ var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace :
 function isObject(data) {
   return typeof data === "object" && data !== null && !Array.isArray(data);
 }
-var allowsEval = /* @__PURE__ */ cached(() => {
+var allowsEval = /* @__PURE__ */ cached2(() => {
   if (globalConfig.jitless) {
     return false;
   }
@@ -61077,7 +61132,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     get.raw = sh;
     Object.defineProperty(def, "shape", { get });
   }
-  const _normalized = cached(() => normalizeDef(def));
+  const _normalized = cached2(() => normalizeDef(def));
   defineLazyInternal(inst, "propValues", (zod) => {
     const shape = zod.def.shape;
     const propValues = {};
@@ -61144,7 +61199,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
 var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) => {
   $ZodObject.init(inst, def);
   const superParse = inst._zod.parse;
-  const _normalized = cached(() => normalizeDef(def));
+  const _normalized = cached2(() => normalizeDef(def));
   const memo2 = globalConfig.memoizer;
   const generateFastpass = (shape) => {
     const normalized = _normalized.value;
@@ -61453,7 +61508,7 @@ var $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnio
       throw new Error(`Invalid discriminated union option at index "${i}"`);
     }
   });
-  const disc = cached(() => discriminatorMap(def));
+  const disc = cached2(() => discriminatorMap(def));
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!isObject(input2)) {
@@ -81730,7 +81785,7 @@ function lineStartOffset(py3, line) {
 // src/runners/alembic.ts
 init_errors();
 init_paths();
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 import { join as join4, resolve as resolve4 } from "node:path";
 
 // src/parse/generated.ts
@@ -83636,7 +83691,7 @@ function headMatches(path, pattern) {
 }
 
 // src/runners/pinned-version.ts
-import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync3, readFileSync as readFileSync3 } from "node:fs";
 import { dirname, join as join3, resolve as resolve3 } from "node:path";
 var DEFAULT_VERSION = { version: null, source: "default (latest behaviour)" };
 function ancestors(dir) {
@@ -83653,7 +83708,7 @@ function ancestors(dir) {
 }
 function readText(path) {
   try {
-    return readFileSync2(path, "utf8");
+    return readFileSync3(path, "utf8");
   } catch {
     return null;
   }
@@ -83945,7 +84000,7 @@ function isRevisionText(text) {
 function transactionPerMigration(dir) {
   for (const candidate of [join4(dir, "env.py"), join4(dir, "..", "env.py")]) {
     if (!isFile(candidate)) continue;
-    const py3 = parsePython(readFileSync3(candidate, "utf8"), displayPath(resolve4(candidate)));
+    const py3 = parsePython(readFileSync4(candidate, "utf8"), displayPath(resolve4(candidate)));
     const scope = new Scope(py3).collect(statementsOf(py3.tree.topNode));
     let found = { on: false, source: null };
     py3.tree.iterate({
@@ -83978,7 +84033,7 @@ var alembicRunner = {
     return candidates.some(
       (folder) => revisionFileNames(folder).slice(0, 5).some((name2) => {
         try {
-          return REVISION_RE.test(readFileSync3(join4(folder, name2), "utf8"));
+          return REVISION_RE.test(readFileSync4(join4(folder, name2), "utf8"));
         } catch {
           return false;
         }
@@ -83993,7 +84048,7 @@ var alembicRunner = {
       const absPath = join4(folder, name2);
       let text;
       try {
-        text = readFileSync3(absPath, "utf8");
+        text = readFileSync4(absPath, "utf8");
       } catch {
         unreadable.push({ absPath, id: name2 });
         continue;
@@ -84139,7 +84194,7 @@ function pythonPinnedVersion(dir) {
     for (const name2 of names) {
       let text;
       try {
-        text = readFileSync3(join4(folder, name2), "utf8");
+        text = readFileSync4(join4(folder, name2), "utf8");
       } catch {
         continue;
       }
@@ -84717,7 +84772,7 @@ var dbmateRunner = {
 // src/runners/drizzle.ts
 init_errors();
 init_change();
-import { existsSync as existsSync4, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync5 } from "node:fs";
 import { join as join5, resolve as resolve6 } from "node:path";
 var JOURNAL = join5("meta", "_journal.json");
 var MODEL2 = {
@@ -84768,7 +84823,7 @@ var drizzleRunner = {
 function readJournal(path) {
   let text;
   try {
-    text = readFileSync4(path, "utf8");
+    text = readFileSync5(path, "utf8");
   } catch {
     throw new UserError("cannot read the drizzle journal", path);
   }
@@ -84791,7 +84846,7 @@ function readJournal(path) {
 
 // src/runners/flyway.ts
 init_change();
-import { readFileSync as readFileSync5 } from "node:fs";
+import { readFileSync as readFileSync6 } from "node:fs";
 import { resolve as resolve7 } from "node:path";
 var VERSIONED = /^V(\d+(?:[._]\d+)*)__(.*)\.sql$/;
 var REPEATABLE = /^R__(.*)\.sql$/;
@@ -84858,7 +84913,7 @@ var flywayRunner = {
   prepare(raw, ref) {
     const text = withoutPlaceholders(raw);
     const confPath = `${ref.absPath}.conf`;
-    const setting = isFile(confPath) ? scriptConfig(readFileSync5(confPath, "utf8"), "executeInTransaction") : void 0;
+    const setting = isFile(confPath) ? scriptConfig(readFileSync6(confPath, "utf8"), "executeInTransaction") : void 0;
     if (setting?.value === "false") {
       return {
         sql: text,
@@ -85169,7 +85224,7 @@ function loadConfig(path) {
   const shown = displayPath(path);
   let text;
   try {
-    text = readFileSync6(path, "utf8");
+    text = readFileSync7(path, "utf8");
   } catch {
     throw new UserError("cannot read the config file", shown);
   }
@@ -85186,7 +85241,7 @@ function parseConfig(text, path) {
     throw new UserError(`invalid YAML: ${message}`, `${shown}:${lineOf(yamlError.pos[0])}`);
   }
   const raw = doc.toJS() ?? {};
-  const parsed = Config.safeParse(raw);
+  const parsed = Config.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const issue3 = parsed.error.issues[0];
     const path2 = issue3.path;
@@ -85194,25 +85249,54 @@ function parseConfig(text, path) {
     const target = keys.length > 0 ? [...path2, keys[0]] : path2;
     const node2 = findNode(doc.contents, target);
     const where = `${shown}:${lineOf(node2?.range?.[0])}`;
-    throw new UserError(describeIssue(issue3, path2, keys), where);
+    throw new UserError(describeIssue(issue3, path2, keys, knownKeys(path2)), where);
   }
   const requiredIndexes = (parsed.data["required-indexes"] ?? []).map((entry, i) => ({
     ...entry,
     line: lineOf(findNode(doc.contents, ["required-indexes", i])?.range?.[0])
   }));
-  return { file: shown, dir: dirname2(resolve12(path)), data: parsed.data, requiredIndexes };
+  return {
+    file: shown,
+    dir: dirname2(resolve12(path)),
+    data: parsed.data,
+    requiredIndexes,
+    where: (keyPath) => `${shown}:${lineOf(findNode(doc.contents, keyPath)?.range?.[0])}`
+  };
 }
-function describeIssue(issue3, path, keys) {
+function describeIssue(issue3, path, keys, known) {
   const at2 = path.length ? `${formatPath(path)}: ` : "";
-  if (keys.length > 0) return `${at2}unknown key "${keys.join('", "')}"`;
+  if (keys.length > 0) {
+    const near = keys.length === 1 ? closest(keys[0] ?? "", known) : void 0;
+    return `${at2}unknown key "${keys.join('", "')}"${near ? ` (did you mean "${near}"?)` : ""}`;
+  }
   if (issue3.code === "invalid_type") {
     if (/received undefined/.test(issue3.message)) return `${at2}is required`;
     return `${at2}${issue3.message.replace(/^Invalid input: /, "").replace("received", "got")}`;
   }
   if (issue3.code === "invalid_value" && "values" in issue3) {
-    return `${at2}must be one of ${issue3.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    const values = issue3.values.map(String);
+    const got = "input" in issue3 ? String(issue3.input) : "";
+    const near = got ? closest(got, values) : void 0;
+    return `${at2}must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}${near ? ` (did you mean "${near}"?)` : ""}`;
   }
   return `${at2}${issue3.message}`;
+}
+function knownKeys(path) {
+  let schema = Config;
+  for (const key of path) {
+    schema = unwrap(schema);
+    const s = schema;
+    if (typeof key === "number") schema = s.element;
+    else schema = s.shape?.[key];
+  }
+  const shape = unwrap(schema)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+function unwrap(schema) {
+  let s = schema;
+  while (s && typeof s.unwrap === "function" && (s.def?.type === "optional" || s.def?.type === "nullable"))
+    s = s.unwrap();
+  return s;
 }
 function formatPath(path) {
   return path.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
@@ -85255,10 +85339,11 @@ function migrationEntries(config2, targets) {
   if (configured.length === 0) {
     return targets.map((t2) => ({ dir: statSync3(t2).isDirectory() ? t2 : resolve13(t2, "..") }));
   }
-  return configured.map((m) => {
+  return configured.map((m, index) => {
     const dir = resolve13(config2.dir, m.path);
     if (!existsSync6(dir)) {
-      throw new UserError(`migrations path "${m.path}" does not exist`, config2.file ?? void 0);
+      const at2 = config2.where?.(["migrations", index, "path"]) ?? config2.file ?? void 0;
+      throw new UserError(`migrations path "${m.path}" does not exist`, at2);
     }
     const resolved = { dir };
     if (m.runner) resolved.runner = m.runner;
@@ -85313,13 +85398,14 @@ function contains(r, line, column) {
 init_errors();
 init_rules();
 init_unused_ignore();
-function severitiesOf(rules, configFile) {
+function severitiesOf(config2) {
   const map2 = /* @__PURE__ */ new Map();
-  for (const [id2, level] of Object.entries(rules ?? {})) {
+  for (const [id2, level] of Object.entries(config2.data.rules ?? {})) {
     if (!ruleById(id2)) {
+      const near = closest(id2, RULE_IDS);
       throw new UserError(
-        `rules: unknown rule "${id2}" (see \`pg-index-lint rules\`)`,
-        configFile ?? void 0
+        `rules: unknown rule "${id2}"${near ? ` (did you mean "${near}"?)` : ""}; \`pg-index-lint rules\` lists them`,
+        config2.where?.(["rules", id2]) ?? config2.file ?? void 0
       );
     }
     map2.set(id2, level);
@@ -85346,10 +85432,11 @@ function unusedIgnores(ignores, severities) {
   for (const { ignore, rule } of ignores.unused()) {
     if (onlyVerifyFinds(rule)) continue;
     const unknown2 = !ruleById(rule);
+    const near = unknown2 ? closest(rule, RULE_IDS) : void 0;
     out.push({
       rule: meta4.id,
       severity: level,
-      message: unknown2 ? `pg-index-lint-ignore names an unknown rule "${rule}".` : `pg-index-lint-ignore ${rule} suppresses nothing: the statement it applies to has no ${rule} finding.`,
+      message: unknown2 ? `pg-index-lint-ignore names an unknown rule "${rule}"${near ? ` (did you mean "${near}"?)` : ""}.` : `pg-index-lint-ignore ${rule} suppresses nothing: the statement it applies to has no ${rule} finding.`,
       help: "Remove the comment, or fix the rule id.",
       ...ignore.range,
       source: "check"
@@ -85368,12 +85455,12 @@ init_change();
 init_replay();
 
 // src/sources/read.ts
-import { readFileSync as readFileSync7 } from "node:fs";
+import { readFileSync as readFileSync8 } from "node:fs";
 var decoder = new TextDecoder("utf-8", { fatal: true });
 function readText2(absPath) {
   let bytes;
   try {
-    bytes = readFileSync7(absPath);
+    bytes = readFileSync8(absPath);
   } catch (error63) {
     const code2 = error63.code;
     return { problem: `This file cannot be read${code2 ? ` (${code2})` : ""}.` };
@@ -85390,7 +85477,11 @@ function readText2(absPath) {
 function finish(analysis, judged) {
   let findings = [...judged, ...unusedIgnores(analysis.ignores, analysis.severities)];
   if (analysis.fileTargets.size > 0) findings = findings.filter((f) => analysis.fileTargets.has(f.file));
-  return findings.sort(byLocation);
+  return findings.sort(readingOrder(analysis.fileOrder));
+}
+function readingOrder(fileOrder) {
+  const rank2 = (f) => fileOrder.get(f.file) ?? Number.MAX_SAFE_INTEGER;
+  return (a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1) || rank2(a) - rank2(b) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
 }
 function summarize(findings, counts) {
   return {
@@ -85420,7 +85511,7 @@ var CheckRun = class {
   constructor(config2, options) {
     this.config = config2;
     this.options = options;
-    this.severities = severitiesOf(config2.data.rules, config2.file);
+    this.severities = severitiesOf(config2);
     this.requirements = config2.requiredIndexes.map((entry) => parseRequirement(entry, config2.file));
     const ignoreGlobs = (0, import_picomatch.default)(config2.data.ignore ?? [], { dot: true });
     this.keep = (absPath) => !ignoreGlobs(relative3(config2.dir, absPath).split("\\").join("/"));
@@ -85443,6 +85534,7 @@ var CheckRun = class {
   fallbackWords;
   files = 0;
   statements = 0;
+  fileOrder = /* @__PURE__ */ new Map();
   report(rule, finding) {
     this.raw.push({ rule, source: "check", finding });
   }
@@ -85514,6 +85606,7 @@ var CheckRun = class {
   loadMigration(runner, ref, model4, label) {
     const file2 = displayPath(ref.absPath);
     this.words.set(file2, runner.words);
+    if (!this.fileOrder.has(file2)) this.fileOrder.set(file2, this.fileOrder.size);
     const migration = { file: file2, id: ref.id, runner: runner.id, statements: [], errors: [] };
     const at2 = { file: file2, line: 1, column: 1, endLine: 1, endColumn: 1 };
     const read = readText2(ref.absPath);
@@ -85553,7 +85646,7 @@ var CheckRun = class {
       if (!upgrade || !runner.load || upgrade.errors.length > 0) continue;
       let loaded2;
       try {
-        loaded2 = runner.load(readFileSync8(ref.absPath, "utf8"), ref, model4, label, "downgrade");
+        loaded2 = runner.load(readFileSync9(ref.absPath, "utf8"), ref, model4, label, "downgrade");
       } catch (error63) {
         if (error63 instanceof UserError) continue;
         throw error63;
@@ -85608,15 +85701,15 @@ var CheckRun = class {
     return file2 ? { locate: (at2) => file2(at2, statement.range) } : {};
   }
   readModelSets() {
-    for (const entry of this.config.data.models ?? []) {
+    for (const [index, entry] of (this.config.data.models ?? []).entries()) {
       const dir = resolve14(this.config.dir, entry.path);
-      if (!existsSync7(dir))
-        throw new UserError(`models path "${entry.path}" does not exist`, this.config.file ?? void 0);
+      const at2 = this.config.where?.(["models", index, "path"]) ?? this.config.file ?? void 0;
+      if (!existsSync7(dir)) throw new UserError(`models path "${entry.path}" does not exist`, at2);
       const orm = findOrm(entry.orm);
-      if (!orm) throw new UserError(`models: unknown orm "${entry.orm}"`, this.config.file ?? void 0);
+      if (!orm) throw new UserError(`models: unknown orm "${entry.orm}"`, at2);
       const files = this.loadModels(orm, dir);
       const catalog = new Catalog();
-      files.forEach((modelFile, index) => {
+      files.forEach((modelFile, index2) => {
         this.files++;
         this.statements += modelFile.statements.length;
         this.ignores.add(modelFile.ignores);
@@ -85625,7 +85718,7 @@ var CheckRun = class {
         for (const statement of modelFile.statements) {
           const locate = modelFile.locators.get(statement);
           applyStatement(catalog, statement.node, {
-            migration: index,
+            migration: index2,
             range: statement.range,
             ...locate ? { locate } : {}
           });
@@ -85642,6 +85735,7 @@ var CheckRun = class {
       if (!this.keep(absPath)) continue;
       const file2 = displayPath(absPath);
       this.words.set(file2, orm.words);
+      if (!this.fileOrder.has(file2)) this.fileOrder.set(file2, this.fileOrder.size);
       const text = readText2(absPath);
       if ("problem" in text) {
         this.inputError(unreadableFile, text.problem, {
@@ -85684,6 +85778,7 @@ var CheckRun = class {
       files: this.files,
       statements: this.statements,
       fileTargets: new Set(targets.filter((t2) => !statSync4(t2).isDirectory()).map((t2) => displayPath(t2))),
+      fileOrder: this.fileOrder,
       wordsFor: this.wordsFor
     };
   }
@@ -85706,17 +85801,14 @@ var RELEASED = Object.freeze({});
 function releaseTrees(migration) {
   for (const statement of migration.statements) statement.node = RELEASED;
 }
-function byLocation(a, b) {
-  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
-}
 
 // src/policy/baseline.ts
 init_errors();
-import { readFileSync as readFileSync9 } from "node:fs";
+import { readFileSync as readFileSync10 } from "node:fs";
 function applyBaseline(findings, baselineFile) {
   let recorded;
   try {
-    const report = JSON.parse(readFileSync9(baselineFile, "utf8"));
+    const report = JSON.parse(readFileSync10(baselineFile, "utf8"));
     if (report.version !== 1 || !Array.isArray(report.findings) || !report.findings.every(isRecorded))
       throw new Error("not a version 1 report");
     recorded = report.findings;
@@ -85775,23 +85867,6 @@ function touchedTables(changed, catalogs, findings) {
 
 // src/run.ts
 init_rules();
-
-// src/version.ts
-import { readFileSync as readFileSync10 } from "node:fs";
-var cached2;
-function toolVersion() {
-  if (cached2 === void 0) {
-    try {
-      const pkg = JSON.parse(readFileSync10(new URL("../package.json", import.meta.url), "utf8"));
-      cached2 = pkg.version ?? "0.0.0";
-    } catch {
-      cached2 = "0.0.0";
-    }
-  }
-  return cached2;
-}
-
-// src/run.ts
 async function run(options) {
   const verifying = options.command === "verify";
   const verifyModule = verifying ? await Promise.resolve().then(() => (init_verify(), verify_exports)) : null;

@@ -107,6 +107,8 @@ export interface Analysis {
   statements: number;
   /** Display paths of the targets that are files: only their findings are reported. */
   fileTargets: ReadonlySet<string>;
+  /** Each file's place in the run: migrations in their runner's order, then model files. */
+  fileOrder: ReadonlyMap<string, number>;
   /** The words of the source that owns a location (the runner of a migration, the ORM of a model). */
   wordsFor(range: SourceRange): Words;
 }
@@ -131,12 +133,27 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   };
 }
 
-/** Judged findings plus the ignores that covered nothing, for the targets, in location order. */
+/** Judged findings plus the ignores that covered nothing, for the targets, in reading order. */
 export function finish(analysis: Analysis, judged: Finding[]): Finding[] {
   let findings = [...judged, ...unusedIgnores(analysis.ignores, analysis.severities)];
   // `check path/to/003_add_index.sql` replays the whole folder for context, and reports that file.
   if (analysis.fileTargets.size > 0) findings = findings.filter((f) => analysis.fileTargets.has(f.file));
-  return findings.sort(byLocation);
+  return findings.sort(readingOrder(analysis.fileOrder));
+}
+
+/**
+ * The order people read findings in: errors before warnings, then in the order the migrations run
+ * (a runner's own order, so `1_` before `10_` and `V1` before `V14`), then by position in the file.
+ * Files outside the run (the config) come last.
+ */
+export function readingOrder(fileOrder: ReadonlyMap<string, number>) {
+  const rank = (f: Finding) => fileOrder.get(f.file) ?? Number.MAX_SAFE_INTEGER;
+  return (a: Finding, b: Finding): number =>
+    (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1) ||
+    rank(a) - rank(b) ||
+    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+    a.line - b.line ||
+    a.column - b.column;
 }
 
 export function summarize(findings: readonly Finding[], counts: { files: number; statements: number }) {
@@ -185,12 +202,13 @@ class CheckRun {
   private fallbackWords: Words | undefined;
   private files = 0;
   private statements = 0;
+  private readonly fileOrder = new Map<string, number>();
 
   constructor(
     readonly config: LoadedConfig,
     readonly options: CheckOptions,
   ) {
-    this.severities = severitiesOf(config.data.rules, config.file);
+    this.severities = severitiesOf(config);
     this.requirements = config.requiredIndexes.map((entry) => parseRequirement(entry, config.file));
     const ignoreGlobs = picomatch(config.data.ignore ?? [], { dot: true });
     this.keep = (absPath) => !ignoreGlobs(relative(config.dir, absPath).split("\\").join("/"));
@@ -283,6 +301,7 @@ class CheckRun {
   ): Migration {
     const file = displayPath(ref.absPath);
     this.words.set(file, runner.words);
+    if (!this.fileOrder.has(file)) this.fileOrder.set(file, this.fileOrder.size);
     const migration: Migration = { file, id: ref.id, runner: runner.id, statements: [], errors: [] };
     const at: SourceRange = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
     const read = readText(ref.absPath);
@@ -396,12 +415,12 @@ class CheckRun {
   }
 
   readModelSets(): void {
-    for (const entry of this.config.data.models ?? []) {
+    for (const [index, entry] of (this.config.data.models ?? []).entries()) {
       const dir = resolve(this.config.dir, entry.path);
-      if (!existsSync(dir))
-        throw new UserError(`models path "${entry.path}" does not exist`, this.config.file ?? undefined);
+      const at = this.config.where?.(["models", index, "path"]) ?? this.config.file ?? undefined;
+      if (!existsSync(dir)) throw new UserError(`models path "${entry.path}" does not exist`, at);
       const orm = findOrm(entry.orm);
-      if (!orm) throw new UserError(`models: unknown orm "${entry.orm}"`, this.config.file ?? undefined);
+      if (!orm) throw new UserError(`models: unknown orm "${entry.orm}"`, at);
       const files = this.loadModels(orm, dir);
       const catalog = new Catalog();
       files.forEach((modelFile, index) => {
@@ -431,6 +450,7 @@ class CheckRun {
       if (!this.keep(absPath)) continue;
       const file = displayPath(absPath);
       this.words.set(file, orm.words);
+      if (!this.fileOrder.has(file)) this.fileOrder.set(file, this.fileOrder.size);
       const text = readText(absPath);
       if ("problem" in text) {
         this.inputError(unreadableFile, text.problem, {
@@ -477,6 +497,7 @@ class CheckRun {
       files: this.files,
       statements: this.statements,
       fileTargets: new Set(targets.filter((t) => !statSync(t).isDirectory()).map((t) => displayPath(t))),
+      fileOrder: this.fileOrder,
       wordsFor: this.wordsFor,
     };
   }
@@ -504,8 +525,4 @@ const RELEASED: Statement["node"] = Object.freeze({}) as Statement["node"];
 /** Drops the syntax trees of a replayed migration; everything else about its statements stays. */
 function releaseTrees(migration: Migration): void {
   for (const statement of migration.statements) statement.node = RELEASED;
-}
-
-export function byLocation(a: Finding, b: Finding): number {
-  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
 }

@@ -1,117 +1,199 @@
 /**
- * The `pg-index-lint` command line (DESIGN.md §5). Thin: it parses arguments, calls `check()`,
- * formats, and maps the result to an exit code. 0 clean, 1 findings at or over --fail-on,
- * 2 usage, config or input error.
+ * The `pg-index-lint` command line (DESIGN.md §5), a thin caller of `run()`: it turns arguments
+ * into `RunOptions`, renders the `Report` with the chosen reporter, and exits with the verdict
+ * `run()` decided. 0 clean, 1 findings at or over --fail-on, 2 usage, config or input error, 3 a bug.
+ *
+ * Only what `--version` and `--help` need is loaded up front; the pipeline loads for a command
+ * that uses it.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { Command, CommanderError, Option } from "commander";
+import { closest } from "./did-you-mean.js";
 import { UserError } from "./errors.js";
-import { initConfig } from "./init.js";
-import { changedSince } from "./policy/scope.js";
-import { FAIL_ON } from "./policy/verdict.js";
-import { FORMATS, reporterFor } from "./report/index.js";
-import { DOCUMENTED_RULES } from "./rules/index.js";
-import { type RunOptions, run } from "./run.js";
 import { toolVersion } from "./version.js";
 
 export interface Io {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
 }
 
-const USAGE = `Usage:
-  pg-index-lint check  [PATH…] [--config F] [--format text|json|sarif|gitlab|github|markdown]
-                       [--fail-on error|warning|never]
-                       [--baseline F] [--changed-since REF] [--downgrade]
-  pg-index-lint verify [PATH…] [same flags] [--database-url URL] [--use-existing-database]
-                       [--timeout SECONDS] [--statement-timeout SECONDS] [--keep-going]
-  pg-index-lint rules  [RULE]
-  pg-index-lint init
+const FAIL_ON = ["error", "warning", "never"] as const;
 
-Exit codes: 0 clean, 1 findings at or over --fail-on, 2 usage, config or input error.`;
+interface RunFlags {
+  config?: string;
+  format: string;
+  failOn: string;
+  baseline?: string;
+  changedSince?: string;
+  downgrade?: boolean;
+  databaseUrl?: string;
+  useExistingDatabase?: boolean;
+  timeout?: string;
+  statementTimeout?: string;
+  keepGoing?: boolean;
+}
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const debug = argv.includes("--debug");
+  let exit = 0;
+  const program = buildProgram(io, (code) => {
+    exit = code;
+  });
   try {
-    return await dispatch(argv, io);
+    await program.parseAsync(argv, { from: "user" });
+    return exit;
   } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0; a usage error was printed as one line.
+      return error.exitCode === 0 ? 0 : 2;
+    }
     if (error instanceof UserError) {
       io.stderr.write(`pg-index-lint: ${error.format()}\n`);
       if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
       return 2;
     }
-    throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(
+      `pg-index-lint: internal error: ${message.split("\n")[0]} (this is a bug in pg-index-lint; rerun with --debug for the stack, and please report it)\n`,
+    );
+    if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return 3;
   }
 }
 
-async function dispatch(argv: string[], io: Io): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case "check":
-      return runCheck(rest, io, "check");
-    case "verify":
-      return runCheck(rest, io, "verify");
-    case "rules":
-      return showRules(rest, io);
-    case "init":
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command("pg-index-lint")
+    .description("Keeps PostgreSQL schema changes from hurting production.")
+    .version(toolVersion(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .addHelpCommand(false)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // One line, in the tool's own voice: "error: unknown option '--formt'\n(Did you mean --format?)".
+      outputError: (text, write) =>
+        write(
+          `pg-index-lint: ${text
+            .replace(/^error: /, "")
+            .replace(/\s*\n\(Did you mean (.*)\?\)/, " (did you mean $1?)")
+            .trim()}\n`,
+        ),
+    })
+    .addOption(new Option("--debug", "show stacks on errors").hideHelp());
+
+  const runCommand = (name: "check" | "verify", summary: string) => {
+    const command = program
+      .command(name)
+      .description(summary)
+      .argument("[path...]", "where the config is looked up from (and, without one, the migrations folder)")
+      .option("-c, --config <file>", "the config file (default: .pg-index-lint.yml, found walking up)")
+      .option("-f, --format <format>", "text, json, sarif, gitlab, github or markdown", "text")
+      .option("--fail-on <level>", "the level that fails the run: error, warning or never", "error")
+      .option("--baseline <file>", "a previous --format json report whose findings are not reported again")
+      .option("--changed-since <ref>", "report only what the files changed since this git ref answer for")
+      .option("--downgrade", "also check each Alembic revision's downgrade()")
+      .addOption(new Option("--debug", "show stacks on errors").hideHelp());
+    if (name === "verify") {
+      command
+        .option("--database-url <url>", "a PostgreSQL server to verify on (default: embedded PGlite)")
+        .option(
+          "--use-existing-database",
+          "use the URL's database when it is empty and the role cannot create one",
+        )
+        .option("--timeout <seconds>", "stop applying migrations after this long")
+        .option("--statement-timeout <seconds>", "the longest one statement may run")
+        .option("--keep-going", "apply later migrations after a failure, where the runner would stop");
+    }
+    command.action(async (paths: string[], flags: RunFlags) => {
+      setExit(await runPasses(name, paths, flags, io));
+    });
+  };
+  runCommand("check", "lint the migrations and models statically: no database needed");
+  runCommand("verify", "check, then apply the migrations to a real PostgreSQL and prove the indexes");
+
+  program
+    .command("rules")
+    .description("list the rules, or print one rule's page")
+    .argument("[rule]", "a rule id")
+    .action(async (rule: string | undefined) => {
+      setExit(await showRules(rule, io));
+    });
+
+  program
+    .command("init")
+    .description("find the migrations and models below this folder and write .pg-index-lint.yml")
+    .action(async () => {
+      const { initConfig } = await import("./init.js");
       io.stdout.write(initConfig(process.cwd()));
-      return 0;
-    case "--help":
-    case "-h":
-    case "help":
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    case "--version":
-      io.stdout.write(`${toolVersion()}\n`);
-      return 0;
-    default:
-      io.stderr.write(`${command ? `pg-index-lint: unknown command "${command}"\n` : ""}${USAGE}\n`);
-      return 2;
-  }
+      setExit(0);
+    });
+  return program;
 }
 
-async function runCheck(args: string[], io: Io, mode: "check" | "verify"): Promise<number> {
-  let parsed: ReturnType<typeof parseCheckArgs>;
-  try {
-    parsed = parseCheckArgs(args, mode);
-  } catch (error) {
-    throw new UserError(error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error));
-  }
-  const { values, positionals } = parsed;
-  const format = oneOf("--format", values.format ?? "text", FORMATS);
-  const failOn = oneOf("--fail-on", values["fail-on"] ?? "error", FAIL_ON);
+async function runPasses(
+  mode: "check" | "verify",
+  paths: string[],
+  flags: RunFlags,
+  io: Io,
+): Promise<number> {
+  const [{ run }, { changedSince }, { FORMATS, reporterFor }] = await Promise.all([
+    import("./run.js"),
+    import("./policy/scope.js"),
+    import("./report/index.js"),
+  ]);
+  const format = oneOf("--format", flags.format, FORMATS);
+  const failOn = oneOf("--fail-on", flags.failOn, FAIL_ON);
   const reporter = reporterFor(format);
   if (!reporter) throw new Error(`no reporter for ${format}`);
   const progress = io.stderr.isTTY ? progressLine(io.stderr) : undefined;
-  const options: RunOptions = {
+  const report = await run({
     command: mode,
-    paths: positionals,
+    paths,
     failOn,
     env: io.env,
-    ...(values.config ? { config: values.config } : {}),
-    ...(values.downgrade ? { downgrade: true } : {}),
-    ...(values.baseline ? { baseline: values.baseline } : {}),
-    ...(values["changed-since"] ? { changed: changedSince(values["changed-since"]) } : {}),
+    ...(flags.config ? { config: flags.config } : {}),
+    ...(flags.downgrade ? { downgrade: true } : {}),
+    ...(flags.baseline ? { baseline: flags.baseline } : {}),
+    ...(flags.changedSince ? { changed: changedSince(flags.changedSince) } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
-    ...(values["database-url"] ? { databaseUrl: values["database-url"] } : {}),
-    ...(values["use-existing-database"] ? { useExistingDatabase: true } : {}),
-    ...(values["keep-going"] ? { keepGoing: true } : {}),
-    ...(values.timeout ? { timeoutMs: seconds("--timeout", values.timeout) } : {}),
-    ...(values["statement-timeout"]
-      ? { statementTimeoutMs: seconds("--statement-timeout", values["statement-timeout"]) }
+    ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+    ...(flags.useExistingDatabase ? { useExistingDatabase: true } : {}),
+    ...(flags.keepGoing ? { keepGoing: true } : {}),
+    ...(flags.timeout ? { timeoutMs: seconds("--timeout", flags.timeout) } : {}),
+    ...(flags.statementTimeout
+      ? { statementTimeoutMs: seconds("--statement-timeout", flags.statementTimeout) }
       : {}),
     ...(io.stderr.isTTY ? { onMigration: (line: string) => io.stderr.write(`\r\x1b[K${line}`) } : {}),
-  };
-  const report = await run(options);
+  });
   progress?.done();
   if (mode === "verify" && io.stderr.isTTY) io.stderr.write("\r\x1b[K");
-  io.stdout.write(reporter.render(report, { color: useColor(io) }));
+  const repoRoot = repositoryRoot(io.env);
+  io.stdout.write(reporter.render(report, { color: useColor(io), ...(repoRoot ? { repoRoot } : {}) }));
   // Findings explain themselves; a verify stopped by a time limit says so on stderr.
   const { verdict } = report;
   if (verdict.cause === "statement-timeout" || verdict.cause === "timeout")
     io.stderr.write(`pg-index-lint: ${verdict.reason}\n`);
   return verdict.exitCode;
+}
+
+/**
+ * The repository root, for paths that code hosts read relative to it (SARIF, GitLab, workflow
+ * commands): the Action's workspace, else git's top level, else none (the working directory).
+ */
+function repositoryRoot(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.GITHUB_WORKSPACE) return env.GITHUB_WORKSPACE;
+  try {
+    return execFileSync("git", ["rev-parse", "--show-toplevel"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function seconds(flag: string, value: string): number {
@@ -121,42 +203,12 @@ function seconds(flag: string, value: string): number {
   return n * 1000;
 }
 
-const VERIFY_ONLY = [
-  "database-url",
-  "use-existing-database",
-  "timeout",
-  "statement-timeout",
-  "keep-going",
-] as const;
-
-function parseCheckArgs(args: string[], mode: "check" | "verify") {
-  const parsed = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: "string" },
-      format: { type: "string" },
-      "fail-on": { type: "string" },
-      baseline: { type: "string" },
-      "changed-since": { type: "string" },
-      debug: { type: "boolean" },
-      "database-url": { type: "string" },
-      "use-existing-database": { type: "boolean" },
-      timeout: { type: "string" },
-      "statement-timeout": { type: "string" },
-      "keep-going": { type: "boolean" },
-      downgrade: { type: "boolean" },
-    },
-  });
-  const misplaced =
-    mode === "check" ? VERIFY_ONLY.find((flag) => parsed.values[flag] !== undefined) : undefined;
-  if (misplaced) throw new Error(`--${misplaced} is an option of \`verify\`, not \`check\``);
-  return parsed;
-}
-
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UserError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
+  const near = closest(value, allowed);
+  throw new UserError(
+    `${flag} must be one of ${allowed.join(", ")} (got "${value}"${near ? `; did you mean ${near}?` : ""})`,
+  );
 }
 
 function useColor(io: Io): boolean {
@@ -184,8 +236,8 @@ function progressLine(stream: NodeJS.WritableStream) {
   };
 }
 
-function showRules(args: string[], io: Io): number {
-  const [id] = args;
+async function showRules(id: string | undefined, io: Io): Promise<number> {
+  const { DOCUMENTED_RULES } = await import("./rules/index.js");
   const metas = DOCUMENTED_RULES.map((r) => r.meta);
   if (!id) {
     const width = Math.max(...metas.map((m) => m.id.length));
@@ -194,7 +246,15 @@ function showRules(args: string[], io: Io): number {
     return 0;
   }
   const meta = metas.find((m) => m.id === id);
-  if (!meta?.docs) throw new UserError(`unknown rule "${id}"; run \`pg-index-lint rules\` for the list`);
+  if (!meta?.docs) {
+    const near = closest(
+      id,
+      metas.map((m) => m.id),
+    );
+    throw new UserError(
+      `unknown rule "${id}"${near ? ` (did you mean ${near}?)` : ""}; run \`pg-index-lint rules\` for the list`,
+    );
+  }
   const page = new URL(`../${meta.docs}`, import.meta.url);
   io.stdout.write(existsSync(page) ? readFileSync(page, "utf8") : `${meta.id}: ${meta.summary}\n`);
   return 0;

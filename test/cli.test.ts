@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli-io.js";
@@ -30,25 +30,31 @@ describe("pg-index-lint check on the factory-service example", () => {
     expect(where).toEqual([
       "002_create_api_keys.sql:2 missing-required-index",
       "003_create_batches.sql:1 missing-required-index",
-      "003_create_batches.sql:3 unindexed-foreign-key",
       "004_add_database_indexes.sql:4 ban-concurrent-index-creation-in-transaction",
       "004_add_database_indexes.sql:5 ban-concurrent-index-creation-in-transaction",
       "004_add_database_indexes.sql:6 ban-concurrent-index-creation-in-transaction",
       "005_audit_and_sku_indexes.sql:2 require-concurrent-index-creation",
       "005_audit_and_sku_indexes.sql:5 require-concurrent-index-creation",
+      // Errors first, then warnings, each in the order the migrations run.
+      "003_create_batches.sql:3 unindexed-foreign-key",
     ]);
   });
 
   it("prints JSON that follows the version 1 contract", async () => {
     const report = JSON.parse((await run(["check", EXAMPLE, "--format", "json"])).stdout);
-    expect(Object.keys(report)).toEqual(["version", "findings", "summary", "verify"]);
+    expect(Object.keys(report)).toEqual(["version", "tool", "findings", "summary", "verify"]);
     expect(report.version).toBe(1);
+    expect(report.tool).toEqual({
+      name: "pg-index-lint",
+      version: JSON.parse(readFileSync("package.json", "utf8")).version,
+    });
     expect(report.verify).toBeNull();
     expect(report.summary).toEqual({ errors: 7, warnings: 1, files: 5, statements: 11 });
     const allowed = [
       "rule",
       "severity",
       "message",
+      "help",
       "file",
       "line",
       "column",
@@ -61,6 +67,7 @@ describe("pg-index-lint check on the factory-service example", () => {
     ];
     for (const f of report.findings) {
       expect(Object.keys(f).every((k) => allowed.includes(k))).toBe(true);
+      expect(f.help.length).toBeGreaterThan(0);
       expect(f.source).toBe("check");
       expect(f.line).toBeGreaterThan(0);
       expect(f.endLine).toBeGreaterThanOrEqual(f.line);
@@ -264,5 +271,118 @@ describe("other commands", () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toBe("pg-index-lint: no/such/dir: no such file or directory\n");
+  });
+});
+
+describe("a CLI that behaves like the tools people know", () => {
+  it("--help on every command lists its options, and writes nothing else", async () => {
+    for (const command of ["check", "verify", "rules", "init"]) {
+      const { code, stdout, stderr } = await run([command, "--help"]);
+      expect(code).toBe(0);
+      expect(stderr).toBe("");
+      expect(stdout).toMatch(new RegExp(`^Usage: pg-index-lint ${command} `));
+    }
+    expect((await run(["verify", "-h"])).stdout).toMatch(/--statement-timeout <seconds>/);
+  });
+
+  it("answers --version from package.json", async () => {
+    const { code, stdout } = await run(["--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(JSON.parse(readFileSync("package.json", "utf8")).version);
+  });
+
+  it.each([
+    [["chek", EXAMPLE], "pg-index-lint: unknown command 'chek' (did you mean check?)\n"],
+    [
+      ["check", EXAMPLE, "--formt", "json"],
+      "pg-index-lint: unknown option '--formt' (did you mean --format?)\n",
+    ],
+    [
+      ["check", EXAMPLE, "--format", "jsn"],
+      'pg-index-lint: --format must be one of text, json, sarif, gitlab, github, markdown (got "jsn"; did you mean json?)\n',
+    ],
+    [
+      ["rules", "unindexed-foreign-keys"],
+      'pg-index-lint: unknown rule "unindexed-foreign-keys" (did you mean unindexed-foreign-key?); run `pg-index-lint rules` for the list\n',
+    ],
+  ])("%j: one line with a suggestion, exit 2", async (args, line) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toBe(line);
+  });
+
+  it("a misspelt config key or rule id, located at its line, with a suggestion", async () => {
+    const key = tempRepo({
+      ".pg-index-lint.yml": "migrations:\n  - path: m\n    runnr: sql\n",
+      "m/001.sql": "SELECT 1;",
+    });
+    expect((await run(["check", key])).stderr).toMatch(
+      /\.pg-index-lint\.yml:3: migrations\[0\]: unknown key "runnr" \(did you mean "runner"\?\)\n$/,
+    );
+    const rule = tempRepo({
+      ".pg-index-lint.yml": "migrations: [{ path: m }]\nrules:\n  unindexed-foreign-keys: off\n",
+      "m/001.sql": "SELECT 1;",
+    });
+    expect((await run(["check", rule])).stderr).toMatch(
+      /\.pg-index-lint\.yml:3: rules: unknown rule "unindexed-foreign-keys" \(did you mean "unindexed-foreign-key"\?\)/,
+    );
+    const path = tempRepo({
+      ".pg-index-lint.yml": "migrations:\n  - path: nowhere\n",
+      "m/001.sql": "SELECT 1;",
+    });
+    expect((await run(["check", path])).stderr).toMatch(
+      /\.pg-index-lint\.yml:2: migrations path "nowhere" does not exist/,
+    );
+  });
+
+  it("lists findings in the runner's order, 1_ before 10_, errors before warnings", async () => {
+    const root = tempRepo({
+      ".pg-index-lint.yml": "migrations: [{ path: m, runner: golang-migrate }]\n",
+      "m/1_a.up.sql":
+        "CREATE TABLE t1 (id int PRIMARY KEY, a int, b int);\nCREATE TABLE c1 (id int, p int REFERENCES t1);",
+      "m/2_b.up.sql": "CREATE INDEX i1 ON t1 (a);",
+      "m/10_c.up.sql": "CREATE INDEX i10 ON t1 (b);",
+    });
+    const report = JSON.parse((await run(["check", root, "--format", "json"])).stdout);
+    expect(
+      report.findings.map((f: { file: string; rule: string }) => `${f.file.split("/").pop()} ${f.rule}`),
+    ).toEqual([
+      "2_b.up.sql require-concurrent-index-creation",
+      "10_c.up.sql require-concurrent-index-creation",
+      "1_a.up.sql unindexed-foreign-key",
+    ]);
+  });
+
+  it("ends quietly when the reader of its output goes away (check | head)", () => {
+    const result = spawnSync(
+      "/bin/sh",
+      ["-c", `"${process.execPath}" bin/pg-index-lint.js check ${EXAMPLE} | head -n 1`],
+      { encoding: "utf8" },
+    );
+    expect(result.stdout.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(result.stderr).toBe("");
+  });
+
+  it("a bug exits 3, says it is one, and shows the stack only with --debug", async () => {
+    const root = tempRepo({ "m/001.sql": "SELECT 1;" });
+    // A rule that throws stands for any bug in the pipeline.
+    const { RULES } = await import("../src/rules/index.js");
+    const rule = RULES.find((r) => r.meta.id === "duplicate-index");
+    const original = rule?.checkCatalog;
+    if (!rule || !original) throw new Error("duplicate-index has no catalog check");
+    rule.checkCatalog = () => {
+      throw new Error("boom");
+    };
+    try {
+      const plain = await run(["check", join(root, "m")]);
+      expect(plain.code).toBe(3);
+      expect(plain.stderr).toMatch(/^pg-index-lint: internal error: boom \(this is a bug in pg-index-lint;/);
+      expect(plain.stderr).not.toMatch(/\n\s+at /);
+      const debug = await run(["check", join(root, "m"), "--debug"]);
+      expect(debug.code).toBe(3);
+      expect(debug.stderr).toMatch(/\n\s+at /);
+    } finally {
+      rule.checkCatalog = original;
+    }
   });
 });

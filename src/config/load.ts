@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isMap, isNode, isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { closest } from "../did-you-mean.js";
 import { UserError } from "../errors.js";
 import { displayPath } from "../paths.js";
 import { Config, type ConfigData, type RequiredIndexData } from "./schema.js";
@@ -20,6 +21,8 @@ export interface RequiredIndexEntry extends RequiredIndexData {
 export interface LoadedConfig {
   /** Display path of the config file, or null when none was found. */
   file: string | null;
+  /** "file:line" of a key in the config (e.g. ["rules", "foo"]), for errors found after loading. */
+  where?: (path: (string | number)[]) => string;
   /** Directory that relative paths in the config are resolved against. */
   dir: string;
   data: ConfigData;
@@ -64,7 +67,7 @@ export function parseConfig(text: string, path: string): LoadedConfig {
     throw new UserError(`invalid YAML: ${message}`, `${shown}:${lineOf(yamlError.pos[0])}`);
   }
   const raw = doc.toJS() ?? {};
-  const parsed = Config.safeParse(raw);
+  const parsed = Config.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
     const path = issue.path as (string | number)[];
@@ -73,27 +76,64 @@ export function parseConfig(text: string, path: string): LoadedConfig {
     const target = keys.length > 0 ? [...path, keys[0] as string] : path;
     const node = findNode(doc.contents, target);
     const where = `${shown}:${lineOf(node?.range?.[0])}`;
-    throw new UserError(describeIssue(issue, path, keys), where);
+    throw new UserError(describeIssue(issue, path, keys, knownKeys(path)), where);
   }
   const requiredIndexes: RequiredIndexEntry[] = (parsed.data["required-indexes"] ?? []).map((entry, i) => ({
     ...entry,
     line: lineOf(findNode(doc.contents, ["required-indexes", i])?.range?.[0]),
   }));
-  return { file: shown, dir: dirname(resolve(path)), data: parsed.data, requiredIndexes };
+  return {
+    file: shown,
+    dir: dirname(resolve(path)),
+    data: parsed.data,
+    requiredIndexes,
+    where: (keyPath) => `${shown}:${lineOf(findNode(doc.contents, keyPath)?.range?.[0])}`,
+  };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, path: (string | number)[], keys: string[]): string {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  path: (string | number)[],
+  keys: string[],
+  known: readonly string[],
+): string {
   const at = path.length ? `${formatPath(path)}: ` : "";
-  if (keys.length > 0) return `${at}unknown key "${keys.join('", "')}"`;
+  if (keys.length > 0) {
+    const near = keys.length === 1 ? closest(keys[0] ?? "", known) : undefined;
+    return `${at}unknown key "${keys.join('", "')}"${near ? ` (did you mean "${near}"?)` : ""}`;
+  }
   if (issue.code === "invalid_type") {
     // zod 4 says "Invalid input: expected array, received string".
     if (/received undefined/.test(issue.message)) return `${at}is required`;
     return `${at}${issue.message.replace(/^Invalid input: /, "").replace("received", "got")}`;
   }
   if (issue.code === "invalid_value" && "values" in issue) {
-    return `${at}must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    const values = (issue.values as unknown[]).map(String);
+    const got = "input" in issue ? String(issue.input) : "";
+    const near = got ? closest(got, values) : undefined;
+    return `${at}must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}${near ? ` (did you mean "${near}"?)` : ""}`;
   }
   return `${at}${issue.message}`;
+}
+
+/** The keys the schema allows in the object at `path`, for "did you mean". */
+function knownKeys(path: (string | number)[]): string[] {
+  let schema: unknown = Config;
+  for (const key of path) {
+    schema = unwrap(schema);
+    const s = schema as { shape?: Record<string, unknown>; element?: unknown };
+    if (typeof key === "number") schema = s.element;
+    else schema = s.shape?.[key];
+  }
+  const shape = (unwrap(schema) as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema as { unwrap?: () => unknown; def?: { type?: string } } | undefined;
+  while (s && typeof s.unwrap === "function" && (s.def?.type === "optional" || s.def?.type === "nullable"))
+    s = s.unwrap() as typeof s;
+  return s;
 }
 
 function formatPath(path: (string | number)[]): string {

@@ -31,10 +31,11 @@ export function migrationEntries(config: LoadedConfig, targets: string[]): Migra
   if (configured.length === 0) {
     return targets.map((t) => ({ dir: statSync(t).isDirectory() ? t : resolve(t, "..") }));
   }
-  return configured.map((m) => {
+  return configured.map((m, index) => {
     const dir = resolve(config.dir, m.path);
     if (!existsSync(dir)) {
-      throw new UserError(`migrations path "${m.path}" does not exist`, config.file ?? undefined);
+      const at = config.where?.(["migrations", index, "path"]) ?? config.file ?? undefined;
+      throw new UserError(`migrations path "${m.path}" does not exist`, at);
     }
     const resolved: MigrationsEntryResolved = { dir };
     if (m.runner) resolved.runner = m.runner;

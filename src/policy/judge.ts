@@ -3,9 +3,12 @@
  * the config's severities apply (or turn a rule off), and ignores that covered nothing are
  * reported. Check and verify findings go through the same step, once.
  */
+
+import type { LoadedConfig } from "../config/load.js";
+import { closest } from "../did-you-mean.js";
 import { UserError } from "../errors.js";
 import type { Finding, Severity } from "../finding.js";
-import { metaOf, onlyVerifyFinds, ruleById } from "../rules/index.js";
+import { metaOf, onlyVerifyFinds, RULE_IDS, ruleById } from "../rules/index.js";
 import type { RuleFinding } from "../rules/rule.js";
 import { unusedIgnore } from "../rules/unused-ignore.js";
 import type { Ignores } from "./ignores.js";
@@ -19,14 +22,15 @@ export interface RawFinding {
 
 export type Severities = ReadonlyMap<string, Severity | "off">;
 
-/** The config's `rules:` map; an unknown rule id is an error at the config file. */
-export function severitiesOf(rules: Record<string, Severity | "off"> | undefined, configFile: string | null) {
+/** The config's `rules:` map; an unknown rule id is an error at its line in the config. */
+export function severitiesOf(config: Pick<LoadedConfig, "data" | "file" | "where">) {
   const map = new Map<string, Severity | "off">();
-  for (const [id, level] of Object.entries(rules ?? {})) {
+  for (const [id, level] of Object.entries(config.data.rules ?? {})) {
     if (!ruleById(id)) {
+      const near = closest(id, RULE_IDS);
       throw new UserError(
-        `rules: unknown rule "${id}" (see \`pg-index-lint rules\`)`,
-        configFile ?? undefined,
+        `rules: unknown rule "${id}"${near ? ` (did you mean "${near}"?)` : ""}; \`pg-index-lint rules\` lists them`,
+        config.where?.(["rules", id]) ?? config.file ?? undefined,
       );
     }
     map.set(id, level);
@@ -58,11 +62,12 @@ export function unusedIgnores(ignores: Ignores, severities: Severities): Finding
     // Only verify can tell whether an ignore of one of its rules was needed.
     if (onlyVerifyFinds(rule)) continue;
     const unknown = !ruleById(rule);
+    const near = unknown ? closest(rule, RULE_IDS) : undefined;
     out.push({
       rule: meta.id,
       severity: level,
       message: unknown
-        ? `pg-index-lint-ignore names an unknown rule "${rule}".`
+        ? `pg-index-lint-ignore names an unknown rule "${rule}"${near ? ` (did you mean "${near}"?)` : ""}.`
         : `pg-index-lint-ignore ${rule} suppresses nothing: the statement it applies to has no ${rule} finding.`,
       help: "Remove the comment, or fix the rule id.",
       ...ignore.range,

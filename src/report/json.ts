@@ -2,15 +2,17 @@
 import type { Finding } from "../finding.js";
 import type { Report } from "../run.js";
 import type { VerifyReport } from "../verify/verify.js";
+import { toolVersion } from "../version.js";
 import type { Reporter } from "./reporter.js";
 
 export const jsonReporter: Reporter = { format: "json", render: (report) => formatJson(report) };
 
 export function formatJson(
-  result: Pick<Report, "findings" | "summary"> & { verify?: VerifyReport | null },
+  result: Pick<Report, "findings" | "summary"> & { verify?: VerifyReport | null; toolVersion?: string },
 ): string {
   const report = {
     version: 1,
+    tool: { name: "pg-index-lint", version: result.toolVersion ?? toolVersion() },
     findings: result.findings.map(toJson),
     summary: result.summary,
     verify: result.verify ? verifyJson(result.verify) : null,
@@ -23,6 +25,7 @@ function toJson(f: Finding) {
     rule: f.rule,
     severity: f.severity,
     message: f.message,
+    help: f.help,
     file: f.file,
     line: f.line,
     column: f.column,

@@ -42,6 +42,8 @@ export function formatText(result: TextInput, options: TextOptions): string {
     );
   }
   if (result.sets.length) out.push("");
+  // The verdict first, so that a long report does not hide it, and again at the end.
+  if (result.findings.length > 0) out.push(summaryLine(result, c), "");
   const sources = new Map<string, string[] | null>();
   for (const finding of result.findings) {
     out.push(...formatFinding(finding, lines(sources, finding.file), c), "");

@@ -169,9 +169,9 @@ class Batch(Timestamps, Base):
       },
     });
     expect(result.findings.map((f) => `${f.rule} ${f.file.split("/").pop()}:${f.line}`)).toEqual([
+      "syntax-error c.py:5",
       "unsupported-construct a.py:6",
       "unindexed-foreign-key b.py:8",
-      "syntax-error c.py:5",
     ]);
   });
 });

@@ -185,9 +185,9 @@ describe("alembic through check()", () => {
     });
     const summary = result.findings.map((f) => `${f.rule} ${f.file.split("/").pop()}:${f.line}`);
     expect(summary).toEqual([
-      "unsupported-construct 2.py:9",
       "require-concurrent-index-creation 2.py:10",
       "syntax-error 3.py:10",
+      "unsupported-construct 2.py:9",
     ]);
     expect(result.inputErrors).toBe(1);
     expect(result.findings.find((f) => f.rule === "syntax-error")?.help).toMatch(/Python/);
