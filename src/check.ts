@@ -266,6 +266,8 @@ class CheckRun {
         migrations.push(migration);
         // Replay as we go: statement rules see the catalog as it was before each statement.
         this.replay(catalog, migration, migrations.length - 1, true);
+        // Temporary tables end with the session that applied the file.
+        catalog.dropTemporary();
         if (!keepTrees) releaseTrees(migration);
       }
       this.statements += migrations.reduce((n, m) => n + m.statements.length, 0);

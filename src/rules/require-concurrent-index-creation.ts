@@ -31,6 +31,22 @@ export const requireConcurrentIndexCreation: Rule = {
         },
       ];
     }
+    if (table?.materialized) {
+      // No one writes to a materialized view; a build's SHARE lock holds off REFRESH, not reads.
+      return [
+        {
+          range: statement.range,
+          message: `CREATE INDEX on existing materialized view "${name}" without CONCURRENTLY takes a SHARE lock: REFRESH MATERIALIZED VIEW waits until the build ends (reads do not).`,
+          ...concurrentRewrite(
+            op,
+            statement,
+            "Build the index CONCURRENTLY",
+            "Use CREATE INDEX CONCURRENTLY, outside a transaction block.",
+          ),
+          table: name,
+        },
+      ];
+    }
     const rewrite = concurrentRewrite(
       op,
       statement,

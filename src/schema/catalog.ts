@@ -69,7 +69,14 @@ export interface TableDef {
   createdIn: number;
   source: SourceRange;
   partitioned: boolean;
+  /** A materialized view: it holds indexes, but no one writes to it; REFRESH rewrites it. */
+  materialized?: boolean;
+  /** A temporary table: it lives in pg_temp and ends with the session that made it. */
+  temporary?: boolean;
 }
+
+/** The schema temporary tables live in; an unqualified name finds them first (search_path). */
+export const TEMP_SCHEMA = "pg_temp";
 
 export function qualify(schema: string, name: string): string {
   return `${schema}.${name}`;
@@ -88,7 +95,7 @@ export class Catalog {
   /** Resolves a possibly unqualified table name the way search_path does. */
   resolveTable(schema: string | undefined, name: string): TableDef | undefined {
     if (schema) return this.tables.get(qualify(schema, name));
-    for (const s of this.searchPath) {
+    for (const s of [TEMP_SCHEMA, ...this.searchPath]) {
       const table = this.tables.get(qualify(s, name));
       if (table) return table;
     }
@@ -130,6 +137,15 @@ export class Catalog {
   /** Is a relation (table or index) of that name taken in the schema? */
   relationExists(schema: string, name: string): boolean {
     return this.tables.has(qualify(schema, name)) || this.indexOwners.has(qualify(schema, name));
+  }
+
+  /** The session ended: its temporary tables and their indexes are gone. */
+  dropTemporary(): void {
+    for (const table of [...this.tables.values()]) {
+      if (!table.temporary) continue;
+      for (const index of [...table.indexes.keys()]) this.removeIndex(table, index);
+      this.tables.delete(qualify(table.schema, table.name));
+    }
   }
 
   *allIndexes(): Iterable<[TableDef, IndexDef]> {

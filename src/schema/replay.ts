@@ -16,6 +16,7 @@ import type {
   Node,
   RangeVar,
   RenameStmt,
+  TableLikeClause,
   TypeName,
   VariableSetStmt,
 } from "@pgsql/types";
@@ -29,6 +30,7 @@ import {
   type IndexKey,
   qualify,
   type TableDef,
+  TEMP_SCHEMA,
 } from "./catalog.js";
 import { deparseExpr } from "./expr.js";
 import { indexKey } from "./index-key.js";
@@ -148,20 +150,38 @@ function staticQueries(tree: unknown): string[] {
   return out;
 }
 
+/**
+ * CREATE TEMP TABLE (and ON COMMIT DROP) makes a table in pg_temp that ends with the session; the
+ * replay keeps it until the end of its migration file, so that statements on it resolve.
+ */
+function isTemporary(relation: RangeVar, onCommit?: string): boolean {
+  return relation.relpersistence === "t" || onCommit === "ONCOMMIT_DROP";
+}
+
+function tableSchema(catalog: Catalog, relation: RangeVar, temporary: boolean): string {
+  return temporary ? TEMP_SCHEMA : catalog.creationSchema(relation.schemaname);
+}
+
 function createTable(catalog: Catalog, stmt: CreateStmt, ctx: ReplayContext): void {
   const relation = stmt.relation;
   if (!relation?.relname) return;
-  const schema = catalog.creationSchema(relation.schemaname);
+  const temporary = isTemporary(relation, stmt.oncommit);
+  const schema = tableSchema(catalog, relation, temporary);
   if (catalog.tables.has(qualify(schema, relation.relname))) return; // IF NOT EXISTS, or a replay of a table we already know
   const table = newTable(schema, relation, ctx, Boolean(stmt.partspec));
+  if (temporary) table.temporary = true;
   catalog.tables.set(qualify(schema, table.name), table);
   const pending: Constraint[] = [];
+  const likes: TableLikeClause[] = [];
   for (const element of stmt.tableElts ?? []) {
     const column = nodeAs(element, "ColumnDef");
     const constraint = nodeAs(element, "Constraint");
+    const like = nodeAs(element, "TableLikeClause");
     if (column) pending.push(...addColumn(table, column));
     else if (constraint) pending.push(constraint);
+    else if (like) likes.push(like);
   }
+  for (const like of likes) copyLike(catalog, table, like, ctx);
   const all = [...pending, ...unwrapConstraints(stmt.constraints)];
   // PostgreSQL builds one index for identical PRIMARY KEY/UNIQUE clauses of one CREATE TABLE,
   // keeping the primary key's (transformIndexConstraints in parse_utilcmd.c).
@@ -209,13 +229,51 @@ function newTable(schema: string, relation: RangeVar, ctx: ReplayContext, partit
   };
 }
 
+/**
+ * `LIKE source INCLUDING INDEXES` (or ALL) copies the source's columns and its primary key,
+ * unique constraints and indexes, each under a new name chosen as for a new index
+ * (transformTableLikeClause / generateClonedIndexStmt in parse_utilcmd.c). Foreign keys are never
+ * copied; INCLUDING CONSTRAINTS copies CHECK constraints only, which hold no index.
+ */
+function copyLike(catalog: Catalog, table: TableDef, like: TableLikeClause, ctx: ReplayContext): void {
+  const source = catalog.resolveRelation(like.relation);
+  if (!source) return;
+  for (const column of source.columns.values()) table.columns.set(column.name, { ...column });
+  const INCLUDING_INDEXES = 1 << 6;
+  if (((like.options ?? 0) & INCLUDING_INDEXES) === 0) return;
+  for (const index of source.indexes.values()) {
+    // The index's own column names: a function key is named after the function (FigureColname).
+    const columns = index.keys
+      .map((k) => k.column ?? /^(?:\w+\.)?(\w+)\(/.exec(k.expression ?? "")?.[1] ?? "expr")
+      .join("_");
+    const label = index.primary ? "pkey" : index.constraint ? "key" : "idx";
+    const name = chooseRelationName(table.name, index.primary ? "" : columns, label, (candidate) =>
+      catalog.relationExists(table.schema, candidate),
+    );
+    catalog.addIndex(table, {
+      ...index,
+      keys: index.keys.map((k) => ({ ...k })),
+      include: [...index.include],
+      name,
+      schema: table.schema,
+      table: qualify(table.schema, table.name),
+      ...(index.constraint ? { constraint: name } : {}),
+      source: ctx.range,
+      migration: ctx.migration,
+    });
+  }
+}
+
 /** CREATE TABLE … AS, SELECT … INTO and CREATE MATERIALIZED VIEW make a relation that indexes can be built on. */
 function createTableAs(catalog: Catalog, stmt: CreateTableAsStmt, ctx: ReplayContext): void {
   const relation = stmt.into?.rel;
   if (!relation?.relname) return;
-  const schema = catalog.creationSchema(relation.schemaname);
+  const temporary = isTemporary(relation, stmt.into?.onCommit);
+  const schema = tableSchema(catalog, relation, temporary);
   if (catalog.tables.has(qualify(schema, relation.relname))) return;
   const table = newTable(schema, relation, ctx, false);
+  if (temporary) table.temporary = true;
+  if (stmt.objtype === "OBJECT_MATVIEW") table.materialized = true;
   const select = nodeAs(stmt.query, "SelectStmt");
   const named = stringList(stmt.into?.colNames);
   const targets = (select?.targetList ?? []).map((t, i) => {
@@ -509,7 +567,7 @@ function drop(catalog: Catalog, stmt: DropStmt): void {
     const name = parts.at(-1);
     const schema = parts.length > 1 ? parts.at(-2) : undefined;
     if (!name) continue;
-    if (stmt.removeType === "OBJECT_TABLE") {
+    if (stmt.removeType === "OBJECT_TABLE" || stmt.removeType === "OBJECT_MATVIEW") {
       const table = catalog.resolveTable(schema, name);
       if (!table) continue;
       for (const index of [...table.indexes.keys()]) catalog.removeIndex(table, index);

@@ -269,6 +269,7 @@ export function replayApplied(applied: ApplyResult): Catalog {
       if (st.status === "applied")
         applyStatement(catalog, st.statement.node, { migration, range: st.statement.range });
     }
+    catalog.dropTemporary();
   });
   return catalog;
 }

@@ -8,6 +8,21 @@ const create = "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, 
 ruleTester(requireConcurrentIndexCreation, {
   valid: [
     {
+      name: "an index on a materialized view dropped and made again in the same migration",
+      files: {
+        "001.sql": `${create}CREATE MATERIALIZED VIEW totals AS SELECT customer_id, sum(total) AS s FROM orders GROUP BY 1;`,
+        "002.sql":
+          "DROP MATERIALIZED VIEW totals;\nCREATE MATERIALIZED VIEW totals AS SELECT customer_id, count(*) AS n FROM orders GROUP BY 1;\nCREATE INDEX totals_customer ON totals (customer_id);",
+      },
+    },
+    {
+      name: "an index on a temporary table, which ends with its session",
+      files: {
+        "001.sql": create,
+        "002.sql": "CREATE TEMP TABLE recent AS SELECT id FROM orders;\nCREATE INDEX ON recent (id);",
+      },
+    },
+    {
       name: "CONCURRENTLY on an existing table",
       files: { "001.sql": create, "002.sql": "CREATE INDEX CONCURRENTLY i ON orders (customer_id);" },
     },
@@ -32,6 +47,24 @@ ruleTester(requireConcurrentIndexCreation, {
     },
   ],
   invalid: [
+    {
+      name: "an index on an existing materialized view holds off REFRESH, not writes",
+      files: {
+        "001.sql": `${create}CREATE MATERIALIZED VIEW totals AS SELECT customer_id FROM orders;`,
+        "002.sql": "CREATE INDEX totals_customer ON totals (customer_id);",
+      },
+      errors: [
+        {
+          file: "002.sql",
+          line: 1,
+          column: 1,
+          endLine: 1,
+          endColumn: 53,
+          message: /existing materialized view "totals".*REFRESH MATERIALIZED VIEW waits/,
+        },
+      ],
+      fix: "CREATE INDEX CONCURRENTLY totals_customer ON totals (customer_id)",
+    },
     {
       name: "a plain CREATE INDEX on a table from an earlier migration",
       files: { "001.sql": create, "002.sql": "-- comment\nCREATE INDEX i ON orders (customer_id);" },

@@ -6,6 +6,10 @@ const parents = "CREATE TABLE products (id int PRIMARY KEY);\nCREATE TABLE order
 ruleTester(unindexedForeignKey, {
   valid: [
     {
+      name: "a table made LIKE another INCLUDING INDEXES gets its indexes",
+      files: `${parents}CREATE TABLE b1 (id int, product_id int);\nCREATE INDEX ON b1 (product_id);\nCREATE TABLE b2 (LIKE b1 INCLUDING INDEXES);\nALTER TABLE b2 ADD FOREIGN KEY (product_id) REFERENCES products;`,
+    },
+    {
       name: "an index on the FK column",
       files: `${parents}CREATE TABLE batches (id int, product_id int REFERENCES products);\nCREATE INDEX i ON batches (product_id);`,
     },
@@ -38,6 +42,11 @@ ruleTester(unindexedForeignKey, {
     },
   ],
   invalid: [
+    {
+      name: "a table made LIKE another without INCLUDING INDEXES has none",
+      files: `${parents}CREATE TABLE b1 (id int, product_id int);\nCREATE INDEX ON b1 (product_id);\nCREATE TABLE b2 (LIKE b1 INCLUDING CONSTRAINTS);\nALTER TABLE b2 ADD FOREIGN KEY (product_id) REFERENCES products;`,
+      errors: [{ line: 6, column: 20, endLine: 6, endColumn: 64 }],
+    },
     {
       name: "an inline REFERENCES with no index, located at the clause",
       files: `${parents}CREATE TABLE batches (\n  id int,\n  product_id int NOT NULL REFERENCES products (id)\n);`,

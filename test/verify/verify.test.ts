@@ -293,6 +293,17 @@ describe.each(engines)("verify on $name", ({ url }) => {
         },
       },
     });
+    fixtures.push({
+      name: "LIKE … INCLUDING copies keys and indexes under new names; temporary tables end with the session; a materialized view dropped and made again",
+      spec: {
+        files: {
+          "001.sql":
+            "CREATE TABLE src (id int PRIMARY KEY, code text UNIQUE, a int, b int);\nCREATE INDEX src_ab ON src (a, b DESC) WHERE a > 0;\nCREATE INDEX ON src (lower(code));\nCREATE TABLE copy_all (LIKE src INCLUDING ALL);\nCREATE TABLE copy_idx (LIKE src INCLUDING INDEXES);\nCREATE TABLE copy_cons (LIKE src INCLUDING CONSTRAINTS);\nCREATE TABLE copy_plain (LIKE src);\nCREATE MATERIALIZED VIEW mv AS SELECT id, a FROM src;\nCREATE INDEX mv_a ON mv (a);",
+          "002.sql":
+            "CREATE TEMP TABLE scratch AS SELECT id FROM src;\nCREATE INDEX ON scratch (id);\nCREATE TEMP TABLE gone (id int) ON COMMIT DROP;\nDROP MATERIALIZED VIEW mv;\nCREATE MATERIALIZED VIEW mv AS SELECT id, b FROM src;\nCREATE INDEX mv_b ON mv (b);",
+        },
+      },
+    });
     for (const f of fixtures) {
       it(f.name, async () => {
         const result = await applySpec(engine, f.spec);
