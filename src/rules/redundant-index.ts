@@ -1,5 +1,5 @@
 import { displayName } from "../schema/catalog.js";
-import { describeIndex, locatedAt, sameDefinition, servedBy } from "./index-compare.js";
+import { describeIndex, locatedAt, redundancies } from "./index-compare.js";
 import { type Rule, type RuleFinding, ruleMeta } from "./rule.js";
 
 export const redundantIndex: Rule = {
@@ -14,22 +14,14 @@ export const redundantIndex: Rule = {
     const findings: RuleFinding[] = [];
     for (const catalog of catalogs) {
       for (const table of catalog.tables.values()) {
-        const indexes = [...table.indexes.values()];
-        for (const a of indexes) {
-          // A unique or constraint-backed index enforces something; it is never redundant.
-          if (a.unique || a.constraint || !a.valid) continue;
-          // Exact copies are duplicate-index's business.
-          const wider = indexes.find(
-            (b) => b !== a && b.valid && servedBy(a, b) && !(sameDefinition(a, b) && a.unique === b.unique),
-          );
-          if (!wider) continue;
-          const name = displayName(table);
+        const name = displayName(table);
+        for (const { index, wider } of redundancies([...table.indexes.values()])) {
           findings.push({
-            range: a.source,
-            message: `Index "${a.name}" on ${name} ${describeIndex(a)} is redundant: "${wider.name}" ${describeIndex(wider)} (${locatedAt(wider)}) starts with the same keys and serves the same queries.`,
-            help: `Drop it to save write and storage cost. ${wordsFor(a.source).advise({ kind: "drop-index", table, name: a.name })}`,
+            range: index.source,
+            message: `Index "${index.name}" on ${name} ${describeIndex(index)} is redundant: "${wider.name}" ${describeIndex(wider)} (${locatedAt(wider)}) starts with the same keys and serves the same queries.`,
+            help: `Drop it to save write and storage cost. ${wordsFor(index.source).advise({ kind: "drop-index", table, name: index.name })}`,
             table: name,
-            columns: a.keys.map((k) => k.column ?? k.expression ?? ""),
+            columns: index.keys.map((k) => k.column ?? k.expression ?? ""),
           });
         }
       }

@@ -25,6 +25,29 @@ ruleTester(duplicateIndex, {
   ],
   invalid: [
     {
+      name: "a plain index beside a unique constraint on the same keys, reported at the plain one",
+      files:
+        "CREATE TABLE p (id int PRIMARY KEY, sku text);\nCREATE INDEX a ON p (sku);\nALTER TABLE p ADD CONSTRAINT k UNIQUE (sku);",
+      errors: [
+        {
+          line: 2,
+          column: 1,
+          endLine: 2,
+          endColumn: 26,
+          message: /"a" on p \(sku\) duplicates "k" UNIQUE \(sku\)/,
+        },
+      ],
+    },
+    {
+      name: "three copies: the first is kept, the other two reported",
+      files:
+        "CREATE TABLE p (id int PRIMARY KEY, sku text);\nCREATE INDEX a ON p (sku);\nCREATE INDEX b ON p (sku);\nCREATE INDEX c ON p (sku);",
+      errors: [
+        { line: 3, column: 1, endLine: 3, endColumn: 26, message: /"b" .* duplicates "a"/ },
+        { line: 4, column: 1, endLine: 4, endColumn: 26, message: /"c" .* duplicates "a"/ },
+      ],
+    },
+    {
       name: "the same index twice under two names, reported at the later one",
       files: {
         "001.sql": `${t}CREATE INDEX ix_api_keys_key_hash ON api_keys (key_hash);`,
