@@ -2,30 +2,9 @@
 
 import type { SourceRange } from "../model.js";
 import type { IndexDef, IndexKey } from "../schema/catalog.js";
+import { sameDefinition, sameKey } from "../schema/index-def.js";
 
-export function sameKey(a: IndexKey, b: IndexKey, reversed = false): boolean {
-  return (
-    a.column === b.column &&
-    a.expression === b.expression &&
-    (reversed
-      ? a.desc !== b.desc && a.nullsFirst !== b.nullsFirst
-      : a.desc === b.desc && a.nullsFirst === b.nullsFirst) &&
-    (a.opclass ?? "") === (b.opclass ?? "") &&
-    (a.collation ?? "") === (b.collation ?? "")
-  );
-}
-
-/** Same method, keys, predicate and INCLUDE list: PostgreSQL would maintain two copies of one index. */
-export function sameDefinition(a: IndexDef, b: IndexDef): boolean {
-  return (
-    a.method === b.method &&
-    a.keys.length === b.keys.length &&
-    a.keys.every((k, i) => b.keys[i] !== undefined && sameKey(k, b.keys[i] as IndexKey)) &&
-    a.predicate === b.predicate &&
-    a.include.length === b.include.length &&
-    a.include.every((c) => b.include.includes(c))
-  );
-}
+export { sameDefinition, sameKey };
 
 /** Does index `b` serve every scan that `a` serves, so that `a` only costs writes? */
 export function servedBy(a: IndexDef, b: IndexDef): boolean {

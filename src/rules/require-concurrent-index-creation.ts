@@ -1,4 +1,9 @@
-import { displayName } from "../schema/catalog.js";
+import type { IndexStmt } from "@pgsql/types";
+import { nodesAs } from "../parse/nodes.js";
+import { type Catalog, displayName, type TableDef } from "../schema/catalog.js";
+import { deparseExpr } from "../schema/expr.js";
+import { sameDefinition } from "../schema/index-def.js";
+import { indexKey } from "../schema/index-key.js";
 import { concurrentRewrite, indexOperation, isNewTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
 
@@ -20,6 +25,11 @@ export const requireConcurrentIndexCreation: Rule = {
     // CREATE INDEX IF NOT EXISTS of an index that exists builds nothing.
     if (op.stmt.if_not_exists && op.stmt.idxname && table?.indexes.has(op.stmt.idxname)) return [];
     const name = table ? displayName(table) : (op.stmt.relation?.relname ?? "?");
+    if (table?.partitioned && everyPartitionHasIt(catalog, table, op.stmt)) {
+      // PostgreSQL attaches each partition's matching index instead of building one (CREATE INDEX,
+      // "Notes": an index on a partitioned table), so only the parent's catalog entry is made.
+      return [];
+    }
     if (table?.partitioned) {
       // PostgreSQL refuses CONCURRENTLY on a partitioned table (0A000); the online way is per partition.
       return [
@@ -63,3 +73,20 @@ export const requireConcurrentIndexCreation: Rule = {
     ];
   },
 };
+
+/** Does every known partition of `table` already have a valid index with this definition? */
+function everyPartitionHasIt(catalog: Catalog, table: TableDef, stmt: IndexStmt): boolean {
+  const partitions = catalog.partitionsOf(table);
+  if (partitions.length === 0) return false;
+  const wanted = {
+    method: stmt.accessMethod ?? "btree",
+    keys: nodesAs(stmt.indexParams, "IndexElem").map(indexKey),
+    include: nodesAs(stmt.indexIncludingParams, "IndexElem").map((e) => e.name ?? "expr"),
+    predicate: stmt.whereClause ? deparseExpr(stmt.whereClause) : null,
+  };
+  return partitions.every((p) =>
+    [...p.indexes.values()].some(
+      (i) => i.valid && i.unique === Boolean(stmt.unique) && sameDefinition(i, wanted as typeof i),
+    ),
+  );
+}

@@ -1,4 +1,6 @@
-import { displayName } from "../schema/catalog.js";
+import type { Migration, Statement } from "../model.js";
+import { listItems, nodeAs, stringList } from "../parse/nodes.js";
+import { displayName, type TableDef } from "../schema/catalog.js";
 import { concurrentRewrite, droppedIndexes, indexOperation, isNewTable } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
 
@@ -9,14 +11,18 @@ export const requireConcurrentIndexDeletion: Rule = {
     fixable: true,
     lock: true,
   }),
-  checkStatement({ statement, catalog, migrationIndex }) {
+  checkStatement({ statement, catalog, migration, migrationIndex }) {
     const op = indexOperation(statement.node);
     if (op?.kind !== "drop-index" || op.concurrent) return [];
     const dropped = droppedIndexes(catalog, op.stmt);
     const count = op.stmt.objects?.length ?? 0;
-    // A defensive DROP INDEX IF EXISTS in the very first migration drops nothing: no migration
-    // can have built the index yet. Later on, an unknown index may predate the migrations.
-    if (op.stmt.missing_ok && dropped.length === 0 && migrationIndex === 0) return [];
+    // DROP INDEX IF EXISTS of an index no migration built drops nothing the replay knows of: a
+    // defensive guard, or an index from outside the history (a base schema says which).
+    if (op.stmt.missing_ok && dropped.length === 0) return [];
+    // The table goes later in this migration: DROP TABLE takes the same ACCESS EXCLUSIVE lock
+    // (Alembic's autogenerate drops a table's indexes first, then the table).
+    if (dropped.length === count && dropped.every((d) => droppedLater(d.table, statement, migration)))
+      return [];
     // Every index we know of is on a table this migration created: nothing else can be waiting.
     if (dropped.length === count && dropped.every((d) => isNewTable(d.table, migrationIndex))) return [];
     const tables = [...new Set(dropped.map((d) => displayName(d.table)))];
@@ -35,10 +41,26 @@ export const requireConcurrentIndexDeletion: Rule = {
     return [
       {
         range: statement.range,
-        message: `DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock${on}, blocking reads and writes.`,
+        message: partitioned
+          ? `DROP INDEX of a partitioned table's index takes an ACCESS EXCLUSIVE lock${on} and on every partition, blocking reads and writes; PostgreSQL cannot do it CONCURRENTLY.`
+          : `DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock${on}, blocking reads and writes.`,
         ...rewrite,
         ...(tables.length === 1 ? { table: tables[0] } : {}),
       },
     ];
   },
 };
+
+/** Does a later statement of the same migration drop `table`? */
+function droppedLater(table: TableDef, statement: Statement, migration: Migration): boolean {
+  const after = migration.statements.slice(migration.statements.indexOf(statement) + 1);
+  return after.some((s) => {
+    const drop = nodeAs(s.node, "DropStmt");
+    if (drop?.removeType !== "OBJECT_TABLE") return false;
+    return (drop.objects ?? []).some((object) => {
+      const parts = stringList(listItems(object));
+      const schema = parts.length > 1 ? parts.at(-2) : undefined;
+      return parts.at(-1) === table.name && (schema === undefined || schema === table.schema);
+    });
+  });
+}

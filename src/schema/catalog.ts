@@ -73,6 +73,8 @@ export interface TableDef {
   materialized?: boolean;
   /** A temporary table: it lives in pg_temp and ends with the session that made it. */
   temporary?: boolean;
+  /** For a partition: the qualified key of its partitioned parent. */
+  partitionOf?: string;
 }
 
 /** The schema temporary tables live in; an unqualified name finds them first (search_path). */
@@ -137,6 +139,12 @@ export class Catalog {
   /** Is a relation (table or index) of that name taken in the schema? */
   relationExists(schema: string, name: string): boolean {
     return this.tables.has(qualify(schema, name)) || this.indexOwners.has(qualify(schema, name));
+  }
+
+  /** The partitions of a partitioned table, as far as the replay saw them created or attached. */
+  partitionsOf(table: TableDef): TableDef[] {
+    const key = qualify(table.schema, table.name);
+    return [...this.tables.values()].filter((t) => t.partitionOf === key);
   }
 
   /** The session ended: its temporary tables and their indexes are gone. */

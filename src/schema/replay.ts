@@ -33,6 +33,7 @@ import {
   TEMP_SCHEMA,
 } from "./catalog.js";
 import { deparseExpr } from "./expr.js";
+import { indexColumnNames, sameDefinition } from "./index-def.js";
 import { indexKey } from "./index-key.js";
 import { chooseRelationName } from "./names.js";
 
@@ -170,6 +171,15 @@ function createTable(catalog: Catalog, stmt: CreateStmt, ctx: ReplayContext): vo
   if (catalog.tables.has(qualify(schema, relation.relname))) return; // IF NOT EXISTS, or a replay of a table we already know
   const table = newTable(schema, relation, ctx, Boolean(stmt.partspec));
   if (temporary) table.temporary = true;
+  // CREATE TABLE … PARTITION OF parent: the parent's indexes are made on the partition too.
+  const parent = stmt.partbound
+    ? catalog.resolveRelation(nodeAs(stmt.inhRelations?.[0], "RangeVar"))
+    : undefined;
+  if (parent) {
+    table.partitionOf = qualify(parent.schema, parent.name);
+    for (const column of parent.columns.values())
+      if (!table.columns.has(column.name)) table.columns.set(column.name, { ...column });
+  }
   catalog.tables.set(qualify(schema, table.name), table);
   const pending: Constraint[] = [];
   const likes: TableLikeClause[] = [];
@@ -195,6 +205,8 @@ function createTable(catalog: Catalog, stmt: CreateStmt, ctx: ReplayContext): vo
     if (isIndexConstraint(constraint)) built.push(constraint);
     addConstraint(catalog, table, constraint, ctx);
   }
+  // The partition's own constraints come first; the parent's indexes then attach to them or are added.
+  if (parent) inheritIndexes(catalog, parent, table, ctx);
 }
 
 function isIndexConstraint(c: Constraint): boolean {
@@ -242,25 +254,48 @@ function copyLike(catalog: Catalog, table: TableDef, like: TableLikeClause, ctx:
   const INCLUDING_INDEXES = 1 << 6;
   if (((like.options ?? 0) & INCLUDING_INDEXES) === 0) return;
   for (const index of source.indexes.values()) {
-    // The index's own column names: a function key is named after the function (FigureColname).
-    const columns = index.keys
-      .map((k) => k.column ?? /^(?:\w+\.)?(\w+)\(/.exec(k.expression ?? "")?.[1] ?? "expr")
-      .join("_");
-    const label = index.primary ? "pkey" : index.constraint ? "key" : "idx";
-    const name = chooseRelationName(table.name, index.primary ? "" : columns, label, (candidate) =>
-      catalog.relationExists(table.schema, candidate),
+    cloneIndex(catalog, table, index, ctx);
+  }
+}
+
+/**
+ * A copy of `index` on `table`, named as PostgreSQL names a new index there: `<table>_pkey`,
+ * `<table>_<columns>_key` for a constraint's index, else `<table>_<columns>_idx`, with the index's
+ * own column names (a function key is named after the function, FigureColname).
+ */
+function cloneIndex(catalog: Catalog, table: TableDef, index: IndexDef, ctx: ReplayContext): void {
+  const label = index.primary ? "pkey" : index.constraint ? "key" : "idx";
+  const name = chooseRelationName(
+    table.name,
+    index.primary ? "" : indexColumnNames(index).join("_"),
+    label,
+    (candidate) => catalog.relationExists(table.schema, candidate),
+  );
+  catalog.addIndex(table, {
+    ...index,
+    keys: index.keys.map((k) => ({ ...k })),
+    include: [...index.include],
+    name,
+    schema: table.schema,
+    table: qualify(table.schema, table.name),
+    ...(index.constraint ? { constraint: name } : {}),
+    valid: true,
+    source: ctx.range,
+    migration: ctx.migration,
+  });
+}
+
+/**
+ * A partition gets an index for each of its parent's: an existing one with the same definition is
+ * attached, else one is built (DefineIndex recursing to partitions, AttachPartitionEnsureIndexes).
+ */
+function inheritIndexes(catalog: Catalog, parent: TableDef, child: TableDef, ctx: ReplayContext): void {
+  for (const index of parent.indexes.values()) {
+    if (index.rejected) continue;
+    const matching = [...child.indexes.values()].some(
+      (i) => sameDefinition(i, index) && i.unique === index.unique,
     );
-    catalog.addIndex(table, {
-      ...index,
-      keys: index.keys.map((k) => ({ ...k })),
-      include: [...index.include],
-      name,
-      schema: table.schema,
-      table: qualify(table.schema, table.name),
-      ...(index.constraint ? { constraint: name } : {}),
-      source: ctx.range,
-      migration: ctx.migration,
-    });
+    if (!matching) cloneIndex(catalog, child, index, ctx);
   }
 }
 
@@ -436,7 +471,7 @@ function createIndex(catalog: Catalog, stmt: IndexStmt, ctx: ReplayContext): voi
       (candidate) => catalog.relationExists(table.schema, candidate),
     );
   const include = (stmt.indexIncludingParams ?? []).map((p) => nodeAs(p, "IndexElem")?.name ?? "expr");
-  catalog.addIndex(table, {
+  const index: IndexDef = {
     name,
     schema: table.schema,
     table: qualify(table.schema, table.name),
@@ -451,7 +486,11 @@ function createIndex(catalog: Catalog, stmt: IndexStmt, ctx: ReplayContext): voi
     ...(ctx.rejected ? { rejected: true } : {}),
     source: ctx.range,
     migration: ctx.migration,
-  });
+  };
+  catalog.addIndex(table, index);
+  // Without ONLY, an index on a partitioned table is made on every partition too.
+  if (table.partitioned && stmt.relation?.inh === true && !ctx.rejected)
+    for (const partition of catalog.partitionsOf(table)) inheritIndexes(catalog, table, partition, ctx);
 }
 
 function alterTable(catalog: Catalog, stmt: AlterTableStmt, ctx: ReplayContext): void {
@@ -483,6 +522,16 @@ function alterTable(catalog: Catalog, stmt: AlterTableStmt, ctx: ReplayContext):
       case "AT_ValidateConstraint": {
         const fk = cmd.name ? table.foreignKeys.get(cmd.name) : undefined;
         if (fk) fk.validated = true;
+        break;
+      }
+      case "AT_AttachPartition":
+      case "AT_DetachPartition":
+      case "AT_DetachPartitionFinalize": {
+        const child = catalog.resolveRelation(nodeAs(cmd.def, "PartitionCmd")?.name);
+        if (child && cmd.subtype === "AT_AttachPartition") {
+          child.partitionOf = qualify(table.schema, table.name);
+          inheritIndexes(catalog, table, child, ctx);
+        } else if (child) delete child.partitionOf;
         break;
       }
       case "AT_SetNotNull":

@@ -16,6 +16,16 @@ ruleTester(requireConcurrentIndexCreation, {
       },
     },
     {
+      name: "an index on a partitioned table whose partitions already have it, built CONCURRENTLY: PostgreSQL attaches them",
+      runner: "goose",
+      files: {
+        "00001_m.sql":
+          "-- +goose Up\nCREATE TABLE m (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE m1 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE TABLE m2 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        "00002_idx.sql":
+          "-- +goose no transaction\n-- +goose Up\nCREATE INDEX CONCURRENTLY IF NOT EXISTS m1_at ON m1 (at);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS m2_at ON m2 (at);\nCREATE INDEX IF NOT EXISTS m_at ON m (at);",
+      },
+    },
+    {
       name: "an index on a temporary table, which ends with its session",
       files: {
         "001.sql": create,

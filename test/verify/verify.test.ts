@@ -304,6 +304,17 @@ describe.each(engines)("verify on $name", ({ url }) => {
         },
       },
     });
+    fixtures.push({
+      name: "partitions get their parent's indexes: made with PARTITION OF, built by CREATE INDEX on the parent, attached or built at ATTACH PARTITION",
+      spec: {
+        files: {
+          "001.sql":
+            "CREATE TABLE ev (id int, at date, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\nCREATE INDEX ev_kind ON ev (kind);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+          "002.sql":
+            "CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\nCREATE INDEX ev_at ON ev (at DESC);\nCREATE TABLE ev_2026 (id int NOT NULL, at date NOT NULL, kind text);\nCREATE INDEX ev_2026_kind_mine ON ev_2026 (kind);\nALTER TABLE ev ATTACH PARTITION ev_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
+        },
+      },
+    });
     for (const f of fixtures) {
       it(f.name, async () => {
         const result = await applySpec(engine, f.spec);
