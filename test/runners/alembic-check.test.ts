@@ -204,7 +204,7 @@ describe("alembic through check()", () => {
           [
             "    # pg-index-lint: ignore[require-concurrent-index-creation] the table is empty",
             '    op.create_index("i", "api_keys", ["key_hash"])',
-            '    op.create_index("j", "api_keys", ["id"])  # pg-index-lint: ignore[require-concurrent-index-creation, redundant-index]',
+            '    op.create_index("j", "api_keys", ["id"])  # pg-index-lint: ignore[require-concurrent-index-creation, duplicate-index]',
             '    op.create_index("k", "api_keys", ["id", "key_hash"])  # pg-index-lint: ignore[duplicate-index]',
           ].join("\n"),
         ),
