@@ -13,6 +13,7 @@ import { migrationEntries, resolveConfig } from "./config/resolve.js";
 import { UserError } from "./errors.js";
 import type { Finding } from "./finding.js";
 import type { InputError, Migration, ModelFile, SourceRange, Statement } from "./model.js";
+import { cannotRunInTransaction, endsBlock, opensBlock, transactionControl } from "./parse/classify.js";
 import { nodeAs } from "./parse/nodes.js";
 import type { SourceText } from "./parse/source-text.js";
 import { initSqlParser, parseSql } from "./parse/sql.js";
@@ -375,6 +376,12 @@ class CheckRun {
    * it was before it. A statement a rule predicts PostgreSQL will reject stays out of the catalog.
    */
   private replay(catalog: Catalog, migration: Migration, migrationIndex: number, runRules: boolean): void {
+    // A statement PostgreSQL rejects fails its whole transaction: the file sent as one string, the
+    // runner's transaction, or the BEGIN block. Only such a statement can make the replay undo
+    // what came before it, so the catalog is copied first only when the file has one.
+    const risky = migration.statements.some((s) => s.tx.inTransaction && mayBeRejected(s));
+    const before = risky ? catalog.clone() : undefined;
+    const rejections: Statement[] = [];
     for (const outer of migration.statements) {
       // The static DDL of a DO block is checked and replayed statement by statement, located at
       // the DO statement; its SQL is not the file's text, so it gets no text fix.
@@ -398,6 +405,7 @@ class CheckRun {
               rejected = true;
           }
         }
+        if (rejected) rejections.push(outer);
         applyStatement(catalog, statement.node, {
           migration: migrationIndex,
           range: statement.range,
@@ -405,6 +413,38 @@ class CheckRun {
           ...this.locate(statement, doStmt ? undefined : migration),
         });
       }
+    }
+    if (before && rejections.some((s) => s.tx.inTransaction))
+      this.rollBack(catalog, before, migration, migrationIndex, rejections);
+  }
+
+  /**
+   * Replays `migration` again on the catalog as it was before it, leaving out every transaction
+   * that a rejected statement fails, as PostgreSQL (and verify) would. The rejected index is kept,
+   * marked rejected, so that findings can still say why it does not count.
+   */
+  private rollBack(
+    catalog: Catalog,
+    before: Catalog,
+    migration: Migration,
+    migrationIndex: number,
+    rejections: Statement[],
+  ): void {
+    const failed = new Set<Statement>();
+    for (const rejected of rejections) {
+      if (!rejected.tx.inTransaction) continue;
+      for (const s of transactionOf(migration.statements, rejected)) failed.add(s);
+    }
+    catalog.restore(before);
+    for (const statement of migration.statements) {
+      const keepAsRejected = rejections.includes(statement);
+      if (failed.has(statement) && !keepAsRejected) continue;
+      applyStatement(catalog, statement.node, {
+        migration: migrationIndex,
+        range: statement.range,
+        rejected: keepAsRejected,
+        ...this.locate(statement, nodeAs(statement.node, "DoStmt") ? undefined : migration),
+      });
     }
   }
 
@@ -503,6 +543,45 @@ class CheckRun {
       wordsFor: this.wordsFor,
     };
   }
+}
+
+/** Could a rule call this statement rejected (CONCURRENTLY and the like, or DDL inside a DO block)? */
+function mayBeRejected(statement: Statement): boolean {
+  return cannotRunInTransaction(statement.node) || nodeAs(statement.node, "DoStmt") !== undefined;
+}
+
+/**
+ * The statements that share `statement`'s transaction: the run of neighbours with the same
+ * transaction context (one string, the runner's transaction, or one BEGIN … COMMIT block).
+ */
+function transactionOf(statements: readonly Statement[], statement: Statement): Statement[] {
+  const at = statements.indexOf(statement);
+  const same = (s: Statement | undefined) =>
+    s !== undefined &&
+    s.tx.inTransaction &&
+    s.tx.reason === statement.tx.reason &&
+    s.tx.detail === statement.tx.detail;
+  let first = at;
+  let last = at;
+  if (statement.tx.reason === "explicit") {
+    // A block runs from its BEGIN to the statement that ends it; details differ along the way.
+    while (
+      first > 0 &&
+      statements[first - 1]?.tx.reason === "explicit" &&
+      !opensBlock(transactionControl((statements[first] as Statement).node))
+    )
+      first--;
+    while (
+      last < statements.length - 1 &&
+      statements[last + 1]?.tx.reason === "explicit" &&
+      !endsBlock(transactionControl((statements[last] as Statement).node))
+    )
+      last++;
+  } else {
+    while (same(statements[first - 1])) first--;
+    while (same(statements[last + 1])) last++;
+  }
+  return statements.slice(first, last + 1);
 }
 
 function withoutFix(finding: RuleFinding): RuleFinding {

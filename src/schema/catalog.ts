@@ -141,6 +141,23 @@ export class Catalog {
     return this.tables.has(qualify(schema, name)) || this.indexOwners.has(qualify(schema, name));
   }
 
+  /** A deep copy, to go back to when a transaction the replay applied turns out to fail. */
+  clone(): Catalog {
+    const copy = new Catalog();
+    copy.restore(this);
+    return copy;
+  }
+
+  /** Becomes a deep copy of `other`. */
+  restore(other: Catalog): void {
+    const tables = structuredClone(other.tables);
+    this.tables.clear();
+    for (const [key, table] of tables) this.tables.set(key, table);
+    this.indexOwners.clear();
+    for (const [key, owner] of other.indexOwners) this.indexOwners.set(key, owner);
+    this.searchPath = [...other.searchPath];
+  }
+
   /** The partitions of a partitioned table, as far as the replay saw them created or attached. */
   partitionsOf(table: TableDef): TableDef[] {
     const key = qualify(table.schema, table.name);

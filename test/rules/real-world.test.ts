@@ -15,6 +15,31 @@ const rulesOf = async (spec: Parameters<typeof checkRepo>[0]) =>
   );
 
 describe("real-world patterns", () => {
+  it("a statement PostgreSQL rejects fails its whole transaction: nothing else in the file is applied", async () => {
+    // golang-migrate sends the file as one string: the CONCURRENTLY build fails the CREATE TABLE too,
+    // so there is no table whose foreign key could lack an index.
+    expect(
+      await rulesOf({
+        runner: "golang-migrate",
+        files: {
+          "1_p.up.sql": "CREATE TABLE products (id int PRIMARY KEY);",
+          "2_b.up.sql":
+            "CREATE TABLE batches (id int, product_id int REFERENCES products);\nCREATE INDEX CONCURRENTLY batches_product ON batches (product_id);",
+        },
+      }),
+    ).toEqual(["2_b.up.sql:2 ban-concurrent-index-creation-in-transaction"]);
+    // Under psql -f only the BEGIN block fails; the statements before it stay.
+    expect(
+      await rulesOf({
+        files: {
+          "001.sql": "CREATE TABLE products (id int PRIMARY KEY);",
+          "002.sql":
+            "CREATE TABLE batches (id int, product_id int REFERENCES products);\nBEGIN;\nCREATE INDEX CONCURRENTLY batches_product ON batches (product_id);\nCOMMIT;",
+        },
+      }),
+    ).toEqual(["002.sql:3 ban-concurrent-index-creation-in-transaction", "002.sql:1 unindexed-foreign-key"]);
+  });
+
   it("a table made by CREATE TABLE … AS or SELECT … INTO is new in its file", async () => {
     expect(
       await rulesOf({
