@@ -30,7 +30,7 @@ import type { AssumedVersion, MigrationFileRef, Runner, TransactionModel } from 
 import { assignTransactions } from "./runners/transactions.js";
 import { Catalog } from "./schema/catalog.js";
 import { SQL_MIGRATION_WORDS, type Words } from "./schema/change.js";
-import { applyStatement, doBlockStatements } from "./schema/replay.js";
+import { applyStatement, doBlockStatements, dynamicDdl } from "./schema/replay.js";
 import {
   assumeVersion,
   detectRunner,
@@ -383,6 +383,16 @@ class CheckRun {
     const before = risky ? catalog.clone() : undefined;
     const rejections: Statement[] = [];
     for (const outer of migration.statements) {
+      if (runRules) {
+        for (const built of dynamicDdl(outer.node, outer.sql)) {
+          this.unsupported([
+            {
+              range: outer.range,
+              message: `This statement builds SQL at run time (EXECUTE ${oneLine(built)}), which may create tables or indexes that pg-index-lint cannot see, so they were not checked.`,
+            },
+          ]);
+        }
+      }
       // The static DDL of a DO block is checked and replayed statement by statement, located at
       // the DO statement; its SQL is not the file's text, so it gets no text fix.
       const doStmt = nodeAs(outer.node, "DoStmt");
@@ -543,6 +553,12 @@ class CheckRun {
       wordsFor: this.wordsFor,
     };
   }
+}
+
+/** An expression on one line, cut to a readable length. */
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, " ");
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line;
 }
 
 /** Could a rule call this statement rejected (CONCURRENTLY and the like, or DDL inside a DO block)? */

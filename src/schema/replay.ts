@@ -103,19 +103,8 @@ function replayDoBlock(catalog: Catalog, stmt: DoStmt, ctx: ReplayContext): void
 
 /** The statements a DO block runs that can be read statically, parsed, in order. */
 export function doBlockStatements(stmt: DoStmt): { node: Node; sql: string }[] {
-  const option = (name: string) =>
-    (stmt.args ?? []).map((a) => nodeAs(a, "DefElem")).find((d) => d?.defname === name)?.arg;
-  const language = stringValue(option("language")) || "plpgsql";
-  const body = stringValue(option("as"));
-  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return [];
-  let tree: unknown;
-  try {
-    tree = parsePlPgSQLSync(
-      `CREATE FUNCTION pg_index_lint_do() RETURNS void LANGUAGE plpgsql AS $pg_index_lint$${body}$pg_index_lint$`,
-    );
-  } catch {
-    return []; // PostgreSQL would reject the block; the migration fails there anyway.
-  }
+  const tree = doBlockTree(stmt);
+  if (tree === undefined) return [];
   const out: { node: Node; sql: string }[] = [];
   for (const query of staticQueries(tree)) {
     try {
@@ -125,6 +114,75 @@ export function doBlockStatements(stmt: DoStmt): { node: Node; sql: string }[] {
     }
   }
   return out;
+}
+
+/** The PL/pgSQL tree of a DO block; undefined for another language or a body PostgreSQL rejects. */
+function doBlockTree(stmt: DoStmt): unknown {
+  const option = (name: string) =>
+    (stmt.args ?? []).map((a) => nodeAs(a, "DefElem")).find((d) => d?.defname === name)?.arg;
+  const language = stringValue(option("language")) || "plpgsql";
+  const body = stringValue(option("as"));
+  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return undefined;
+  try {
+    return parsePlPgSQLSync(
+      `CREATE FUNCTION pg_index_lint_do() RETURNS void LANGUAGE plpgsql AS $pg_index_lint$${body}$pg_index_lint$`,
+    );
+  } catch {
+    return undefined; // PostgreSQL would reject the block; the migration fails there anyway.
+  }
+}
+
+/**
+ * The SQL a DO block or a PL/pgSQL function builds at run time (`EXECUTE format(…)`, a string put
+ * together from pieces) when it looks like it makes tables or indexes: the replay cannot see what
+ * it makes, so the run says so rather than pass over it in silence.
+ */
+export function dynamicDdl(node: Node, sql: string): string[] {
+  let tree: unknown;
+  const doStmt = nodeAs(node, "DoStmt");
+  const fn = nodeAs(node, "CreateFunctionStmt");
+  if (doStmt) tree = doBlockTree(doStmt);
+  else if (fn) {
+    const language = (fn.options ?? [])
+      .map((o) => nodeAs(o, "DefElem"))
+      .find((d) => d?.defname === "language");
+    if (stringValue(language?.arg) !== "plpgsql") return [];
+    try {
+      tree = parsePlPgSQLSync(sql);
+    } catch {
+      return [];
+    }
+  }
+  if (tree === undefined) return [];
+  const out: string[] = [];
+  walkPlPgSql(tree, (node) => {
+    const text = (
+      node.PLpgSQL_stmt_dynexecute as { query?: { PLpgSQL_expr?: { query?: string } } } | undefined
+    )?.query?.PLpgSQL_expr?.query;
+    if (text === undefined || literalText(text) !== undefined) return;
+    if (/\b(create|alter|drop)\b[\s\S]*\b(index|table)\b/i.test(text)) out.push(text.trim());
+  });
+  return out;
+}
+
+/** The value of a string literal ('…' or $tag$…$tag$), or undefined for any other expression. */
+function literalText(expression: string): string | undefined {
+  const text = expression.trim();
+  const quoted = /^'((?:[^']|'')*)'$/s.exec(text);
+  if (quoted?.[1] !== undefined) return quoted[1].replace(/''/g, "'");
+  const dollar = /^(\$[A-Za-z_]*\$)([\s\S]*)\1$/.exec(text);
+  return dollar?.[2];
+}
+
+function walkPlPgSql(tree: unknown, visit: (node: Record<string, unknown>) => void): void {
+  if (Array.isArray(tree)) {
+    for (const item of tree) walkPlPgSql(item, visit);
+    return;
+  }
+  if (typeof tree !== "object" || tree === null) return;
+  const node = tree as Record<string, unknown>;
+  visit(node);
+  for (const child of Object.values(node)) walkPlPgSql(child, visit);
 }
 
 /** The SQL text of every static statement, and of every EXECUTE of a string literal, in a PL/pgSQL tree. */
@@ -143,8 +201,8 @@ function staticQueries(tree: unknown): string[] {
     const dynamic = node.PLpgSQL_stmt_dynexecute as
       | { query?: { PLpgSQL_expr?: { query?: string } } }
       | undefined;
-    const literal = /^'((?:[^']|'')*)'$/s.exec(dynamic?.query?.PLpgSQL_expr?.query?.trim() ?? "");
-    if (literal?.[1] !== undefined) out.push(literal[1].replace(/''/g, "'"));
+    const literal = literalText(dynamic?.query?.PLpgSQL_expr?.query ?? "");
+    if (literal !== undefined) out.push(literal);
     for (const child of Object.values(node)) walk(child);
   };
   walk(tree);

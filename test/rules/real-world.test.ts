@@ -15,6 +15,27 @@ const rulesOf = async (spec: Parameters<typeof checkRepo>[0]) =>
   );
 
 describe("real-world patterns", () => {
+  it("DDL built at run time (EXECUTE format(…), a concatenation) is an unsupported-construct note, not silence", async () => {
+    const result = await checkRepo({
+      files:
+        "CREATE TABLE t (id int, a int);\n" +
+        "DO $$ BEGIN EXECUTE format('CREATE INDEX %I ON t (a)', 't_a'); END $$;\n" +
+        "CREATE FUNCTION part(d text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN EXECUTE 'CREATE TABLE ev_' || d || ' PARTITION OF ev'; END $f$;\n" +
+        "DO $$ BEGIN EXECUTE 'CREATE INDEX t_id ON t (id)'; EXECUTE format('SELECT %s', 1); END $$;",
+    });
+    expect(result.findings.map((f) => `${f.line} ${f.rule}`)).toEqual([
+      "2 unsupported-construct",
+      "3 unsupported-construct",
+    ]);
+    expect(result.findings[0]?.message).toMatch(
+      /builds SQL at run time \(EXECUTE format\('CREATE INDEX %I ON t \(a\)', 't_a'\)\)/,
+    );
+    expect(result.findings[0]?.help).toMatch(/-- pg-index-lint-ignore unsupported-construct: <reason>/);
+    // The literal EXECUTE on line 4 is replayed: its index exists.
+    const catalog = result.sets[0]?.catalog;
+    expect(catalog?.resolveTable(undefined, "t")?.indexes.has("t_id")).toBe(true);
+  });
+
   it("a statement PostgreSQL rejects fails its whole transaction: nothing else in the file is applied", async () => {
     // golang-migrate sends the file as one string: the CONCURRENTLY build fails the CREATE TABLE too,
     // so there is no table whose foreign key could lack an index.
