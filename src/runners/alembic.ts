@@ -325,25 +325,124 @@ function orderByGraph(revisions: RevisionNode[], folder: string): MigrationFileR
       displayPath(folder),
     );
   }
-  // depends_on orders too, when it names a revision of this folder.
+  refuseCycles(revisions, byId, folder);
+  return alembicUpgradeOrder(revisions, byId, heads).map((id) => (byId.get(id) as RevisionNode).ref);
+}
+
+/** Alembic refuses a revision graph with a cycle (RevisionMap._detect_cycles); so do we, naming the files. */
+function refuseCycles(revisions: RevisionNode[], byId: Map<string, RevisionNode>, folder: string): void {
   const parents = (r: RevisionNode) => [...r.down, ...r.depends.filter((d) => byId.has(d))];
   const done = new Set<string>();
-  const order: MigrationFileRef[] = [];
-  const pending = [...revisions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  while (pending.length > 0) {
-    const index = pending.findIndex((r) => parents(r).every((p) => done.has(p)));
-    if (index === -1) {
-      throw new UserError(
-        `Alembic revisions form a cycle: ${pending.map((r) => `"${r.ref.id}" (${r.name})`).join(", ")}`,
-        displayPath(folder),
-      );
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const r of revisions) {
+      if (!done.has(r.ref.id) && parents(r).every((p) => done.has(p))) {
+        done.add(r.ref.id);
+        progress = true;
+      }
     }
-    const [next] = pending.splice(index, 1);
-    if (!next) break;
-    done.add(next.ref.id);
-    order.push(next.ref);
   }
-  return order;
+  const stuck = revisions
+    .filter((r) => !done.has(r.ref.id))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (stuck.length > 0) {
+    throw new UserError(
+      `Alembic revisions form a cycle: ${stuck.map((r) => `"${r.ref.id}" (${r.name})`).join(", ")}`,
+      displayPath(folder),
+    );
+  }
+}
+
+/**
+ * The order `alembic upgrade heads` applies revisions in, which is not the file names' order when
+ * branches diverge and merge: alembic/script/revision.py `RevisionMap._topological_sort` walks down
+ * from the heads, following one branch until another head still needs the revision it reached,
+ * with the revision map's insertion order (the files, sorted by name) breaking ties; the upgrade
+ * runs that walk reversed (script/base.py `_upgrade_revs`). A cycle is an error.
+ */
+function alembicUpgradeOrder(
+  revisions: RevisionNode[],
+  byId: Map<string, RevisionNode>,
+  heads: RevisionNode[],
+): string[] {
+  const inserted = [...revisions]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((r) => r.ref.id);
+  // depends_on counts as a down revision unless it is already an ancestor (_normalized_down_revisions).
+  const versionedAncestors = (id: string): Set<string> => {
+    const seen = new Set<string>();
+    const todo = [...(byId.get(id)?.down ?? [])];
+    while (todo.length) {
+      const next = todo.pop() as string;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      todo.push(...(byId.get(next)?.down ?? []));
+    }
+    return seen;
+  };
+  const normalizedDown = new Map<string, string[]>();
+  const extraDependencies = new Map<string, boolean>();
+  for (const r of revisions) {
+    const known = versionedAncestors(r.ref.id);
+    const deps = r.depends.filter((d) => byId.has(d) && !known.has(d));
+    normalizedDown.set(r.ref.id, [...r.down, ...deps]);
+    extraDependencies.set(r.ref.id, deps.length > 0);
+  }
+  const ancestors = (id: string): Set<string> => {
+    const seen = new Set<string>();
+    const todo = [id];
+    while (todo.length) {
+      const next = todo.pop() as string;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      todo.push(...(normalizedDown.get(next) ?? []));
+    }
+    return seen;
+  };
+  const todo = new Set(revisions.map((r) => r.ref.id));
+  const currentHeads = heads.map((h) => h.ref.id).sort((a, b) => inserted.indexOf(a) - inserted.indexOf(b));
+  const ancestorsByIndex = currentHeads.map(ancestors);
+  const output: string[] = [];
+  let candidateIndex = 0;
+  let guard = 0;
+  while (currentHeads.length > 0) {
+    if (guard++ > revisions.length * revisions.length + 10)
+      throw new UserError("Alembic revisions form a cycle");
+    const candidate = currentHeads[candidateIndex] as string;
+    const waiting = ancestorsByIndex.findIndex((set, i) => i !== candidateIndex && set.has(candidate));
+    if (waiting >= 0) {
+      // Another head still needs this revision: walk that branch first.
+      candidateIndex = waiting;
+      continue;
+    }
+    if (todo.has(candidate)) {
+      output.push(candidate);
+      todo.delete(candidate);
+    }
+    const toAdd = (normalizedDown.get(candidate) ?? []).filter(
+      (r) => todo.has(r) && !currentHeads.includes(r),
+    );
+    if (toAdd.length === 0) {
+      currentHeads.splice(candidateIndex, 1);
+      ancestorsByIndex.splice(candidateIndex, 1);
+      candidateIndex = Math.max(candidateIndex - 1, 0);
+    } else if (!extraDependencies.get(candidate) && (byId.get(candidate)?.down.length ?? 0) === 1) {
+      currentHeads[candidateIndex] = toAdd[0] as string;
+      ancestorsByIndex[candidateIndex]?.delete(candidate);
+    } else {
+      currentHeads[candidateIndex] = toAdd[0] as string;
+      currentHeads.push(...toAdd.slice(1));
+      ancestorsByIndex[candidateIndex] = ancestors(toAdd[0] as string);
+      ancestorsByIndex.push(...toAdd.slice(1).map(ancestors));
+    }
+  }
+  if (todo.size > 0) {
+    throw new UserError(
+      `Alembic revisions form a cycle: ${[...todo].map((id) => `"${id}" (${byId.get(id)?.name})`).join(", ")}`,
+    );
+  }
+  return output.reverse();
 }
 
 /** `alembic==1.13.1` in requirements*.txt, pyproject.toml, poetry.lock, uv.lock or Pipfile.lock near `dir`. */

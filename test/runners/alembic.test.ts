@@ -38,6 +38,21 @@ describe("alembic list", () => {
     ]);
   });
 
+  it("walks a merge as Alembic does: down from the head, one branch at a time in down_revision order", () => {
+    // Traced by hand through alembic/script/revision.py _topological_sort (1.19): the merge names
+    // ("y2", "x1"), so the walk goes down y2 → y1 and stops at base0, which x1 still needs; then
+    // x1. Reversed for the upgrade: base0, x1, y1, y2, merge — where file names alone would run
+    // y1 and y2 before x1.
+    const dir = versionsDir({
+      "a_base.py": rev("base0", "None"),
+      "b_y1.py": rev("y1", '"base0"'),
+      "c_y2.py": rev("y2", '"y1"'),
+      "d_merge.py": rev("m", '("y2", "x1")'),
+      "z_x1.py": rev("x1", '"base0"'),
+    });
+    expect(alembicRunner.list(dir).map((r) => r.id)).toEqual(["base0", "x1", "y1", "y2", "m"]);
+  });
+
   const broken: { name: string; files: Record<string, string>; message: RegExp }[] = [
     {
       name: "several heads",
