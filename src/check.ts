@@ -7,6 +7,7 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
+import type { RangeVar } from "@pgsql/types";
 import picomatch from "picomatch";
 import type { LoadedConfig } from "./config/load.js";
 import { migrationEntries, resolveConfig } from "./config/resolve.js";
@@ -14,7 +15,7 @@ import { UserError } from "./errors.js";
 import type { Finding } from "./finding.js";
 import type { InputError, Migration, ModelFile, SourceRange, Statement } from "./model.js";
 import { cannotRunInTransaction, endsBlock, opensBlock, transactionControl } from "./parse/classify.js";
-import { nodeAs } from "./parse/nodes.js";
+import { nodeAs, nodesAs } from "./parse/nodes.js";
 import type { SourceText } from "./parse/source-text.js";
 import { initSqlParser, parseSql } from "./parse/sql.js";
 import { displayPath } from "./paths.js";
@@ -24,6 +25,7 @@ import { parseRequirement, type Requirement } from "./rules/coverage.js";
 import { CATALOG_RULES, metaOf, STATEMENT_RULES } from "./rules/index.js";
 import { invalidMigration, syntaxError, unreadableFile } from "./rules/input-errors.js";
 import type { Rule, RuleFinding } from "./rules/rule.js";
+import { unknownTable } from "./rules/unknown-table.js";
 import { unsupportedConstruct } from "./rules/unsupported-construct.js";
 import { filesRecursive } from "./runners/files.js";
 import type { AssumedVersion, MigrationFileRef, Runner, TransactionModel } from "./runners/runner.js";
@@ -78,6 +80,8 @@ export interface MigrationSet {
    * replayed after `migrations` for the statement rules. The catalog stays the upgraded one.
    */
   downgrades?: Migration[];
+  /** The schema the migrations start from (config `base:`), applied before them. */
+  base?: Migration;
   /** The schema after every migration, as the replay predicts it. */
   catalog: Catalog;
 }
@@ -179,8 +183,9 @@ export async function analyze(options: CheckOptions = {}): Promise<Analysis> {
   }
   const config = resolveConfig(options.config, targets[0] as string);
   const run = new CheckRun(config, options);
-  run.readMigrationSets(targets);
+  // Models first: a migrations entry may start from the schema they declare (`base: { models: true }`).
   run.readModelSets();
+  run.readMigrationSets(targets);
   run.runCatalogRules();
   return run.analysis(targets);
 }
@@ -204,6 +209,8 @@ class CheckRun {
   private files = 0;
   private statements = 0;
   private readonly fileOrder = new Map<string, number>();
+  /** Tables a migration used without any creating them, reported once each (per migrations entry). */
+  private readonly unknownTables = new Set<string>();
 
   constructor(
     readonly config: LoadedConfig,
@@ -257,6 +264,9 @@ class CheckRun {
         : runner.model(version.version);
       const label = runnerLabel(runner, version);
       const catalog = new Catalog();
+      const base = entry.base ? this.loadBase(entry.base) : undefined;
+      if (base) this.replay(catalog, base, -1, false);
+      this.unknownTables.clear();
       const migrations: Migration[] = [];
       // Downgrades replay the upgrades again, and verify applies their statements: both need the trees.
       const keepTrees = Boolean(this.options.keepSyntaxTrees || this.options.downgrade);
@@ -277,6 +287,7 @@ class CheckRun {
         downgrades = this.loadDowngrades(runner, migrations, files, model, label);
         // The downgrades run against the upgraded schema; the final-state rules keep the upgraded one.
         const scratch = new Catalog();
+        if (base) this.replay(scratch, base, -1, false);
         for (const [i, m] of migrations.entries()) this.replay(scratch, m, i, false);
         for (const [i, m] of downgrades.entries()) this.replay(scratch, m, migrations.length + i, true);
         this.statements += downgrades.reduce((n, m) => n + m.statements.length, 0);
@@ -290,9 +301,42 @@ class CheckRun {
         model,
         migrations,
         ...(downgrades ? { downgrades } : {}),
+        ...(base ? { base } : {}),
         catalog,
       });
     }
+  }
+
+  /**
+   * The schema a migrations entry starts from: a SQL file (a pg_dump --schema-only, whose psql
+   * meta-commands such as `\restrict` are not SQL and are left out), or the models' schema. Its
+   * tables exist before the first migration, so the statement rules do not judge it.
+   */
+  private loadBase(base: { file: string } | { models: true }): Migration {
+    const tx = {
+      inTransaction: false,
+      reason: "autocommit" as const,
+      detail: "the schema the migrations start from",
+    };
+    if ("models" in base) {
+      const statements = this.modelSets.flatMap((set) => set.files.flatMap((f) => f.statements));
+      return { file: "(the models' schema)", id: "base", runner: "base", statements, errors: [] };
+    }
+    const file = displayPath(base.file);
+    const migration: Migration = { file, id: "base", runner: "base", statements: [], errors: [] };
+    if (!this.fileOrder.has(file)) this.fileOrder.set(file, this.fileOrder.size);
+    const read = readText(base.file);
+    if ("problem" in read) {
+      this.inputError(unreadableFile, read.problem, { file, line: 1, column: 1, endLine: 1, endColumn: 1 });
+      return migration;
+    }
+    const parsed = parseSql(withoutMetaCommands(read.text), file);
+    for (const error of parsed.errors) this.inputError(syntaxError, error.message, error.range);
+    migration.statements = parsed.statements.map((s) => ({ ...s, tx }));
+    migration.errors = parsed.errors;
+    this.fileLocators.set(migration, clauseLocator(parsed.source));
+    this.statements += migration.statements.length;
+    return migration;
   }
 
   /** Reads one migration file into located statements with their transaction context. */
@@ -402,6 +446,7 @@ class CheckRun {
           )
         : [outer];
       for (const statement of units) {
+        if (runRules && migrationIndex >= 0) this.noteUnknownTables(catalog, statement);
         let rejected = false;
         for (const rule of STATEMENT_RULES) {
           for (const found of rule.checkStatement?.({ statement, catalog, migration, migrationIndex }) ??
@@ -426,6 +471,22 @@ class CheckRun {
     }
     if (before && rejections.some((s) => s.tx.inTransaction))
       this.rollBack(catalog, before, migration, migrationIndex, rejections);
+  }
+
+  /** A statement that uses a table no migration created: say so once per table. */
+  private noteUnknownTables(catalog: Catalog, statement: Statement): void {
+    for (const relation of usedRelations(statement.node)) {
+      if (!relation.relname || catalog.resolveRelation(relation)) continue;
+      const name = relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
+      if (this.unknownTables.has(name)) continue;
+      this.unknownTables.add(name);
+      this.report(unknownTable.meta.id, {
+        range: statement.range,
+        message: `Table "${name}" is used here, but no migration before this statement creates it: the history starts from a schema the replay does not have, so findings about "${name}" assume it exists, with no indexes.`,
+        help: "Give this migrations entry the schema it starts from in the config, `base: path/to/schema.sql` (a pg_dump --schema-only) or `base: { models: true }`, so that the replay knows the table.",
+        table: name,
+      });
+    }
   }
 
   /**
@@ -502,7 +563,8 @@ class CheckRun {
       if (!this.keep(absPath)) continue;
       const file = displayPath(absPath);
       this.words.set(file, orm.words);
-      if (!this.fileOrder.has(file)) this.fileOrder.set(file, this.fileOrder.size);
+      // Model files read after every migration, though they are loaded first.
+      if (!this.fileOrder.has(file)) this.fileOrder.set(file, MODELS_ORDER + this.fileOrder.size);
       const text = readText(absPath);
       if ("problem" in text) {
         this.inputError(unreadableFile, text.problem, {
@@ -554,6 +616,44 @@ class CheckRun {
     };
   }
 }
+
+/**
+ * The tables a statement alters, indexes or references, that must exist before it (a table it
+ * creates does not count). IF EXISTS forms are skipped: they expect the table may be missing.
+ */
+function usedRelations(node: Statement["node"]): RangeVar[] {
+  const out: RangeVar[] = [];
+  const index = nodeAs(node, "IndexStmt");
+  if (index?.relation) out.push(index.relation);
+  const alter = nodeAs(node, "AlterTableStmt");
+  if (alter?.relation && alter.objtype === "OBJECT_TABLE" && !alter.missing_ok) {
+    out.push(alter.relation);
+    for (const cmd of nodesAs(alter.cmds, "AlterTableCmd")) {
+      const pk = nodeAs(cmd.def, "Constraint")?.pktable;
+      if (pk) out.push(pk);
+    }
+  }
+  const create = nodeAs(node, "CreateStmt");
+  if (create) {
+    for (const element of create.tableElts ?? []) {
+      const constraints = [
+        nodeAs(element, "Constraint"),
+        ...nodesAs(nodeAs(element, "ColumnDef")?.constraints, "Constraint"),
+      ];
+      for (const c of constraints)
+        if (c?.pktable && c.pktable.relname !== create.relation?.relname) out.push(c.pktable);
+    }
+  }
+  return out;
+}
+
+/** psql's backslash meta-commands (`\restrict` in a pg_dump, `\c`, `\set`) are not SQL: blanked. */
+function withoutMetaCommands(text: string): string {
+  return text.replace(/^[ \t]*\\[^\n]*/gm, (line) => " ".repeat(line.length));
+}
+
+/** Where model files come in the reading order: after the migrations. */
+const MODELS_ORDER = 1_000_000_000;
 
 /** An expression on one line, cut to a readable length. */
 function oneLine(text: string): string {

@@ -21,6 +21,10 @@ export interface MigrationsEntryResolved {
   dir: string;
   runner?: string;
   version?: string;
+  /** The schema the migrations start from: an absolute SQL file path, or the models'. */
+  base?: { file: string } | { models: true };
+  /** Where the entry's `base` is in the config, for errors. */
+  baseAt?: string;
 }
 
 /** The config's migrations entries; with none, the target itself is the migrations folder. */
@@ -40,6 +44,15 @@ export function migrationEntries(config: LoadedConfig, targets: string[]): Migra
     const resolved: MigrationsEntryResolved = { dir };
     if (m.runner) resolved.runner = m.runner;
     if (m.version) resolved.version = m.version;
+    if (m.base !== undefined) {
+      const at = config.where?.(["migrations", index, "base"]) ?? config.file ?? undefined;
+      if (typeof m.base === "string") {
+        const file = resolve(config.dir, m.base);
+        if (!existsSync(file)) throw new UserError(`base "${m.base}" does not exist`, at);
+        resolved.base = { file };
+      } else resolved.base = { models: true };
+      if (at) resolved.baseAt = at;
+    }
     return resolved;
   });
 }

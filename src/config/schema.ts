@@ -20,6 +20,19 @@ export const MigrationsEntry = z.strictObject({
     .transform(String)
     .optional()
     .describe("The runner's version, where its transaction behaviour changed across versions."),
+  base: z
+    .union([
+      nonEmpty.describe(
+        "A SQL file of the schema the migrations start from (pg_dump --schema-only, structure.sql).",
+      ),
+      z
+        .strictObject({ models: z.literal(true) })
+        .describe("The schema the config's models declare (create_all)."),
+    ])
+    .optional()
+    .describe(
+      "The schema that exists before the first migration: replayed first by check, applied first by verify.",
+    ),
 });
 
 export const ModelsEntry = z.strictObject({

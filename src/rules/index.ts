@@ -21,6 +21,7 @@ import { requireConcurrentReindex } from "./require-concurrent-reindex.js";
 import { requiredIndexNotUsed } from "./required-index-not-used.js";
 import type { Rule, RuleMeta } from "./rule.js";
 import { unindexedForeignKey } from "./unindexed-foreign-key.js";
+import { unknownTable } from "./unknown-table.js";
 import { unsupportedConstruct } from "./unsupported-construct.js";
 import { unusedIgnore } from "./unused-ignore.js";
 
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   ormMigrationDrift,
   unusedIgnore,
   unsupportedConstruct,
+  unknownTable,
   migrationFailed,
   invalidIndex,
   replayMismatch,

@@ -122,6 +122,8 @@ export async function verify(
   try {
     const lives: Catalog[] = [];
     for (const set of analysis.sets) {
+      // The schema the migrations start from goes in first, as it was there before them.
+      const base = set.base ? await applySet(engine, { ...set, migrations: [set.base] }) : undefined;
       const total = set.migrations.length;
       const applyOptions = {
         ...(deadline ? { deadline } : {}),
@@ -168,14 +170,14 @@ export async function verify(
       report.timedOut ||= applied.timedOut;
       const live = await readLiveCatalog(engine.main);
       lives.push(live);
-      const differences = compareCatalogs(replayApplied(applied), live);
+      const differences = compareCatalogs(replayApplied(applied, base), live);
       report.sets.push({
         path: set.path,
         runner: set.runner,
         apply: applied,
         differences: differences.length,
       });
-      verified.push(measuredSet(set, applied, differences, live, configRange(analysis)));
+      verified.push(measuredSet(set, applied, differences, live, configRange(analysis), base));
     }
 
     for (const req of analysis.requirements) report.coverage.push(prove(req, lives));
@@ -219,11 +221,12 @@ function measuredSet(
   differences: ReturnType<typeof compareCatalogs>,
   live: Catalog,
   config: SourceRange,
+  base?: ApplyResult,
 ): VerifiedSet {
   return {
     catalog: set.catalog,
     fallback: set.migrations.find((m) => m.statements.length)?.statements[0]?.range ?? config,
-    failures: applied.failures.map((f) => ({
+    failures: [...(base?.failures ?? []), ...applied.failures].map((f) => ({
       range: f.statement.range,
       code: f.error?.code ?? "",
       message: f.error?.message ?? "",
@@ -262,8 +265,12 @@ function lastCreation(set: MigrationSet, tables: string[]): number {
 }
 
 /** Replays exactly the statements that were applied, so that the comparison tests the replay alone. */
-export function replayApplied(applied: ApplyResult): Catalog {
+export function replayApplied(applied: ApplyResult, base?: ApplyResult): Catalog {
   const catalog = new Catalog();
+  for (const st of base?.migrations.flatMap((m) => m.statements) ?? []) {
+    if (st.status === "applied")
+      applyStatement(catalog, st.statement.node, { migration: -1, range: st.statement.range });
+  }
   applied.migrations.forEach((m, migration) => {
     for (const st of m.statements) {
       if (st.status === "applied")

@@ -2,6 +2,8 @@
  * Patterns met in real migration folders (a robustness run over 23 public projects) that once
  * gave false findings or wrong fixes.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { check } from "../../src/check.js";
 import { checkRepo, writeRepo } from "../harness.js";
@@ -156,5 +158,64 @@ describe("DDL inside DO blocks", () => {
         files: "DO $$ BEGIN\n  CREATE TABLE t (a int);\n  CREATE INDEX t_a ON t (a);\nEND $$;",
       }),
     ).toEqual([]);
+  });
+});
+
+describe("the schema a history starts from", () => {
+  const dump = [
+    "-- a pg_dump --schema-only, with what pg_dump writes around the DDL",
+    "\\restrict 4Xk9",
+    "SET statement_timeout = 0;",
+    "SELECT pg_catalog.set_config('search_path', '', false);",
+    "CREATE TABLE public.users (id bigint NOT NULL, email text);",
+    "ALTER TABLE ONLY public.users ADD CONSTRAINT users_pkey PRIMARY KEY (id);",
+    "CREATE INDEX users_email_idx ON public.users USING btree (email);",
+    "\\unrestrict 4Xk9",
+  ].join("\n");
+  const migrations = {
+    "001.sql":
+      "CREATE INDEX users_email_lower ON users (lower(email));\nCREATE INDEX users_email_again ON users (email);",
+  };
+
+  it("without base: the table no migration creates is an unknown-table warning, once", async () => {
+    expect(await rulesOf({ files: migrations })).toEqual([
+      "001.sql:1 require-concurrent-index-creation",
+      "001.sql:2 require-concurrent-index-creation",
+      "001.sql:1 unknown-table",
+    ]);
+  });
+
+  it("with base: a SQL file, the replay knows the table and its indexes; psql meta-commands are skipped", async () => {
+    const root = writeRepo({
+      files: migrations,
+      config: { migrations: [{ path: "migrations", base: "schema.sql" }] },
+    });
+    writeFileSync(join(root, "schema.sql"), dump);
+    const result = await check({ paths: [root] });
+    expect(result.findings.map((f) => `${f.file.split("/").pop()}:${f.line} ${f.rule}`)).toEqual([
+      "001.sql:1 require-concurrent-index-creation",
+      "001.sql:2 require-concurrent-index-creation",
+      "001.sql:2 duplicate-index",
+    ]);
+    expect(result.findings.find((f) => f.rule === "duplicate-index")?.message).toMatch(
+      /duplicates "users_email_idx"/,
+    );
+  });
+
+  it("with base: { models: true }, the models' tables are there before the first revision", async () => {
+    const root = writeRepo({
+      files: migrations,
+      models: {
+        "users.py":
+          'from sqlalchemy import Column, BigInteger, Text\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\n\nclass User(Base):\n    __tablename__ = "users"\n    id = Column(BigInteger, primary_key=True)\n    email = Column(Text)\n',
+      },
+      config: {
+        migrations: [{ path: "migrations", base: { models: true } }],
+        models: [{ path: "models", orm: "sqlalchemy" }],
+      },
+    });
+    const result = await check({ paths: [root] });
+    expect(result.findings.filter((f) => f.rule === "unknown-table")).toEqual([]);
+    expect(result.findings.filter((f) => f.rule === "require-concurrent-index-creation")).toHaveLength(2);
   });
 });

@@ -137,10 +137,8 @@ describe.each(engines)("each verify rule and limit fires on $name", ({ args }) =
     expect(stderr).toMatch(/verify ran out of time \(--timeout\)/);
     const report = JSON.parse(stdout);
     expect(report.verify.timedOut).toBe(true);
-    expect(report.verify.sets[0].migrations.map((m: { status: string }) => m.status)).toEqual([
-      "applied",
-      "not-reached",
-    ]);
+    // However busy the machine, the migration after the budget ran out was never started.
+    expect(report.verify.sets[0].migrations.at(-1).status).toBe("not-reached");
     if (args.length) expect(await scratchDatabases()).toEqual([]);
   });
 
@@ -173,6 +171,20 @@ describe.each(engines)("each verify rule and limit fires on $name", ({ args }) =
     const found = findings(stdout).filter((f) => f.rule === "invalid-index");
     expect(found.map((f) => `${f.file.split("/").pop()}:${f.line}`)).toEqual(["002.sql:1"]);
     expect(found[0]?.message).toMatch(/Index "m_at" on m exists but is not valid/);
+  });
+
+  it("applies the base schema first, so that the migrations find the tables they start from", async () => {
+    const root = repo({
+      ".pg-index-lint.yml": "migrations: [{ path: m, base: schema.sql }]\n",
+      "schema.sql":
+        "\\restrict abc\nCREATE TABLE public.users (id bigint PRIMARY KEY, email text);\n\\unrestrict abc\n",
+      "m/001.sql": "CREATE INDEX CONCURRENTLY users_email ON users (email);",
+    });
+    const { code, stdout } = await run(["verify", root, "--format", "json", ...args]);
+    const report = JSON.parse(stdout);
+    expect(report.findings).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.verify.sets[0].differences).toBe(0);
   });
 
   it("replay-mismatch: a table a function creates, which the replay cannot see", async () => {
