@@ -673,8 +673,7 @@ function mayBeRejected(statement: Statement): boolean {
 function transactionOf(statements: readonly Statement[], statement: Statement): Statement[] {
   const at = statements.indexOf(statement);
   const same = (s: Statement | undefined) =>
-    s !== undefined &&
-    s.tx.inTransaction &&
+    s?.tx.inTransaction === true &&
     s.tx.reason === statement.tx.reason &&
     s.tx.detail === statement.tx.detail;
   let first = at;

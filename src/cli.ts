@@ -33,6 +33,8 @@ interface RunFlags {
   timeout?: string;
   statementTimeout?: string;
   keepGoing?: boolean;
+  trustMigrations?: boolean;
+  cleanup?: boolean;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -106,10 +108,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         )
         .option("--timeout <seconds>", "stop applying migrations after this long")
         .option("--statement-timeout <seconds>", "the longest one statement may run")
-        .option("--keep-going", "apply later migrations after a failure, where the runner would stop");
+        .option("--keep-going", "apply later migrations after a failure, where the runner would stop")
+        .option(
+          "--trust-migrations",
+          "apply the migrations as the URL's role, not a throwaway one with no other rights (only for SQL you trust)",
+        )
+        .option("--cleanup", "drop scratch databases and roles that earlier runs left behind, then stop");
     }
     command.action(async (paths: string[], flags: RunFlags) => {
-      setExit(await runPasses(name, paths, flags, io));
+      setExit(flags.cleanup ? await cleanup(flags, io) : await runPasses(name, paths, flags, io));
     });
   };
   runCommand("check", "lint the migrations and models statically: no database needed");
@@ -163,6 +170,10 @@ async function runPasses(
     ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
     ...(flags.useExistingDatabase ? { useExistingDatabase: true } : {}),
     ...(flags.keepGoing ? { keepGoing: true } : {}),
+    ...(flags.trustMigrations ? { trustMigrations: true } : {}),
+    // What verify does on the server (its scratch database and role, leftovers, limits) goes to
+    // stderr, so that stdout stays the report.
+    onNote: (line: string) => io.stderr.write(`pg-index-lint note: ${line}\n`),
     ...(flags.timeout ? { timeoutMs: seconds("--timeout", flags.timeout) } : {}),
     ...(flags.statementTimeout
       ? { statementTimeoutMs: seconds("--statement-timeout", flags.statementTimeout) }
@@ -178,6 +189,20 @@ async function runPasses(
   if (verdict.cause === "statement-timeout" || verdict.cause === "timeout")
     io.stderr.write(`pg-index-lint: ${verdict.reason}\n`);
   return verdict.exitCode;
+}
+
+/** `verify --cleanup`: drops what earlier runs left on the server, and says what. */
+async function cleanup(flags: RunFlags, io: Io): Promise<number> {
+  const { chooseDatabaseUrl, cleanupLeftovers } = await import("./verify/connect.js");
+  const url = chooseDatabaseUrl({
+    ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+    env: io.env,
+  });
+  if (!url)
+    throw new UserError("--cleanup needs a server: give --database-url or PG_INDEX_LINT_DATABASE_URL");
+  const report = await cleanupLeftovers(url, { onProgress: (line) => io.stdout.write(`${line}\n`) });
+  if (report.dropped.length === 0 && report.kept.length === 0) io.stdout.write("no leftovers found\n");
+  return 0;
 }
 
 /**

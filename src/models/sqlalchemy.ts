@@ -29,7 +29,7 @@ import {
   textOf,
   unwrapDecorated,
 } from "../python/syntax.js";
-import { calleeName, evaluate, items, type PyValue, Scope, str } from "../python/values.js";
+import { evaluate, items, type PyValue, Scope, str } from "../python/values.js";
 
 interface ClassInfo {
   py: PythonFile;

@@ -37,6 +37,14 @@ export function decide(input: VerdictInput): Verdict {
       cause: "input",
       reason: "some input could not be read or parsed; the run is incomplete",
     };
+  // A statement cancelled because the whole run's budget ran out is the run's timeout, not its own.
+  if (input.timedOut)
+    return {
+      exitCode: 2,
+      failOn,
+      cause: "timeout",
+      reason: "verify ran out of time (--timeout); the migrations listed as not applied were not verified",
+    };
   if (input.statementTimeout) {
     const at = `${input.statementTimeout.file}:${input.statementTimeout.line}`;
     return {
@@ -46,13 +54,6 @@ export function decide(input: VerdictInput): Verdict {
       reason: `${at}: the statement ran past --statement-timeout; verify stopped there`,
     };
   }
-  if (input.timedOut)
-    return {
-      exitCode: 2,
-      failOn,
-      cause: "timeout",
-      reason: "verify ran out of time (--timeout); the migrations listed as not applied were not verified",
-    };
   const errors = input.findings.filter((f) => f.severity === "error").length;
   const warnings = input.findings.filter((f) => f.severity === "warning").length;
   const failing = failOn !== "never" && (errors > 0 || (failOn === "warning" && warnings > 0));

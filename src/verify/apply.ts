@@ -58,7 +58,7 @@ export interface ApplyResult {
 }
 
 export interface ApplyOptions {
-  /** Absolute time (ms since epoch) after which nothing new is sent. */
+  /** Absolute time (ms since epoch) after which nothing new is sent; the engine stops a statement still running then. */
   deadline?: number;
   /** Called when a migration starts, for a progress line. */
   onMigration?: (index: number, total: number, migration: Migration) => void;
@@ -302,18 +302,20 @@ class Session {
     }
     const seen = new Map<string, LockRecord>();
     let running = true;
+    // Handled at once: a watcher that fails while the statement still runs (its session ended)
+    // would otherwise be an unhandled rejection, which ends the process.
     const watch = (async () => {
       while (running) {
         const rows = (await observer.query<LockRow>(`EXECUTE pg_index_lint_locks(${this.pid})`)).rows;
         for (const row of rows) seen.set(`${row.oid}:${row.mode}`, this.lockRecord(row, "observer"));
         await new Promise((r) => setTimeout(r, 2));
       }
-    })();
+    })().catch(() => undefined);
     try {
       await this.db.query(statement.sql);
     } finally {
       running = false;
-      await watch.catch(() => undefined);
+      await watch;
     }
     return seen.size > 0 ? [...seen.values()] : inferredLocks(statement);
   }
@@ -362,6 +364,7 @@ export async function applySet(
   set: MigrationSet,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
+  if (options.deadline !== undefined) engine.setDeadline(options.deadline);
   const session = new Session(engine, set);
   await session.start();
   const migrations: MigrationTrace[] =
@@ -397,6 +400,7 @@ export async function applySet(
     }
   }
   await session.rollbackIfOpen();
+  if (options.deadline !== undefined && Date.now() >= options.deadline) result.timedOut = true;
   // A migration whose every statement was rolled back was not applied.
   for (const trace of migrations) {
     if (

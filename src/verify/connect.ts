@@ -7,7 +7,7 @@ import type { Engine, OpenEngineOptions } from "./engine.js";
 import { openPgliteEngine } from "./pglite.js";
 import { openServerEngine } from "./server.js";
 
-export { maskUrl } from "./server.js";
+export { cleanupLeftovers, maskUrl } from "./server.js";
 
 export const DATABASE_URL_ENV = "PG_INDEX_LINT_DATABASE_URL";
 

@@ -72,10 +72,17 @@ export interface Engine {
   /** How the engine started, for the report and the benchmark. */
   startup: { ms: number; from: "server" | "snapshot" | "initdb" };
   /**
-   * Closes connections and drops the scratch database (or, in a database given with
+   * The end of the run's time budget (ms since epoch), from --timeout. A statement still running
+   * then is stopped from outside its session; later calls get RUN_GRACE_MS more to read back what
+   * was applied, then the engine stops. Undefined: no budget.
+   */
+  setDeadline(at: number | undefined): void;
+  /**
+   * Closes connections and drops the scratch database and role (or, in a database given with
    * --use-existing-database, drops what the run created). Safe to call twice, and while a statement
-   * runs: that statement then fails. Throws a UserError only when the scratch database could not
-   * be dropped, naming it.
+   * runs: that statement then fails with a UserError, since the tool ended it, not PostgreSQL's
+   * judgement of the SQL. Throws a UserError only when the scratch database or role could not be
+   * dropped, naming it.
    */
   close(): Promise<void>;
 }
@@ -95,6 +102,11 @@ export interface OpenEngineOptions {
   onProgress?(line: string): void;
   /** Directory of the PGlite snapshot; default build/pglite in the package. */
   pgliteSnapshotDir?: string;
+  /**
+   * Apply the migrations as the role in the URL (--trust-migrations). By default, when that role
+   * can create roles, they run as a throwaway role that owns only the scratch database.
+   */
+  trustMigrations?: boolean;
 }
 
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5 * 60_000;

@@ -24,6 +24,7 @@ import {
   type QueryResult,
   SqlError,
 } from "./engine.js";
+import { excerpt, TimeLimits } from "./time-limits.js";
 
 const require = createRequire(import.meta.url);
 
@@ -267,7 +268,7 @@ function startWorker(
 export async function openPgliteEngine(options: OpenEngineOptions): Promise<Engine> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
-  const timeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const limits = new TimeLimits(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS, true);
   const extensions = extensionModules(options.extensions ?? []);
   const pglite = resolvePglite();
   const installed = pgliteVersion();
@@ -288,6 +289,9 @@ export async function openPgliteEngine(options: OpenEngineOptions): Promise<Engi
     );
   }
   start ??= await startWorker(pglite, extensions, undefined);
+  progress(
+    "embedded PGlite: a separate PostgreSQL instance inside this process, dropped at the end; the migrations run as its superuser, needing no throwaway role, and reach no server, host file or program",
+  );
   const { worker } = start;
   worker.unref();
 
@@ -317,25 +321,33 @@ export async function openPgliteEngine(options: OpenEngineOptions): Promise<Engi
   );
   worker.on("exit", () => stop(stopped ?? new UserError("embedded PGlite stopped unexpectedly")));
 
+  // PGlite cannot cancel a statement (see the header), so a call past its limit ends the worker:
+  // the SQL cannot lift a limit kept here, and nothing more runs.
   const send = (message: { op: "query" | "exec"; sql: string; params?: unknown[] }): Promise<Reply> => {
     if (stopped) return Promise.reject(stopped);
+    if (limits.exhausted()) {
+      stop(new UserError("verify ran out of time (--timeout); embedded PGlite was stopped"));
+      return Promise.reject(stopped);
+    }
     const id = nextId++;
+    const limit = limits.forCall();
     return new Promise<Reply>((resolve, reject) => {
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              // The same SQLSTATE a server reports; afterwards the engine is gone.
+      const timer = limit
+        ? setTimeout(
+            () => {
               pending.delete(id);
               reject(
-                new SqlError({
-                  message: "canceling statement due to statement timeout",
-                  code: "57014",
-                  hint: `embedded PGlite cannot cancel a statement, so it was stopped after ${timeoutMs} ms; nothing more runs on it`,
-                }),
+                limits.error(limit.reason, "stopped embedded PGlite, which cannot cancel a statement,", true),
               );
-              stop(new UserError(`embedded PGlite was stopped by the statement timeout (${timeoutMs} ms)`));
-            }, timeoutMs)
-          : undefined;
+              stop(
+                new UserError(
+                  `embedded PGlite was stopped ${limit.reason === "run" ? "when verify ran out of time (--timeout)" : `by the statement timeout (${limits.statementMs} ms)`} while it ran: ${excerpt(message.sql)}`,
+                ),
+              );
+            },
+            Math.max(0, limit.at - Date.now()),
+          )
+        : undefined;
       pending.set(id, {
         resolve: (reply) => {
           clearTimeout(timer);
@@ -381,6 +393,7 @@ export async function openPgliteEngine(options: OpenEngineOptions): Promise<Engi
     // PGlite serves one session; there is no second connection to watch locks from.
     observer: null,
     startup: { ms: performance.now() - started, from },
+    setDeadline: (at) => limits.setDeadline(at),
     close() {
       closed ??= (async () => {
         const reason = new UserError("the verify database was closed while a statement ran");

@@ -29,16 +29,65 @@ interface ForeignKeyInfo {
 export interface FillResult {
   table: string;
   rows: number;
+  /** What the config asked for, when a cap (RowLimits) lowered it to `rows`. */
+  requested?: number;
   ms: number;
   /** Added because a filled table references it with a NOT NULL foreign key. */
   implied: boolean;
 }
 
+/** The most rows a config may ask for, per table and in all. */
+export interface RowLimits {
+  perTable: number;
+  total: number;
+}
+
+/**
+ * The config comes from the repository under review, so it may ask for anything. On a server the
+ * cost is disk and time; PGlite keeps its whole data directory in this process's memory, where a
+ * million narrow rows with an index took about 1 GB and 30 s on our machine, hence the lower cap.
+ */
+export const ROW_LIMITS: Record<"server" | "pglite", RowLimits> = {
+  server: { perTable: 1_000_000, total: 5_000_000 },
+  pglite: { perTable: 250_000, total: 1_000_000 },
+};
+
+/**
+ * The row counts within the limits: each table at most `perTable`, then all of them scaled down
+ * together (keeping their ratios, which foreign keys spread rows by) to at most `total`.
+ */
+export function capRows(
+  wanted: Record<string, number>,
+  limits: RowLimits,
+): { rows: Record<string, number>; note?: string } {
+  const capped = Object.entries(wanted).map(([table, n]) => [table, Math.min(n, limits.perTable)] as const);
+  const sum = capped.reduce((total, [, n]) => total + n, 0);
+  const scale = sum > limits.total ? limits.total / sum : 1;
+  const rows = Object.fromEntries(capped.map(([table, n]) => [table, Math.floor(n * scale)]));
+  const lowered = Object.entries(wanted).filter(([table, n]) => rows[table] !== n);
+  if (lowered.length === 0) return { rows };
+  const fmt = (n: number) => n.toLocaleString("en-US");
+  const list = lowered.map(([table, n]) => `${table} ${fmt(n)} → ${fmt(rows[table] ?? 0)}`).join(", ");
+  return {
+    rows,
+    note: `verify.rows asks for more rows than verify fills here (at most ${fmt(limits.perTable)} per table and ${fmt(limits.total)} in all): ${list}`,
+  };
+}
+
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Fills the tables, parents first; a NOT NULL foreign key pulls its parent in with 1,000 rows. */
-export async function fillTables(db: Connection, wanted: Record<string, number>): Promise<FillResult[]> {
-  const counts = new Map(Object.entries(wanted));
+/**
+ * Fills the tables, parents first; a NOT NULL foreign key pulls its parent in with 1,000 rows.
+ * With `limits`, asks beyond them are lowered, and `onNote` says so.
+ */
+export async function fillTables(
+  db: Connection,
+  wanted: Record<string, number>,
+  options: { limits?: RowLimits; onNote?: (line: string) => void } = {},
+): Promise<FillResult[]> {
+  const capped = options.limits ? capRows(wanted, options.limits) : { rows: wanted };
+  if (capped.note) options.onNote?.(capped.note);
+  const counts = new Map(Object.entries(capped.rows));
   const fks = new Map<string, ForeignKeyInfo[]>();
   const columns = new Map<string, ColumnInfo[]>();
   const implied = new Set<string>();
@@ -82,7 +131,14 @@ export async function fillTables(db: Connection, wanted: Record<string, number>)
     } catch (error) {
       throw new UserError(`verify.rows: could not fill ${table}: ${(error as Error).message}`);
     }
-    results.push({ table, rows: n, ms: performance.now() - started, implied: implied.has(table) });
+    const requested = wanted[table];
+    results.push({
+      table,
+      rows: n,
+      ...(requested !== undefined && requested !== n ? { requested } : {}),
+      ms: performance.now() - started,
+      implied: implied.has(table),
+    });
   }
   return results;
 }

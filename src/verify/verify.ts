@@ -19,7 +19,7 @@ import { chooseDatabaseUrl, openEngine } from "./connect.js";
 import type { Engine, OpenEngineOptions } from "./engine.js";
 import { readLiveCatalog } from "./live-catalog.js";
 import { type ProbeResult, runProbe, timeProbe } from "./probes.js";
-import { type FillResult, fillTables } from "./synthetic.js";
+import { type FillResult, fillTables, ROW_LIMITS } from "./synthetic.js";
 
 export interface VerifyOptions {
   databaseUrl?: string;
@@ -33,6 +33,10 @@ export interface VerifyOptions {
   onMigration?: (line: string) => void;
   /** Apply later migrations after a failure, where the runner would stop. */
   keepGoing?: boolean;
+  /** Apply the migrations as the URL's role instead of a throwaway one (--trust-migrations). */
+  trustMigrations?: boolean;
+  /** Lines about the database verify works in: its scratch database and role, leftovers dropped, limits applied. */
+  onNote?: (line: string) => void;
 }
 
 export interface CoverageRow {
@@ -77,6 +81,8 @@ function engineOptions(options: VerifyOptions): OpenEngineOptions {
     ...(options.useExistingDatabase ? { useExistingDatabase: true } : {}),
     ...(options.statementTimeoutMs ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
     env: options.env ?? process.env,
+    ...(options.trustMigrations ? { trustMigrations: true } : {}),
+    ...(options.onNote ? { onProgress: options.onNote } : {}),
   };
 }
 
@@ -139,7 +145,10 @@ export async function verify(
         const before = await applySet(engine, set, { ...applyOptions, only: (i) => i <= fillAfter });
         applied = before;
         if (!before.failure || options.keepGoing) {
-          const fills = await fillTables(engine.main, rows);
+          const fills = await fillTables(engine.main, rows, {
+            limits: ROW_LIMITS[engine.kind],
+            ...(options.onNote ? { onNote: options.onNote } : {}),
+          });
           const timings = new Map<Requirement, { beforeMs?: number; afterMs?: number }>();
           let n = 0;
           for (const req of analysis.requirements) {
