@@ -14461,13 +14461,13 @@ var require_fetch = __commonJS({
             body: null,
             abort: null,
             onConnect(abort) {
-              const { connection: connection2 } = fetchParams.controller;
+              const { connection } = fetchParams.controller;
               timingInfo.finalConnectionTimingInfo = clampAndCoarsenConnectionTimingInfo(void 0, timingInfo.postRedirectStartTime, fetchParams.crossOriginIsolatedCapability);
-              if (connection2.destroyed) {
+              if (connection.destroyed) {
                 abort(new DOMException("The operation was aborted.", "AbortError"));
               } else {
                 fetchParams.controller.on("terminated", abort);
-                this.abort = connection2.abort = abort;
+                this.abort = connection.abort = abort;
               }
               timingInfo.finalNetworkRequestStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
             },
@@ -23525,8 +23525,8 @@ var require_quote_utils = __commonJS({
     exports.QuoteUtils = void 0;
     var kwlist_1 = require_kwlist();
     var QuoteUtils = class _QuoteUtils {
-      static escape(literal3) {
-        return `'${literal3.replace(/'/g, "''")}'`;
+      static escape(literal5) {
+        return `'${literal5.replace(/'/g, "''")}'`;
       }
       /**
        * Escapes a string value for use in E-prefixed string literals
@@ -34178,11 +34178,12 @@ function qualify(schema, name2) {
 function displayName(table) {
   return table.schema === "public" ? table.name : `${table.schema}.${table.name}`;
 }
-var Catalog;
+var TEMP_SCHEMA, Catalog;
 var init_catalog = __esm({
   "src/schema/catalog.ts"() {
     "use strict";
-    Catalog = class {
+    TEMP_SCHEMA = "pg_temp";
+    Catalog = class _Catalog {
       tables = /* @__PURE__ */ new Map();
       /** Qualified index name → qualified table key. Index names share the schema's namespace. */
       indexOwners = /* @__PURE__ */ new Map();
@@ -34190,7 +34191,7 @@ var init_catalog = __esm({
       /** Resolves a possibly unqualified table name the way search_path does. */
       resolveTable(schema, name2) {
         if (schema) return this.tables.get(qualify(schema, name2));
-        for (const s of this.searchPath) {
+        for (const s of [TEMP_SCHEMA, ...this.searchPath]) {
           const table = this.tables.get(qualify(s, name2));
           if (table) return table;
         }
@@ -34226,6 +34227,34 @@ var init_catalog = __esm({
       /** Is a relation (table or index) of that name taken in the schema? */
       relationExists(schema, name2) {
         return this.tables.has(qualify(schema, name2)) || this.indexOwners.has(qualify(schema, name2));
+      }
+      /** A deep copy, to go back to when a transaction the replay applied turns out to fail. */
+      clone() {
+        const copy = new _Catalog();
+        copy.restore(this);
+        return copy;
+      }
+      /** Becomes a deep copy of `other`. */
+      restore(other) {
+        const tables = structuredClone(other.tables);
+        this.tables.clear();
+        for (const [key, table] of tables) this.tables.set(key, table);
+        this.indexOwners.clear();
+        for (const [key, owner] of other.indexOwners) this.indexOwners.set(key, owner);
+        this.searchPath = [...other.searchPath];
+      }
+      /** The partitions of a partitioned table, as far as the replay saw them created or attached. */
+      partitionsOf(table) {
+        const key = qualify(table.schema, table.name);
+        return [...this.tables.values()].filter((t2) => t2.partitionOf === key);
+      }
+      /** The session ended: its temporary tables and their indexes are gone. */
+      dropTemporary() {
+        for (const table of [...this.tables.values()]) {
+          if (!table.temporary) continue;
+          for (const index of [...table.indexes.keys()]) this.removeIndex(table, index);
+          this.tables.delete(qualify(table.schema, table.name));
+        }
       }
       *allIndexes() {
         for (const table of this.tables.values())
@@ -34498,13 +34527,23 @@ ALTER TABLE ${qualified2} ADD CONSTRAINT ${quoteIdent(indexName2)} ${kind} USING
   }
 });
 
-// src/rules/index-compare.ts
+// src/schema/index-def.ts
 function sameKey(a, b, reversed = false) {
   return a.column === b.column && a.expression === b.expression && (reversed ? a.desc !== b.desc && a.nullsFirst !== b.nullsFirst : a.desc === b.desc && a.nullsFirst === b.nullsFirst) && (a.opclass ?? "") === (b.opclass ?? "") && (a.collation ?? "") === (b.collation ?? "");
 }
 function sameDefinition(a, b) {
   return a.method === b.method && a.keys.length === b.keys.length && a.keys.every((k, i) => b.keys[i] !== void 0 && sameKey(k, b.keys[i])) && a.predicate === b.predicate && a.include.length === b.include.length && a.include.every((c) => b.include.includes(c));
 }
+function indexColumnNames(index) {
+  return index.keys.map((k) => k.column ?? /^(?:\w+\.)?(\w+)\(/.exec(k.expression ?? "")?.[1] ?? "expr");
+}
+var init_index_def = __esm({
+  "src/schema/index-def.ts"() {
+    "use strict";
+  }
+});
+
+// src/rules/index-compare.ts
 function servedBy(a, b) {
   if (a.method !== "btree" || b.method !== "btree") return false;
   if (a.predicate !== b.predicate || a.keys.length > b.keys.length) return false;
@@ -34514,6 +34553,76 @@ function servedBy(a, b) {
   if (!forward && !backward) return false;
   const bColumns = /* @__PURE__ */ new Set([...b.keys.map((k) => k.column), ...b.include]);
   return a.include.every((c) => bColumns.has(c));
+}
+function keyText(k, reversed = false) {
+  const desc = reversed ? !k.desc : k.desc;
+  const nullsFirst = reversed ? !k.nullsFirst : k.nullsFirst;
+  return [k.column ?? "", k.expression ?? "", desc, nullsFirst, k.opclass ?? "", k.collation ?? ""].join(
+    ""
+  );
+}
+function definitionKey(index) {
+  return [
+    index.method,
+    index.predicate ?? "",
+    [...index.include].sort().join(","),
+    ...index.keys.map((k) => keyText(k))
+  ].join("");
+}
+function duplicates(indexes) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const index of indexes) {
+    if (!index.valid) continue;
+    const key = definitionKey(index);
+    const group = groups.get(key);
+    if (group) group.push(index);
+    else groups.set(key, [index]);
+  }
+  const out = [];
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const kept = group.reduce((best, candidate) => keepRank(candidate, best) < 0 ? candidate : best);
+    for (const index of group) if (index !== kept) out.push({ index, kept });
+  }
+  return out;
+}
+function keepRank(a, b) {
+  const weight = (i) => i.primary ? 0 : i.constraint ? 1 : i.unique ? 2 : 3;
+  return weight(a) - weight(b) || (declaredBefore(a, b) ? -1 : 1);
+}
+function redundancies(indexes) {
+  const dropped = new Set(duplicates(indexes).map((d) => d.index));
+  const prefixes = /* @__PURE__ */ new Map();
+  const prefixKey = (index, keys) => [index.method, index.predicate ?? "", ...keys].join("");
+  for (const wider of indexes) {
+    if (!wider.valid || wider.method !== "btree" || dropped.has(wider)) continue;
+    const keys = wider.keys.map((k) => keyText(k));
+    for (let n = 1; n < keys.length; n++) {
+      const key = prefixKey(wider, keys.slice(0, n));
+      const seen = prefixes.get(key);
+      if (!seen || declaredBefore(wider, seen)) prefixes.set(key, wider);
+    }
+  }
+  const out = [];
+  for (const index of indexes) {
+    if (index.unique || index.constraint || !index.valid || index.method !== "btree" || dropped.has(index))
+      continue;
+    const forward = prefixes.get(
+      prefixKey(
+        index,
+        index.keys.map((k) => keyText(k))
+      )
+    );
+    const backward = prefixes.get(
+      prefixKey(
+        index,
+        index.keys.map((k) => keyText(k, true))
+      )
+    );
+    const wider = [forward, backward].find((w) => w !== void 0 && servedBy(index, w));
+    if (wider) out.push({ index, wider });
+  }
+  return out;
 }
 function declaredBefore(a, b) {
   if (a.migration !== b.migration) return a.migration < b.migration;
@@ -34534,15 +34643,11 @@ function locatedAt(index) {
 var init_index_compare = __esm({
   "src/rules/index-compare.ts"() {
     "use strict";
+    init_index_def();
   }
 });
 
 // src/rules/duplicate-index.ts
-function isTheOneToDrop(a, b) {
-  if (a.constraint && !b.constraint) return false;
-  if (!a.constraint && b.constraint) return true;
-  return declaredBefore(b, a);
-}
 var duplicateIndex;
 var init_duplicate_index = __esm({
   "src/rules/duplicate-index.ts"() {
@@ -34561,23 +34666,15 @@ var init_duplicate_index = __esm({
         const findings = [];
         for (const catalog of catalogs) {
           for (const table of catalog.tables.values()) {
-            const indexes = [...table.indexes.values()];
-            const reported = /* @__PURE__ */ new Set();
-            for (const a of indexes) {
-              for (const b of indexes) {
-                if (a === b || reported.has(a.name) || !a.valid || !b.valid) continue;
-                if (!sameDefinition(a, b) || a.unique !== b.unique) continue;
-                if (!isTheOneToDrop(a, b)) continue;
-                reported.add(a.name);
-                const name2 = displayName(table);
-                findings.push({
-                  range: a.source,
-                  message: `Index "${a.name}" on ${name2} ${describeIndex(a)} duplicates "${b.name}" (${locatedAt(b)}).`,
-                  help: `Drop one of them. ${wordsFor(a.source).advise({ kind: "drop-index", table, name: a.name })}`,
-                  table: name2,
-                  columns: a.keys.map((k) => k.column ?? k.expression ?? "")
-                });
-              }
+            const name2 = displayName(table);
+            for (const { index, kept } of duplicates(table.indexes.values())) {
+              findings.push({
+                range: index.source,
+                message: `Index "${index.name}" on ${name2} ${describeIndex(index)} duplicates "${kept.name}" ${describeIndex(kept)} (${locatedAt(kept)}).`,
+                help: `Drop one of them. ${wordsFor(index.source).advise({ kind: "drop-index", table, name: index.name })}`,
+                table: name2,
+                columns: index.keys.map((k) => k.column ?? k.expression ?? "")
+              });
             }
           }
         }
@@ -34753,7 +34850,7 @@ function changeSql(change) {
 }
 function sqlMigrationWords(options) {
   const noun = options.noun ?? "migration";
-  const wrap = options.wrap ?? ((sql) => sql);
+  const wrap2 = options.wrap ?? ((sql) => sql);
   return {
     advise(change) {
       switch (change.kind) {
@@ -34764,7 +34861,7 @@ function sqlMigrationWords(options) {
         case "name-foreign-key":
           return `Rename the constraint to "${change.name}" in a ${noun}.`;
         default:
-          return `Add a ${noun} with: ${wrap(changeSql(change))}`;
+          return `Add a ${noun} with: ${wrap2(changeSql(change))}`;
       }
     },
     regenerate: options.regenerate ?? null,
@@ -35074,20 +35171,14 @@ var init_redundant_index = __esm({
         const findings = [];
         for (const catalog of catalogs) {
           for (const table of catalog.tables.values()) {
-            const indexes = [...table.indexes.values()];
-            for (const a of indexes) {
-              if (a.unique || a.constraint || !a.valid) continue;
-              const wider = indexes.find(
-                (b) => b !== a && b.valid && servedBy(a, b) && !(sameDefinition(a, b) && a.unique === b.unique)
-              );
-              if (!wider) continue;
-              const name2 = displayName(table);
+            const name2 = displayName(table);
+            for (const { index, wider } of redundancies([...table.indexes.values()])) {
               findings.push({
-                range: a.source,
-                message: `Index "${a.name}" on ${name2} ${describeIndex(a)} is redundant: "${wider.name}" ${describeIndex(wider)} (${locatedAt(wider)}) starts with the same keys and serves the same queries.`,
-                help: `Drop it to save write and storage cost. ${wordsFor(a.source).advise({ kind: "drop-index", table, name: a.name })}`,
+                range: index.source,
+                message: `Index "${index.name}" on ${name2} ${describeIndex(index)} is redundant: "${wider.name}" ${describeIndex(wider)} (${locatedAt(wider)}) starts with the same keys and serves the same queries.`,
+                help: `Drop it to save write and storage cost. ${wordsFor(index.source).advise({ kind: "drop-index", table, name: index.name })}`,
                 table: name2,
-                columns: a.keys.map((k) => k.column ?? k.expression ?? "")
+                columns: index.keys.map((k) => k.column ?? k.expression ?? "")
               });
             }
           }
@@ -35130,11 +35221,30 @@ var init_replay_mismatch = __esm({
 });
 
 // src/rules/require-concurrent-index-creation.ts
+function everyPartitionHasIt(catalog, table, stmt) {
+  const partitions = catalog.partitionsOf(table);
+  if (partitions.length === 0) return false;
+  const wanted = {
+    method: stmt.accessMethod ?? "btree",
+    keys: nodesAs(stmt.indexParams, "IndexElem").map(indexKey),
+    include: nodesAs(stmt.indexIncludingParams, "IndexElem").map((e) => e.name ?? "expr"),
+    predicate: stmt.whereClause ? deparseExpr(stmt.whereClause) : null
+  };
+  return partitions.every(
+    (p) => [...p.indexes.values()].some(
+      (i) => i.valid && i.unique === Boolean(stmt.unique) && sameDefinition(i, wanted)
+    )
+  );
+}
 var requireConcurrentIndexCreation;
 var init_require_concurrent_index_creation = __esm({
   "src/rules/require-concurrent-index-creation.ts"() {
     "use strict";
+    init_nodes();
     init_catalog();
+    init_expr();
+    init_index_def();
+    init_index_key();
     init_index_operations();
     init_rule();
     requireConcurrentIndexCreation = {
@@ -35152,12 +35262,30 @@ var init_require_concurrent_index_creation = __esm({
         if (isNewTable(table, migrationIndex)) return [];
         if (op.stmt.if_not_exists && op.stmt.idxname && table?.indexes.has(op.stmt.idxname)) return [];
         const name2 = table ? displayName(table) : op.stmt.relation?.relname ?? "?";
+        if (table?.partitioned && everyPartitionHasIt(catalog, table, op.stmt)) {
+          return [];
+        }
         if (table?.partitioned) {
           return [
             {
               range: statement.range,
               message: `CREATE INDEX on partitioned table "${name2}" locks every partition against writes until all partition indexes are built.`,
               help: "PostgreSQL cannot build it CONCURRENTLY: CREATE INDEX … ON ONLY the parent, build each partition's index CONCURRENTLY, then ALTER INDEX parent_idx ATTACH PARTITION each one.",
+              table: name2
+            }
+          ];
+        }
+        if (table?.materialized) {
+          return [
+            {
+              range: statement.range,
+              message: `CREATE INDEX on existing materialized view "${name2}" without CONCURRENTLY takes a SHARE lock: REFRESH MATERIALIZED VIEW waits until the build ends (reads do not).`,
+              ...concurrentRewrite(
+                op,
+                statement,
+                "Build the index CONCURRENTLY",
+                "Use CREATE INDEX CONCURRENTLY, outside a transaction block."
+              ),
               table: name2
             }
           ];
@@ -35182,10 +35310,23 @@ var init_require_concurrent_index_creation = __esm({
 });
 
 // src/rules/require-concurrent-index-deletion.ts
+function droppedLater(table, statement, migration) {
+  const after = migration.statements.slice(migration.statements.indexOf(statement) + 1);
+  return after.some((s) => {
+    const drop2 = nodeAs(s.node, "DropStmt");
+    if (drop2?.removeType !== "OBJECT_TABLE") return false;
+    return (drop2.objects ?? []).some((object2) => {
+      const parts = stringList(listItems(object2));
+      const schema = parts.length > 1 ? parts.at(-2) : void 0;
+      return parts.at(-1) === table.name && (schema === void 0 || schema === table.schema);
+    });
+  });
+}
 var requireConcurrentIndexDeletion;
 var init_require_concurrent_index_deletion = __esm({
   "src/rules/require-concurrent-index-deletion.ts"() {
     "use strict";
+    init_nodes();
     init_catalog();
     init_index_operations();
     init_rule();
@@ -35196,12 +35337,14 @@ var init_require_concurrent_index_deletion = __esm({
         fixable: true,
         lock: true
       }),
-      checkStatement({ statement, catalog, migrationIndex }) {
+      checkStatement({ statement, catalog, migration, migrationIndex }) {
         const op = indexOperation(statement.node);
         if (op?.kind !== "drop-index" || op.concurrent) return [];
         const dropped = droppedIndexes(catalog, op.stmt);
         const count2 = op.stmt.objects?.length ?? 0;
-        if (op.stmt.missing_ok && dropped.length === 0 && migrationIndex === 0) return [];
+        if (op.stmt.missing_ok && dropped.length === 0) return [];
+        if (dropped.length === count2 && dropped.every((d) => droppedLater(d.table, statement, migration)))
+          return [];
         if (dropped.length === count2 && dropped.every((d) => isNewTable(d.table, migrationIndex))) return [];
         const tables = [...new Set(dropped.map((d) => displayName(d.table)))];
         const partitioned = dropped.some((d) => d.table.partitioned);
@@ -35212,7 +35355,7 @@ var init_require_concurrent_index_deletion = __esm({
         return [
           {
             range: statement.range,
-            message: `DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock${on}, blocking reads and writes.`,
+            message: partitioned ? `DROP INDEX of a partitioned table's index takes an ACCESS EXCLUSIVE lock${on} and on every partition, blocking reads and writes; PostgreSQL cannot do it CONCURRENTLY.` : `DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock${on}, blocking reads and writes.`,
             ...rewrite,
             ...tables.length === 1 ? { table: tables[0] } : {}
           }
@@ -35364,6 +35507,22 @@ var init_unindexed_foreign_key = __esm({
   }
 });
 
+// src/rules/unknown-table.ts
+var unknownTable;
+var init_unknown_table = __esm({
+  "src/rules/unknown-table.ts"() {
+    "use strict";
+    init_rule();
+    unknownTable = {
+      meta: ruleMeta("unknown-table", {
+        defaultSeverity: "warning",
+        summary: "A migration uses a table that no migration creates: the schema the history starts from is unknown to the replay.",
+        fixable: false
+      })
+    };
+  }
+});
+
 // src/rules/unsupported-construct.ts
 var unsupportedConstruct;
 var init_unsupported_construct = __esm({
@@ -35435,6 +35594,7 @@ var init_rules = __esm({
     init_require_concurrent_reindex();
     init_required_index_not_used();
     init_unindexed_foreign_key();
+    init_unknown_table();
     init_unsupported_construct();
     init_unused_ignore();
     RULES = [
@@ -35450,6 +35610,7 @@ var init_rules = __esm({
       ormMigrationDrift,
       unusedIgnore,
       unsupportedConstruct,
+      unknownTable,
       migrationFailed,
       invalidIndex,
       replayMismatch,
@@ -36310,9 +36471,9 @@ var require_parse2 = __commonJS({
           safeChars.push(...chars);
           continue;
         }
-        const literal3 = normalizeSimpleBranch(branch);
-        if (literal3 && literal3.length === 1) {
-          safeChars.push(literal3);
+        const literal5 = normalizeSimpleBranch(branch);
+        if (literal5 && literal5.length === 1) {
+          safeChars.push(literal5);
           continue;
         }
         combinable = false;
@@ -36464,15 +36625,15 @@ var require_parse2 = __commonJS({
         extglobs.push(token);
       };
       const extglobClose = (token) => {
-        const literal3 = input2.slice(token.startIndex, state.index + 1);
+        const literal5 = input2.slice(token.startIndex, state.index + 1);
         const body = input2.slice(token.startIndex + 2, state.index);
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
           const open3 = tokens[token.tokensIndex];
           open3.type = "text";
-          open3.value = literal3;
-          open3.output = safeOutput || utils.escapeRegex(literal3);
+          open3.value = literal5;
+          open3.output = safeOutput || utils.escapeRegex(literal5);
           for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
             tokens[i].value = "";
             tokens[i].output = "";
@@ -38487,9 +38648,9 @@ ${indent2}`) + "'";
         return quotedString(value, ctx);
       }
       const indent2 = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal3 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent2.length);
+      const literal5 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent2.length);
       if (!value)
-        return literal3 ? "|\n" : ">\n";
+        return literal5 ? "|\n" : ">\n";
       let chomp;
       let endStart;
       for (endStart = value.length; endStart > 0; --endStart) {
@@ -38538,7 +38699,7 @@ ${indent2}`) + "'";
         if (onComment)
           onComment();
       }
-      if (!literal3) {
+      if (!literal5) {
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent2}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
@@ -44610,18 +44771,8 @@ function replayDoBlock(catalog, stmt, ctx) {
   for (const { node: node2 } of doBlockStatements(stmt)) applyStatement(catalog, node2, inner);
 }
 function doBlockStatements(stmt) {
-  const option = (name2) => (stmt.args ?? []).map((a) => nodeAs(a, "DefElem")).find((d) => d?.defname === name2)?.arg;
-  const language = stringValue(option("language")) || "plpgsql";
-  const body = stringValue(option("as"));
-  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return [];
-  let tree;
-  try {
-    tree = (0, import_libpg_query6.parsePlPgSQLSync)(
-      `CREATE FUNCTION pg_index_lint_do() RETURNS void LANGUAGE plpgsql AS $pg_index_lint$${body}$pg_index_lint$`
-    );
-  } catch {
-    return [];
-  }
+  const tree = doBlockTree(stmt);
+  if (tree === void 0) return [];
   const out = [];
   for (const query of staticQueries(tree)) {
     try {
@@ -44630,6 +44781,59 @@ function doBlockStatements(stmt) {
     }
   }
   return out;
+}
+function doBlockTree(stmt) {
+  const option = (name2) => (stmt.args ?? []).map((a) => nodeAs(a, "DefElem")).find((d) => d?.defname === name2)?.arg;
+  const language = stringValue(option("language")) || "plpgsql";
+  const body = stringValue(option("as"));
+  if (language !== "plpgsql" || !body || body.includes("$pg_index_lint$")) return void 0;
+  try {
+    return (0, import_libpg_query6.parsePlPgSQLSync)(
+      `CREATE FUNCTION pg_index_lint_do() RETURNS void LANGUAGE plpgsql AS $pg_index_lint$${body}$pg_index_lint$`
+    );
+  } catch {
+    return void 0;
+  }
+}
+function dynamicDdl(node2, sql) {
+  let tree;
+  const doStmt = nodeAs(node2, "DoStmt");
+  const fn = nodeAs(node2, "CreateFunctionStmt");
+  if (doStmt) tree = doBlockTree(doStmt);
+  else if (fn) {
+    const language = (fn.options ?? []).map((o) => nodeAs(o, "DefElem")).find((d) => d?.defname === "language");
+    if (stringValue(language?.arg) !== "plpgsql") return [];
+    try {
+      tree = (0, import_libpg_query6.parsePlPgSQLSync)(sql);
+    } catch {
+      return [];
+    }
+  }
+  if (tree === void 0) return [];
+  const out = [];
+  walkPlPgSql(tree, (node3) => {
+    const text = node3.PLpgSQL_stmt_dynexecute?.query?.PLpgSQL_expr?.query;
+    if (text === void 0 || literalText(text) !== void 0) return;
+    if (/\b(create|alter|drop)\b[\s\S]*\b(index|table)\b/i.test(text)) out.push(text.trim());
+  });
+  return out;
+}
+function literalText(expression) {
+  const text = expression.trim();
+  const quoted = /^'((?:[^']|'')*)'$/s.exec(text);
+  if (quoted?.[1] !== void 0) return quoted[1].replace(/''/g, "'");
+  const dollar = /^(\$[A-Za-z_]*\$)([\s\S]*)\1$/.exec(text);
+  return dollar?.[2];
+}
+function walkPlPgSql(tree, visit2) {
+  if (Array.isArray(tree)) {
+    for (const item of tree) walkPlPgSql(item, visit2);
+    return;
+  }
+  if (typeof tree !== "object" || tree === null) return;
+  const node2 = tree;
+  visit2(node2);
+  for (const child of Object.values(node2)) walkPlPgSql(child, visit2);
 }
 function staticQueries(tree) {
   const out = [];
@@ -44644,27 +44848,45 @@ function staticQueries(tree) {
     const query = exec?.sqlstmt?.PLpgSQL_expr?.query;
     if (query) out.push(query);
     const dynamic = node2.PLpgSQL_stmt_dynexecute;
-    const literal3 = /^'((?:[^']|'')*)'$/s.exec(dynamic?.query?.PLpgSQL_expr?.query?.trim() ?? "");
-    if (literal3?.[1] !== void 0) out.push(literal3[1].replace(/''/g, "'"));
+    const literal5 = literalText(dynamic?.query?.PLpgSQL_expr?.query ?? "");
+    if (literal5 !== void 0) out.push(literal5);
     for (const child of Object.values(node2)) walk(child);
   };
   walk(tree);
   return out;
 }
+function isTemporary(relation, onCommit) {
+  return relation.relpersistence === "t" || onCommit === "ONCOMMIT_DROP";
+}
+function tableSchema(catalog, relation, temporary) {
+  return temporary ? TEMP_SCHEMA : catalog.creationSchema(relation.schemaname);
+}
 function createTable(catalog, stmt, ctx) {
   const relation = stmt.relation;
   if (!relation?.relname) return;
-  const schema = catalog.creationSchema(relation.schemaname);
+  const temporary = isTemporary(relation, stmt.oncommit);
+  const schema = tableSchema(catalog, relation, temporary);
   if (catalog.tables.has(qualify(schema, relation.relname))) return;
   const table = newTable(schema, relation, ctx, Boolean(stmt.partspec));
+  if (temporary) table.temporary = true;
+  const parent = stmt.partbound ? catalog.resolveRelation(nodeAs(stmt.inhRelations?.[0], "RangeVar")) : void 0;
+  if (parent) {
+    table.partitionOf = qualify(parent.schema, parent.name);
+    for (const column of parent.columns.values())
+      if (!table.columns.has(column.name)) table.columns.set(column.name, { ...column });
+  }
   catalog.tables.set(qualify(schema, table.name), table);
   const pending = [];
+  const likes = [];
   for (const element of stmt.tableElts ?? []) {
     const column = nodeAs(element, "ColumnDef");
     const constraint = nodeAs(element, "Constraint");
+    const like = nodeAs(element, "TableLikeClause");
     if (column) pending.push(...addColumn(table, column));
     else if (constraint) pending.push(constraint);
+    else if (like) likes.push(like);
   }
+  for (const like of likes) copyLike(catalog, table, like, ctx);
   const all = [...pending, ...unwrapConstraints(stmt.constraints)];
   const primaryFirst = [...all].sort(
     (a, b) => Number(b.contype === "CONSTR_PRIMARY") - Number(a.contype === "CONSTR_PRIMARY")
@@ -44676,6 +44898,7 @@ function createTable(catalog, stmt, ctx) {
     if (isIndexConstraint(constraint)) built.push(constraint);
     addConstraint(catalog, table, constraint, ctx);
   }
+  if (parent) inheritIndexes(catalog, parent, table, ctx);
 }
 function isIndexConstraint(c) {
   return c.contype === "CONSTR_PRIMARY" || c.contype === "CONSTR_UNIQUE";
@@ -44696,12 +44919,55 @@ function newTable(schema, relation, ctx, partitioned) {
     partitioned
   };
 }
+function copyLike(catalog, table, like, ctx) {
+  const source = catalog.resolveRelation(like.relation);
+  if (!source) return;
+  for (const column of source.columns.values()) table.columns.set(column.name, { ...column });
+  const INCLUDING_INDEXES = 1 << 6;
+  if (((like.options ?? 0) & INCLUDING_INDEXES) === 0) return;
+  for (const index of source.indexes.values()) {
+    cloneIndex(catalog, table, index, ctx);
+  }
+}
+function cloneIndex(catalog, table, index, ctx) {
+  const label = index.primary ? "pkey" : index.constraint ? "key" : "idx";
+  const name2 = chooseRelationName(
+    table.name,
+    index.primary ? "" : indexColumnNames(index).join("_"),
+    label,
+    (candidate) => catalog.relationExists(table.schema, candidate)
+  );
+  catalog.addIndex(table, {
+    ...index,
+    keys: index.keys.map((k) => ({ ...k })),
+    include: [...index.include],
+    name: name2,
+    schema: table.schema,
+    table: qualify(table.schema, table.name),
+    ...index.constraint ? { constraint: name2 } : {},
+    valid: true,
+    source: ctx.range,
+    migration: ctx.migration
+  });
+}
+function inheritIndexes(catalog, parent, child, ctx) {
+  for (const index of parent.indexes.values()) {
+    if (index.rejected) continue;
+    const matching = [...child.indexes.values()].some(
+      (i) => sameDefinition(i, index) && i.unique === index.unique
+    );
+    if (!matching) cloneIndex(catalog, child, index, ctx);
+  }
+}
 function createTableAs(catalog, stmt, ctx) {
   const relation = stmt.into?.rel;
   if (!relation?.relname) return;
-  const schema = catalog.creationSchema(relation.schemaname);
+  const temporary = isTemporary(relation, stmt.into?.onCommit);
+  const schema = tableSchema(catalog, relation, temporary);
   if (catalog.tables.has(qualify(schema, relation.relname))) return;
   const table = newTable(schema, relation, ctx, false);
+  if (temporary) table.temporary = true;
+  if (stmt.objtype === "OBJECT_MATVIEW") table.materialized = true;
   const select = nodeAs(stmt.query, "SelectStmt");
   const named = stringList(stmt.into?.colNames);
   const targets = (select?.targetList ?? []).map((t2, i) => {
@@ -44841,7 +45107,7 @@ function createIndex(catalog, stmt, ctx) {
     (candidate) => catalog.relationExists(table.schema, candidate)
   );
   const include = (stmt.indexIncludingParams ?? []).map((p) => nodeAs(p, "IndexElem")?.name ?? "expr");
-  catalog.addIndex(table, {
+  const index = {
     name: name2,
     schema: table.schema,
     table: qualify(table.schema, table.name),
@@ -44856,7 +45122,10 @@ function createIndex(catalog, stmt, ctx) {
     ...ctx.rejected ? { rejected: true } : {},
     source: ctx.range,
     migration: ctx.migration
-  });
+  };
+  catalog.addIndex(table, index);
+  if (table.partitioned && stmt.relation?.inh === true && !ctx.rejected)
+    for (const partition of catalog.partitionsOf(table)) inheritIndexes(catalog, table, partition, ctx);
 }
 function alterTable(catalog, stmt, ctx) {
   if (stmt.objtype !== "OBJECT_TABLE") {
@@ -44887,6 +45156,16 @@ function alterTable(catalog, stmt, ctx) {
       case "AT_ValidateConstraint": {
         const fk = cmd.name ? table.foreignKeys.get(cmd.name) : void 0;
         if (fk) fk.validated = true;
+        break;
+      }
+      case "AT_AttachPartition":
+      case "AT_DetachPartition":
+      case "AT_DetachPartitionFinalize": {
+        const child = catalog.resolveRelation(nodeAs(cmd.def, "PartitionCmd")?.name);
+        if (child && cmd.subtype === "AT_AttachPartition") {
+          child.partitionOf = qualify(table.schema, table.name);
+          inheritIndexes(catalog, table, child, ctx);
+        } else if (child) delete child.partitionOf;
         break;
       }
       case "AT_SetNotNull":
@@ -44955,7 +45234,7 @@ function drop(catalog, stmt) {
     const name2 = parts.at(-1);
     const schema = parts.length > 1 ? parts.at(-2) : void 0;
     if (!name2) continue;
-    if (stmt.removeType === "OBJECT_TABLE") {
+    if (stmt.removeType === "OBJECT_TABLE" || stmt.removeType === "OBJECT_MATVIEW") {
       const table = catalog.resolveTable(schema, name2);
       if (!table) continue;
       for (const index of [...table.indexes.keys()]) catalog.removeIndex(table, index);
@@ -45061,6 +45340,7 @@ var init_replay = __esm({
     init_nodes();
     init_catalog();
     init_expr();
+    init_index_def();
     init_index_key();
     init_names();
   }
@@ -45126,6 +45406,7 @@ function toDatabaseError(error63) {
   throw error63;
 }
 async function applySet(engine, set2, options = {}) {
+  if (options.deadline !== void 0) engine.setDeadline(options.deadline);
   const session = new Session(engine, set2);
   await session.start();
   const migrations = options.traces ?? set2.migrations.map((migration) => ({
@@ -45159,6 +45440,7 @@ async function applySet(engine, set2, options = {}) {
     }
   }
   await session.rollbackIfOpen();
+  if (options.deadline !== void 0 && Date.now() >= options.deadline) result.timedOut = true;
   for (const trace of migrations) {
     if (trace.status === "applied" && trace.statements.length > 0 && trace.statements.every((st) => st.status === "rolled-back")) {
       trace.status = "rolled-back";
@@ -45271,10 +45553,10 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, l.mod
           if (statement.tx.reason === "autocommit" && this.inTransaction && !control) await this.commit();
           const bare = !this.inTransaction && control === null;
           const cannotWrap = cannotRunInTransaction(statement.node);
-          const wrap = bare && !cannotWrap;
+          const wrap2 = bare && !cannotWrap;
           const started = performance.now();
           try {
-            if (wrap) {
+            if (wrap2) {
               const results = await this.db.exec(`BEGIN;
 ${statement.sql}
 ;
@@ -45297,7 +45579,7 @@ ${this.locksQuery()};`);
             st.durationMs = performance.now() - started;
             st.status = "failed";
             st.error = toDatabaseError(error63);
-            if (wrap) this.inTransaction = true;
+            if (wrap2) this.inTransaction = true;
             await this.rollbackIfOpen();
             return st;
           }
@@ -45367,12 +45649,12 @@ ${this.locksQuery()};`);
             for (const row of rows) seen.set(`${row.oid}:${row.mode}`, this.lockRecord(row, "observer"));
             await new Promise((r) => setTimeout(r, 2));
           }
-        })();
+        })().catch(() => void 0);
         try {
           await this.db.query(statement.sql);
         } finally {
           running = false;
-          await watch.catch(() => void 0);
+          await watch;
         }
         return seen.size > 0 ? [...seen.values()] : inferredLocks(statement);
       }
@@ -45465,6 +45747,71 @@ var init_compare = __esm({
     "use strict";
     init_index_compare();
     init_catalog();
+  }
+});
+
+// src/verify/time-limits.ts
+function excerpt(sql) {
+  const lines = sql.split("\n").map((l) => l.trim());
+  const line = lines.find((l) => l !== "" && !/^(BEGIN|START TRANSACTION)\s*;$/i.test(l)) ?? "";
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+var CANCEL_GRACE_MS, RUN_GRACE_MS, TimeLimits;
+var init_time_limits = __esm({
+  "src/verify/time-limits.ts"() {
+    "use strict";
+    init_engine();
+    CANCEL_GRACE_MS = 1e3;
+    RUN_GRACE_MS = 5e3;
+    TimeLimits = class {
+      /**
+       * `statementMs`: per statement; 0 turns the per-statement limit off. `stopLoses`: stopping a
+       * statement ends the whole database (PGlite), so the statement running at the deadline gets the
+       * grace period too, and verify can still read back what was applied if it ends within it.
+       */
+      constructor(statementMs, stopLoses = false) {
+        this.statementMs = statementMs;
+        this.stopLoses = stopLoses;
+      }
+      statementMs;
+      stopLoses;
+      deadline;
+      setDeadline(at2) {
+        this.deadline = at2;
+      }
+      /** When a call that starts at `now` must end, and which limit that is; undefined for none. */
+      forCall(now = Date.now()) {
+        let limit = this.statementMs > 0 ? { at: now + this.statementMs, reason: "statement" } : void 0;
+        if (this.deadline !== void 0) {
+          const at2 = now < this.deadline && !this.stopLoses ? this.deadline : this.deadline + RUN_GRACE_MS;
+          if (!limit || at2 < limit.at) limit = { at: at2, reason: "run" };
+        }
+        return limit;
+      }
+      /** True once the deadline and its grace period are over: nothing more may run. */
+      exhausted(now = Date.now()) {
+        return this.deadline !== void 0 && now >= this.deadline + RUN_GRACE_MS;
+      }
+      /**
+       * The error of a statement stopped from outside, shaped as PostgreSQL's own (SQLSTATE 57014,
+       * query_canceled), so that callers treat both alike. `ended`: its session had to be ended too.
+       */
+      error(reason, how, ended) {
+        const after = ended ? "; its session was ended with it, so nothing more runs there" : "";
+        if (reason === "statement") {
+          return new SqlError({
+            message: "canceling statement due to statement timeout",
+            code: "57014",
+            hint: `pg-index-lint ${how} after ${this.statementMs} ms (--statement-timeout), from outside the session: the SQL cannot lift this limit${after}`
+          });
+        }
+        return new SqlError({
+          message: "canceling statement: verify ran out of time (--timeout)",
+          code: "57014",
+          hint: `pg-index-lint ${how} at the end of the run's time budget, from outside the session${after}`
+        });
+      }
+    };
   }
 });
 
@@ -45562,7 +45909,7 @@ async function openPgliteEngine(options) {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {
   });
-  const timeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const limits = new TimeLimits(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS, true);
   const extensions = extensionModules(options.extensions ?? []);
   const pglite = resolvePglite();
   const installed = pgliteVersion();
@@ -45582,6 +45929,9 @@ async function openPgliteEngine(options) {
     );
   }
   start ??= await startWorker(pglite, extensions, void 0);
+  progress(
+    "embedded PGlite: a separate PostgreSQL instance inside this process, dropped at the end; the migrations run as its superuser, needing no throwaway role, and reach no server, host file or program"
+  );
   const { worker } = start;
   worker.unref();
   const pending = /* @__PURE__ */ new Map();
@@ -45611,19 +45961,27 @@ async function openPgliteEngine(options) {
   worker.on("exit", () => stop(stopped ?? new UserError("embedded PGlite stopped unexpectedly")));
   const send = (message) => {
     if (stopped) return Promise.reject(stopped);
+    if (limits.exhausted()) {
+      stop(new UserError("verify ran out of time (--timeout); embedded PGlite was stopped"));
+      return Promise.reject(stopped);
+    }
     const id2 = nextId++;
+    const limit = limits.forCall();
     return new Promise((resolve16, reject) => {
-      const timer = timeoutMs > 0 ? setTimeout(() => {
-        pending.delete(id2);
-        reject(
-          new SqlError({
-            message: "canceling statement due to statement timeout",
-            code: "57014",
-            hint: `embedded PGlite cannot cancel a statement, so it was stopped after ${timeoutMs} ms; nothing more runs on it`
-          })
-        );
-        stop(new UserError(`embedded PGlite was stopped by the statement timeout (${timeoutMs} ms)`));
-      }, timeoutMs) : void 0;
+      const timer = limit ? setTimeout(
+        () => {
+          pending.delete(id2);
+          reject(
+            limits.error(limit.reason, "stopped embedded PGlite, which cannot cancel a statement,", true)
+          );
+          stop(
+            new UserError(
+              `embedded PGlite was stopped ${limit.reason === "run" ? "when verify ran out of time (--timeout)" : `by the statement timeout (${limits.statementMs} ms)`} while it ran: ${excerpt(message.sql)}`
+            )
+          );
+        },
+        Math.max(0, limit.at - Date.now())
+      ) : void 0;
       pending.set(id2, {
         resolve: (reply) => {
           clearTimeout(timer);
@@ -45666,6 +46024,7 @@ async function openPgliteEngine(options) {
     // PGlite serves one session; there is no second connection to watch locks from.
     observer: null,
     startup: { ms: performance.now() - started, from },
+    setDeadline: (at2) => limits.setDeadline(at2),
     close() {
       closed ??= (async () => {
         const reason = new UserError("the verify database was closed while a statement ran");
@@ -45684,6 +46043,7 @@ var init_pglite = __esm({
     "use strict";
     init_errors();
     init_engine();
+    init_time_limits();
     require2 = createRequire(import.meta.url);
     BUNDLED_PGLITE = true ? fileURLToPath(new URL("./pglite/", import.meta.url)) : void 0;
     PGLITE_EXTENSIONS = [
@@ -46935,7 +47295,7 @@ var require_utils4 = __commonJS({
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes: randomBytes2,
+      randomBytes: randomBytes3,
       deriveKey,
       sha256,
       hashByName,
@@ -46945,7 +47305,7 @@ var require_utils4 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder = new TextEncoder();
-    function randomBytes2(length) {
+    function randomBytes3(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string5) {
@@ -47822,23 +48182,23 @@ var require_query = __commonJS({
           this._result.addRow(row);
         }
       }
-      handleCommandComplete(msg, connection2) {
+      handleCommandComplete(msg, connection) {
         this._checkForMultirow();
         this._result.addCommandComplete(msg);
         if (this.rows) {
-          connection2.sync();
+          connection.sync();
         }
       }
       // if a named prepared statement is created with empty query text
       // the backend will send an emptyQuery message but *not* a command complete message
       // since we pipeline sync immediately after execute we don't need to do anything here
       // unless we have rows specified, in which case we did not pipeline the initial sync call
-      handleEmptyQuery(connection2) {
+      handleEmptyQuery(connection) {
         if (this.rows) {
-          connection2.sync();
+          connection.sync();
         }
       }
-      handleError(err, connection2) {
+      handleError(err, connection) {
         if (this._canceledDueToError) {
           err = this._canceledDueToError;
           this._canceledDueToError = false;
@@ -47863,11 +48223,11 @@ var require_query = __commonJS({
         }
         this.emit("end", this._results);
       }
-      submit(connection2) {
+      submit(connection) {
         if (typeof this.text !== "string" && typeof this.name !== "string") {
           return new Error("A query must have either text or a name. Supplying neither is unsupported.");
         }
-        const previous = connection2.parsedStatements[this.name] || connection2.submittedNamedStatements[this.name];
+        const previous = connection.parsedStatements[this.name] || connection.submittedNamedStatements[this.name];
         if (this.text && previous && this.text !== previous) {
           return new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`);
         }
@@ -47875,48 +48235,48 @@ var require_query = __commonJS({
           return new Error("Query values must be an array");
         }
         if (this.requiresPreparation()) {
-          connection2.stream.cork && connection2.stream.cork();
+          connection.stream.cork && connection.stream.cork();
           try {
-            this.prepare(connection2);
+            this.prepare(connection);
           } finally {
-            connection2.stream.uncork && connection2.stream.uncork();
+            connection.stream.uncork && connection.stream.uncork();
           }
         } else {
-          connection2.query(this.text);
+          connection.query(this.text);
         }
         return null;
       }
-      hasBeenParsed(connection2) {
-        return this.name && (connection2.parsedStatements[this.name] !== void 0 || connection2.submittedNamedStatements[this.name] !== void 0);
+      hasBeenParsed(connection) {
+        return this.name && (connection.parsedStatements[this.name] !== void 0 || connection.submittedNamedStatements[this.name] !== void 0);
       }
-      handlePortalSuspended(connection2) {
-        this._getRows(connection2, this.rows);
+      handlePortalSuspended(connection) {
+        this._getRows(connection, this.rows);
       }
-      _getRows(connection2, rows) {
-        connection2.execute({
+      _getRows(connection, rows) {
+        connection.execute({
           portal: this.portal,
           rows
         });
         if (!rows) {
-          connection2.sync();
+          connection.sync();
         } else {
-          connection2.flush();
+          connection.flush();
         }
       }
       // http://developer.postgresql.org/pgdocs/postgres/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
-      prepare(connection2) {
-        if (!this.hasBeenParsed(connection2)) {
-          connection2.parse({
+      prepare(connection) {
+        if (!this.hasBeenParsed(connection)) {
+          connection.parse({
             text: this.text,
             name: this.name,
             types: this.types
           });
           if (this.name) {
-            connection2.submittedNamedStatements[this.name] = this.text;
+            connection.submittedNamedStatements[this.name] = this.text;
           }
         }
         try {
-          connection2.bind({
+          connection.bind({
             portal: this.portal,
             statement: this.name,
             values: this.values,
@@ -47924,21 +48284,21 @@ var require_query = __commonJS({
             valueMapper: utils.prepareValue
           });
         } catch (err) {
-          connection2.close({ type: "S", name: this.name });
-          connection2.sync();
-          this.handleError(err, connection2);
+          connection.close({ type: "S", name: this.name });
+          connection.sync();
+          this.handleError(err, connection);
           return;
         }
-        connection2.describe({
+        connection.describe({
           type: "P",
           name: this.portal || ""
         });
-        this._getRows(connection2, this.rows);
+        this._getRows(connection, this.rows);
       }
-      handleCopyInResponse(connection2) {
-        connection2.sendCopyFail("No source stream defined");
+      handleCopyInResponse(connection) {
+        connection.sendCopyFail("No source stream defined");
       }
-      handleCopyData(msg, connection2) {
+      handleCopyData(msg, connection) {
       }
     };
     module.exports = Query2;
@@ -51095,8 +51455,157 @@ var init_esm = __esm({
   }
 });
 
-// src/verify/server.ts
+// src/verify/emptiness.ts
+function selectFor(catalog) {
+  const depends = (classid, types3) => `EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = ${classid} AND d.objid = x.oid AND d.deptype IN (${types3}))`;
+  const isMember = (classid) => `CASE WHEN ${depends(classid, "'a', 'i'")} THEN 2 WHEN ${depends(classid, "'e'")} THEN 1 ELSE 0 END`;
+  switch (catalog) {
+    // Enum labels are not addressable objects (pg_identify_object rejects pg_enum).
+    case "pg_enum":
+      return `SELECT 'enum label', format('%s.%L', x.enumtypid::regtype, x.enumlabel), 2
+                FROM pg_catalog.pg_enum x WHERE x.oid >= ${FIRST_NORMAL_OBJECT_ID}`;
+    // Large objects are addressed through pg_largeobject (objectaddress.c).
+    case "pg_largeobject_metadata":
+      return `SELECT 'large object', x.oid::text, 0
+                FROM pg_catalog.pg_largeobject_metadata x WHERE x.oid >= ${FIRST_NORMAL_OBJECT_ID}`;
+    // pg_temp_N and pg_toast_temp_N are made on demand by sessions that use temporary tables.
+    case "pg_namespace":
+      return `SELECT 'schema', quote_ident(x.nspname), 0 FROM pg_catalog.pg_namespace x
+               WHERE x.oid >= ${FIRST_NORMAL_OBJECT_ID} AND x.nspname !~ '^pg_(toast_)?temp_[0-9]+$'`;
+    // TOAST storage is part of its table, and named by the table's OID, which a copy of the
+    // template keeps but an equal table made by hand does not.
+    case "pg_class":
+    case "pg_type": {
+      const namespace = catalog === "pg_class" ? "relnamespace" : "typnamespace";
+      const kind = catalog === "pg_type" ? `CASE x.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum type' WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type' WHEN 'c' THEN 'composite type' ELSE i.type END` : "i.type";
+      return `SELECT ${kind}, i.identity, ${isMember(`'pg_catalog.${catalog}'::regclass`)}
+                FROM pg_catalog.${catalog} x
+                CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.${catalog}'::regclass, x.oid, 0) i
+               WHERE x.oid >= ${FIRST_NORMAL_OBJECT_ID}
+                 AND x.${namespace} NOT IN (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname ~ '^pg_toast')`;
+    }
+    default:
+      return `SELECT i.type, i.identity, ${isMember(`'pg_catalog.${catalog}'::regclass`)}
+                FROM pg_catalog.${catalog} x
+                CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.${catalog}'::regclass, x.oid, 0) i
+               WHERE x.oid >= ${FIRST_NORMAL_OBJECT_ID}`;
+  }
+}
+async function listContents(client) {
+  const catalogs = (await client.query(CATALOGS)).rows;
+  const parts = [];
+  for (const { catalog, kind } of catalogs) {
+    if (kind === "catalog") {
+      parts.push(
+        `SELECT kind, name, standing, kind || ' ' || name AS key FROM (${selectFor(catalog)}) AS s(kind, name, standing)`
+      );
+    } else {
+      parts.push(
+        `SELECT 'rows in', ${literal3(catalog)}, 0, 'rows in ' || ${literal3(catalog)} || ': ' || count(*) FROM ${catalog}`
+      );
+    }
+  }
+  if (parts.length === 0) return [];
+  const { rows } = await client.query(
+    `SELECT kind, name, standing, key FROM (${parts.join("\nUNION ALL\n")}) AS all_objects(kind, name, standing, key) ORDER BY standing, kind, name`
+  );
+  return rows;
+}
+function beyondTemplate(target, template) {
+  if (!template) return target.filter((o) => o.kind !== "rows in");
+  const known = new Set(template.map((o) => o.key));
+  return target.filter((o) => !known.has(o.key));
+}
+function describeObjects(objects, shown = 5) {
+  const level = Math.min(...objects.map((o) => o.standing));
+  const listed = objects.filter((o) => o.standing === level);
+  const names = listed.slice(0, shown).map(
+    (o) => o.kind === "rows in" ? `rows in ${o.name} that template1 does not have` : `${o.kind} ${o.name}`
+  );
+  return names.join(", ") + (listed.length > shown ? `, … (${listed.length} in all)` : "");
+}
+var FIRST_NORMAL_OBJECT_ID, CATALOGS, literal3;
+var init_emptiness = __esm({
+  "src/verify/emptiness.ts"() {
+    "use strict";
+    FIRST_NORMAL_OBJECT_ID = 16384;
+    CATALOGS = `
+  SELECT c.relname AS catalog, 'catalog' AS kind
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'oid' AND NOT a.attisdropped
+   WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r' AND NOT c.relisshared
+     AND has_table_privilege(c.oid, 'SELECT')
+  UNION ALL
+  SELECT format('%I.%I', n.nspname, c.relname), 'rows'
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid < ${FIRST_NORMAL_OBJECT_ID} AND c.relkind IN ('r', 'p') AND n.nspname <> 'pg_catalog'
+     AND n.nspname !~ '^pg_toast' AND has_table_privilege(c.oid, 'SELECT')
+  ORDER BY 1`;
+    literal3 = (text) => `'${text.replaceAll("'", "''")}'`;
+  }
+});
+
+// src/verify/scratch.ts
 import { randomBytes } from "node:crypto";
+function scratchNames(serverEpochSeconds) {
+  const suffix = `${Math.floor(serverEpochSeconds)}_${randomBytes(4).toString("hex")}`;
+  return { database: `pg_index_lint_${suffix}`, role: `pgindexlint_${suffix}` };
+}
+function scratchCreatedAt(kind, name2) {
+  const match = (kind === "database" ? DATABASE_NAME : ROLE_NAME).exec(name2);
+  return match ? Number(match[1]) : void 0;
+}
+async function dropLeftovers(client, olderThanMs) {
+  const { rows } = await client.query(
+    `SELECT 'database' AS kind, d.datname AS name,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datname = d.datname) AS in_use,
+            extract(epoch FROM now())::bigint AS now
+       FROM pg_catalog.pg_database d WHERE d.datname ~ $1
+     UNION ALL
+     SELECT 'role', r.rolname,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.usename = r.rolname),
+            extract(epoch FROM now())::bigint
+       FROM pg_catalog.pg_roles r WHERE r.rolname ~ $2
+     ORDER BY 1, 2`,
+    [DATABASE_NAME.source, ROLE_NAME.source]
+  );
+  const report = { dropped: [], kept: [] };
+  for (const row of rows) {
+    const created = scratchCreatedAt(row.kind, row.name);
+    if (created === void 0) continue;
+    const ageMs = (Number(row.now) - created) * 1e3;
+    const what = `${row.kind} ${row.name}`;
+    if (ageMs < olderThanMs) {
+      report.kept.push({ name: what, why: `created ${Math.round(ageMs / 1e3)} s ago` });
+      continue;
+    }
+    if (row.in_use) {
+      report.kept.push({ name: what, why: "in use" });
+      continue;
+    }
+    try {
+      if (row.kind === "database") await client.query(`DROP DATABASE IF EXISTS ${quoteIdent2(row.name)}`);
+      else await client.query(`DROP ROLE IF EXISTS ${quoteIdent2(row.name)}`);
+      report.dropped.push(what);
+    } catch (error63) {
+      report.kept.push({ name: what, why: error63 instanceof Error ? error63.message : String(error63) });
+    }
+  }
+  return report;
+}
+var DATABASE_NAME, ROLE_NAME, LEFTOVER_AGE_MS, quoteIdent2;
+var init_scratch = __esm({
+  "src/verify/scratch.ts"() {
+    "use strict";
+    DATABASE_NAME = /^pg_index_lint_([0-9]{10})_([0-9a-f]{8})$/;
+    ROLE_NAME = /^pgindexlint_([0-9]{10})_([0-9a-f]{8})$/;
+    LEFTOVER_AGE_MS = 60 * 6e4;
+    quoteIdent2 = (name2) => `"${name2.replaceAll('"', '""')}"`;
+  }
+});
+
+// src/verify/server.ts
+import { createHash as createHash4, createHmac, pbkdf2Sync, randomBytes as randomBytes2 } from "node:crypto";
 function maskUrl(url2) {
   let out = url2;
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(out);
@@ -51165,49 +51674,139 @@ async function connect(url2, target, statementTimeoutMs, what) {
   }
   return client;
 }
-function mapError(error63, target, closing) {
+function mapError(error63, target, closing, restrictedNote) {
+  const message = error63 instanceof Error ? error63.message : String(error63);
+  if (closing()) return new UserError(`the verify database was closed while a statement ran (${message})`);
   if (isDatabaseError(error63)) {
     const e = error63;
     return new SqlError({
-      message: e.message,
+      message: e.code === "42501" && restrictedNote ? `${e.message} ${restrictedNote}` : e.message,
       code: e.code,
       ...e.position ? { position: Number(e.position) } : {},
       ...e.detail ? { detail: e.detail } : {},
       ...e.hint ? { hint: e.hint } : {}
     });
   }
-  const message = error63 instanceof Error ? error63.message : String(error63);
-  if (closing()) return new UserError(`the verify database was closed while a statement ran (${message})`);
   return new UserError(`lost the connection to ${target.masked}: ${message}`);
 }
-function connection(client, target, closing) {
-  return {
-    async query(sql, params) {
-      try {
+function plainConnection(client, target, closing) {
+  return wrap(
+    client,
+    (_sql, run3) => run3().catch((error63) => {
+      throw mapError(error63, target, closing);
+    })
+  );
+}
+function wrap(client, call) {
+  const connection = {
+    query(sql, params) {
+      return call(sql, async () => {
         const result = await client.query(sql, params);
         return { rows: result.rows };
-      } catch (error63) {
-        throw mapError(error63, target, closing);
-      }
+      });
     },
-    async exec(sql) {
-      try {
+    exec(sql) {
+      return call(sql, async () => {
         const result = await client.query(sql);
         const results = Array.isArray(result) ? result : [result];
         return results.map((r) => ({ rows: r.rows }));
-      } catch (error63) {
-        throw mapError(error63, target, closing);
-      }
+      });
     },
     async pid() {
-      try {
-        const result = await client.query("SELECT pg_backend_pid() AS pid");
-        return Number(result.rows[0]?.pid);
-      } catch (error63) {
-        throw mapError(error63, target, closing);
-      }
+      const result = await connection.query("SELECT pg_backend_pid() AS pid");
+      return Number(result.rows[0]?.pid);
     }
   };
+  return connection;
+}
+function mainConnection(client, context3) {
+  let inFlight;
+  let ended;
+  let signalling = Promise.resolve();
+  const call = async (sql, run3) => {
+    if (ended) throw ended;
+    if (context3.limits.exhausted())
+      throw new UserError("verify ran out of time (--timeout); nothing more was sent to the database");
+    await signalling;
+    const current = { limit: context3.limits.forCall() };
+    inFlight = current;
+    let grace;
+    const timer = current.limit ? setTimeout(
+      () => {
+        const reason = current.limit?.reason ?? "statement";
+        current.stopped = { reason, ended: false };
+        signalling = context3.signal("cancel");
+        grace = setTimeout(() => {
+          if (inFlight !== current) return;
+          current.stopped = { reason, ended: true };
+          ended = new UserError(
+            `verify ended the session that applies the migrations: a statement ran past ${reason === "run" ? "the run's time budget (--timeout)" : "--statement-timeout"} and went on after the cancel request (${excerpt(sql)})`
+          );
+          signalling = context3.signal("terminate");
+        }, CANCEL_GRACE_MS);
+      },
+      Math.max(0, current.limit.at - Date.now())
+    ) : void 0;
+    try {
+      return await run3();
+    } catch (error63) {
+      if (!context3.closing() && current.stopped) {
+        const how = current.stopped.ended ? "cancelled the statement and then ended its session" : "cancelled the statement";
+        throw context3.limits.error(current.stopped.reason, how, current.stopped.ended);
+      }
+      if (ended && !context3.closing() && !isDatabaseError(error63)) throw ended;
+      throw mapError(error63, context3.target, context3.closing, context3.restrictedNote);
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      if (inFlight === current) inFlight = void 0;
+    }
+  };
+  return wrap(client, call);
+}
+function scramVerifier(password) {
+  const salt = randomBytes2(16);
+  const iterations = 4096;
+  const salted = pbkdf2Sync(password, salt, iterations, 32, "sha256");
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const storedKey = createHash4("sha256").update(clientKey).digest();
+  const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+async function createRestrictedRole(admin, name2, password, info2) {
+  const secret = info2.num >= 1e5 ? scramVerifier(password) : password;
+  await admin.query(
+    `CREATE ROLE ${quoteIdent2(name2)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${literal4(secret)}`
+  );
+  if (!info2.superuser) {
+    await admin.query(
+      info2.num >= 16e4 ? `GRANT ${quoteIdent2(name2)} TO CURRENT_USER WITH INHERIT TRUE, SET TRUE` : `GRANT ${quoteIdent2(name2)} TO CURRENT_USER`
+    );
+  }
+}
+async function createDatabase(admin, name2, owner) {
+  const sql = `CREATE DATABASE ${quoteIdent2(name2)}${owner ? ` OWNER ${quoteIdent2(owner)}` : ""}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.query(sql);
+      return;
+    } catch (error63) {
+      if (!(isDatabaseError(error63) && error63.code === "55006") || attempt >= 30) throw error63;
+      await new Promise((resolve16) => setTimeout(resolve16, 100 + attempt * 20));
+    }
+  }
+}
+async function dropRole(admin, name2) {
+  try {
+    await admin.query(`DROP ROLE IF EXISTS ${quoteIdent2(name2)}`);
+  } catch (error63) {
+    if (!(isDatabaseError(error63) && error63.code === "2BP01")) throw error63;
+    await admin.query(`DROP OWNED BY ${quoteIdent2(name2)}`);
+    await admin.query(`DROP ROLE IF EXISTS ${quoteIdent2(name2)}`);
+  }
+}
+async function pinSearchPath(client) {
+  await client.query("SELECT pg_catalog.set_config('search_path', 'pg_catalog', false)");
 }
 async function dropDatabase(admin, name2, versionNum) {
   if (versionNum >= 13e4) {
@@ -51257,13 +51856,27 @@ async function dropCreatedObjects(client, baseline) {
   }
   return failures;
 }
+function leftBehind() {
+  const names = [...openEngines].flatMap((engine) => engine.leaves());
+  if (names.length === 0) return "";
+  return `; left on the server: ${names.join(", ")} (the next verify run drops them after an hour; pg-index-lint verify --cleanup drops them now)`;
+}
 function onSignal(signal) {
   const code2 = signal === "SIGINT" ? 130 : 143;
-  if (signalled) process.exit(code2);
+  if (signalled) {
+    process.stderr.write(`pg-index-lint: ${signal} again: leaving without cleaning up${leftBehind()}
+`);
+    process.exit(code2);
+  }
   signalled = true;
   process.stderr.write(`pg-index-lint: ${signal}: cleaning up the verify database, then exiting
 `);
-  Promise.allSettled([...openClosers].map((close) => close())).then((results) => {
+  setTimeout(() => {
+    process.stderr.write(`pg-index-lint: cleanup did not finish in time${leftBehind()}
+`);
+    process.exit(code2);
+  }, SIGNAL_CLEANUP_MS).unref();
+  Promise.allSettled([...openEngines].map((engine) => engine.close())).then((results) => {
     for (const result of results) {
       if (result.status === "rejected")
         process.stderr.write(`pg-index-lint: ${String(result.reason?.message ?? result.reason)}
@@ -51272,25 +51885,32 @@ function onSignal(signal) {
     process.exit(code2);
   });
 }
-function registerCloser(close) {
-  if (openClosers.size === 0) {
+function registerEngine(engine) {
+  if (openEngines.size === 0) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   }
-  openClosers.add(close);
+  openEngines.add(engine);
   return () => {
-    openClosers.delete(close);
-    if (openClosers.size === 0) {
+    openEngines.delete(engine);
+    if (openEngines.size === 0) {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
   };
 }
-async function openServerEngine(url2, options) {
-  const started = performance.now();
-  const progress = options.onProgress ?? (() => {
-  });
-  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+async function serverInfo(admin) {
+  const { rows } = await admin.query(
+    `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num,
+            current_database() AS database, current_user AS role, r.rolsuper AS superuser,
+            r.rolcreaterole AS createrole, r.rolcreatedb AS createdb, extract(epoch FROM now())::bigint AS now
+       FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`
+  );
+  const row = rows[0];
+  if (!row) throw new Error("no row from the server information query");
+  return { ...row, num: Number(row.num), now: Number(row.now) };
+}
+function parseUrl2(url2) {
   let parsed;
   try {
     parsed = new URL(url2);
@@ -51302,43 +51922,90 @@ async function openServerEngine(url2, options) {
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
     throw new UserError(`the database URL ${maskUrl(url2)} must start with postgres:// or postgresql://`);
   }
+  return parsed;
+}
+function urlFor(url2, database, login) {
+  const out = new URL(url2);
+  out.pathname = `/${encodeURIComponent(database)}`;
+  if (login) {
+    out.searchParams.delete("user");
+    out.searchParams.delete("password");
+    out.username = encodeURIComponent(login.user);
+    out.password = encodeURIComponent(login.password);
+  }
+  return out.toString();
+}
+async function dropOldLeftovers(admin, target, progress) {
+  await dropLeftovers(admin, LEFTOVER_AGE_MS).then((report) => reportLeftovers(report, target.masked, progress)).catch(() => {
+  });
+}
+function reportLeftovers(report, where, progress) {
+  if (report.dropped.length > 0)
+    progress(`dropped leftovers of earlier runs on ${where}: ${report.dropped.join(", ")}`);
+}
+async function openServerEngine(url2, options) {
+  const started = performance.now();
+  const progress = options.onProgress ?? (() => {
+  });
+  const limits = new TimeLimits(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS);
+  parseUrl2(url2);
   const target = { url: url2, masked: maskUrl(url2) };
   const admin = await connect(url2, target, 0, "");
   let closing = false;
   const isClosing = () => closing;
   let info2;
   let scratch;
+  let role;
   let baseline;
   let workUrl = url2;
   try {
-    const result = await admin.query(
-      "SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num, current_database() AS database, current_user AS role"
-    );
-    const row = result.rows[0];
-    if (!row) throw new Error("no row from the version query");
-    info2 = { ...row, num: Number(row.num) };
-    const name2 = `pg_index_lint_${randomBytes(6).toString("hex")}`;
-    try {
-      await admin.query(`CREATE DATABASE ${quoteIdent2(name2)}`);
-      scratch = name2;
-    } catch (error63) {
-      if (!(isDatabaseError(error63) && error63.code === "42501")) {
+    info2 = await serverInfo(admin);
+    const names = scratchNames(info2.now);
+    const name2 = names.database;
+    const canCreateDatabase = info2.superuser || info2.createdb;
+    const restricted = !options.trustMigrations && canCreateDatabase && (info2.superuser || info2.createrole);
+    const who = `"${info2.role}"${info2.superuser ? ", a superuser," : ""}`;
+    if (canCreateDatabase) {
+      progress(
+        restricted ? `scratch database ${name2} and role ${names.role} on ${target.masked}: the migrations run as that role, which owns only that database (if this run is killed, the next one drops both after an hour; pg-index-lint verify --cleanup drops them at once)` : `scratch database ${name2} on ${target.masked} (if this run is killed, the next one drops it after an hour; pg-index-lint verify --cleanup drops it at once)`
+      );
+      if (options.trustMigrations) {
+        progress(`--trust-migrations: the migrations run as ${who} and can do whatever it can on the server`);
+      } else if (!restricted) {
+        progress(
+          `role "${info2.role}" cannot create roles, so the migrations run as "${info2.role}" itself and can do whatever it can on the server; with CREATEROLE (or as a superuser) verify runs them as a throwaway role that owns only the scratch database`
+        );
+      }
+      await dropOldLeftovers(admin, target, progress);
+      if (restricted) {
+        role = { name: names.role, password: randomBytes2(24).toString("hex") };
+        try {
+          await createRestrictedRole(admin, role.name, role.password, info2);
+        } catch (error63) {
+          await dropRole(admin, role.name).catch(() => {
+          });
+          throw new UserError(
+            `cannot create the throwaway role ${role.name} on ${target.masked}: ${error63 instanceof Error ? error63.message : String(error63)}; pass --trust-migrations to apply the migrations as "${info2.role}"`
+          );
+        }
+      }
+      try {
+        await createDatabase(admin, name2, role?.name);
+        scratch = name2;
+      } catch (error63) {
+        if (role) await dropRole(admin, role.name).catch(() => {
+        });
         throw new UserError(
           `cannot create the scratch database ${name2} on ${target.masked}: ${error63 instanceof Error ? error63.message : String(error63)}`
         );
       }
-    }
-    if (scratch) {
-      const work = new URL(url2);
-      work.pathname = `/${encodeURIComponent(scratch)}`;
-      workUrl = work.toString();
+      workUrl = urlFor(url2, name2);
     } else {
-      const tables = (await admin.query(USER_RELATIONS)).rows.map((r) => r.name);
       const db = `"${info2.database}"`;
-      if (tables.length > 0) {
-        const shown = tables.slice(0, 3).join(", ") + (tables.length > 3 ? `, … (${tables.length} in all)` : "");
+      const found = await contentsOf(admin, url2);
+      if (found.length > 0) {
         throw new UserError(
-          `role "${info2.role}" cannot create databases, and database ${db} on ${target.masked} is not empty (${shown}); verify never applies migrations to a database that holds tables: grant CREATEDB or give an empty database`
+          `role "${info2.role}" cannot create databases, and database ${db} on ${target.masked} is not empty: it holds ${describeObjects(found)} beyond what a new database made from template1 holds; verify never applies migrations to a database that holds anything: grant CREATEDB or give an empty database`
         );
       }
       if (!options.useExistingDatabase) {
@@ -51346,7 +52013,9 @@ async function openServerEngine(url2, options) {
           `role "${info2.role}" cannot create databases; pass --use-existing-database to use the empty database ${db} on ${target.masked}`
         );
       }
-      progress(`role "${info2.role}" cannot create databases; using the empty database ${db} as allowed`);
+      progress(
+        `role "${info2.role}" cannot create databases; using the empty database ${db} as allowed. The migrations run as "${info2.role}" itself and can do whatever it can on the server`
+      );
       baseline = await takeBaseline(admin);
     }
   } catch (error63) {
@@ -51359,51 +52028,99 @@ async function openServerEngine(url2, options) {
   let observer;
   const pids = [];
   let done;
+  const privileged = async (run3) => {
+    try {
+      return await run3(admin);
+    } catch (error63) {
+      if (isDatabaseError(error63) && !/^(57P0|08)/.test(error63.code)) throw error63;
+      const fresh = clientFor(url2, 0);
+      try {
+        await fresh.connect();
+        return await run3(fresh);
+      } finally {
+        await fresh.end().catch(() => {
+        });
+      }
+    }
+  };
   const shutdown = async () => {
     closing = true;
     if (pids.length > 0) {
-      await admin.query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", [pids]).catch(() => {
+      await privileged(
+        (c) => c.query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", [pids])
+      ).catch(() => {
       });
     }
     await Promise.allSettled([main?.end(), observer?.end()]);
-    let cleanup = admin;
-    let fresh;
-    try {
-      await admin.query("SELECT 1");
-    } catch {
-      fresh = clientFor(url2, 0);
-      await fresh.connect().catch(() => {
-      });
-      cleanup = fresh;
-    }
+    const left = [];
+    let reason = "";
     try {
       if (scratch) {
         try {
-          await dropDatabase(cleanup, scratch, info2.num);
+          await privileged((c) => dropDatabase(c, scratch, info2.num));
+          scratch = void 0;
         } catch (error63) {
-          throw new UserError(
-            `could not drop the scratch database ${scratch} on ${target.masked} (${error63 instanceof Error ? error63.message : String(error63)}); drop it with DROP DATABASE ${scratch}`
-          );
+          left.push(`the scratch database ${scratch} (DROP DATABASE ${scratch})`);
+          reason = error63 instanceof Error ? error63.message : String(error63);
         }
       } else if (baseline) {
-        const failures = await dropCreatedObjects(cleanup, baseline).catch((error63) => [
-          error63 instanceof Error ? error63.message : String(error63)
-        ]);
+        const failures = await privileged((c) => dropCreatedObjects(c, baseline)).catch(
+          (error63) => [error63 instanceof Error ? error63.message : String(error63)]
+        );
         for (const failure2 of failures) progress(`cleanup of database "${info2.database}": ${failure2}`);
       }
+      const roleName = role?.name;
+      if (roleName && !scratch) {
+        try {
+          await privileged((c) => dropRole(c, roleName));
+          role = void 0;
+        } catch (error63) {
+          left.push(`the role ${roleName} (DROP ROLE ${roleName})`);
+          reason ||= error63 instanceof Error ? error63.message : String(error63);
+        }
+      } else if (roleName) {
+        left.push(`the role ${roleName} (DROP ROLE ${roleName}, after the database)`);
+      }
     } finally {
-      await Promise.allSettled([admin.end(), fresh?.end()]);
+      await admin.end().catch(() => {
+      });
+    }
+    if (left.length > 0) {
+      throw new UserError(
+        `could not drop ${left.join(" and ")} on ${target.masked} (${reason}); drop it by hand, or run pg-index-lint verify --cleanup`
+      );
     }
   };
   const close = () => {
     done ??= shutdown().finally(() => unregister());
     return done;
   };
-  const unregister = registerCloser(close);
+  const unregister = registerEngine({
+    close,
+    leaves: () => [...scratch ? [`database ${scratch}`] : [], ...role ? [`role ${role.name}`] : []]
+  });
+  const restrictedNote = role ? `(verify applies the migrations as a throwaway role that owns only its scratch database; --trust-migrations applies them as "${info2.role}")` : void 0;
   try {
     const what = scratch ? `the scratch database ${scratch} on` : "";
-    main = await connect(workUrl, target, statementTimeoutMs, what);
-    observer = await connect(workUrl, target, statementTimeoutMs, what);
+    observer = await connect(workUrl, target, limits.statementMs, what);
+    await pinSearchPath(observer);
+    if (role && scratch) {
+      await observer.query(`ALTER SCHEMA public OWNER TO ${quoteIdent2(role.name)}`).catch((error63) => {
+        if (!(isDatabaseError(error63) && error63.code === "42501")) throw error63;
+      });
+      main = await connect(
+        urlFor(url2, scratch, { user: role.name, password: role.password }),
+        target,
+        limits.statementMs,
+        `the throwaway role ${role.name} in the scratch database ${scratch} on`
+      ).catch((error63) => {
+        throw error63 instanceof UserError ? new UserError(
+          `${error63.message}; pg_hba.conf must let the throwaway role log in with its password (a line for all users does), or pass --trust-migrations to apply the migrations as "${info2.role}"`
+        ) : error63;
+      });
+    } else {
+      main = await connect(workUrl, target, limits.statementMs, what);
+    }
     for (const client of [main, observer]) {
       const result = await client.query("SELECT pg_backend_pid() AS pid");
       pids.push(Number(result.rows[0]?.pid));
@@ -51413,24 +52130,58 @@ async function openServerEngine(url2, options) {
     });
     throw error63;
   }
+  const mainPid = pids[0];
+  const context3 = {
+    target,
+    closing: isClosing,
+    limits,
+    signal: (kind) => privileged(
+      (c) => c.query(kind === "cancel" ? "SELECT pg_cancel_backend($1)" : "SELECT pg_terminate_backend($1)", [
+        mainPid
+      ])
+    ).then(
+      () => void 0,
+      () => void 0
+    ),
+    ...restrictedNote ? { restrictedNote } : {}
+  };
   return {
     kind: "server",
     version: `PostgreSQL ${info2.version}`,
     versionNum: info2.num,
     description: where,
-    main: connection(main, target, isClosing),
-    observer: connection(observer, target, isClosing),
+    main: mainConnection(main, context3),
+    observer: plainConnection(observer, target, isClosing),
     startup: { ms: performance.now() - started, from: "server" },
+    setDeadline: (at2) => limits.setDeadline(at2),
     close
   };
 }
-var APPLICATION_NAME, CONNECT_TIMEOUT_MS, textArray, typeParsers, types2, quoteIdent2, USER_RELATIONS, CLEANUP, openClosers, signalled;
+async function contentsOf(admin, url2) {
+  const found = await listContents(admin);
+  let template;
+  const client = clientFor(urlFor(url2, "template1"), 0);
+  try {
+    await client.connect();
+    template = await listContents(client);
+  } catch {
+    template = void 0;
+  } finally {
+    await client.end().catch(() => {
+    });
+  }
+  return beyondTemplate(found, template);
+}
+var APPLICATION_NAME, CONNECT_TIMEOUT_MS, textArray, typeParsers, types2, literal4, CLEANUP, openEngines, signalled, SIGNAL_CLEANUP_MS;
 var init_server = __esm({
   "src/verify/server.ts"() {
     "use strict";
     init_esm();
     init_errors();
+    init_emptiness();
     init_engine();
+    init_scratch();
+    init_time_limits();
     APPLICATION_NAME = "pg-index-lint";
     CONNECT_TIMEOUT_MS = 1e4;
     textArray = esm_default.types.getTypeParser(1009);
@@ -51449,16 +52200,7 @@ var init_server = __esm({
     types2 = {
       getTypeParser: ((oid, format) => (format ?? "text") === "text" && typeParsers[oid] ? typeParsers[oid] : esm_default.types.getTypeParser(oid, format ?? "text"))
     };
-    quoteIdent2 = (name2) => `"${name2.replaceAll('"', '""')}"`;
-    USER_RELATIONS = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-  ORDER BY 1`;
+    literal4 = (text) => `'${text.replaceAll("'", "''")}'`;
     CLEANUP = `
   SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', nspname) AS sql FROM pg_namespace
   WHERE oid <> ALL($1::oid[]) AND nspname !~ '^pg_(toast|temp_|toast_temp_)'
@@ -51482,8 +52224,9 @@ var init_server = __esm({
   SELECT format('DROP %s IF EXISTS %s CASCADE', CASE p.prokind WHEN 'a' THEN 'AGGREGATE' ELSE 'ROUTINE' END,
     p.oid::regprocedure)
   FROM pg_proc p WHERE p.oid <> ALL($5::oid[]) AND p.pronamespace = ANY($1::oid[])`;
-    openClosers = /* @__PURE__ */ new Set();
+    openEngines = /* @__PURE__ */ new Set();
     signalled = false;
+    SIGNAL_CLEANUP_MS = 15e3;
   }
 });
 
@@ -51677,8 +52420,8 @@ async function timeProbe(db, requirement, n) {
     );
     const row = sample.rows[0];
     if (!row && params > 0) return void 0;
-    const literal3 = (v) => v === null || v === void 0 ? "NULL" : `'${String(v).replace(/'/g, "''")}'`;
-    const args = columns.map((c) => literal3(row?.[c]));
+    const literal5 = (v) => v === null || v === void 0 ? "NULL" : `'${String(v).replace(/'/g, "''")}'`;
+    const args = columns.map((c) => literal5(row?.[c]));
     const explained = await explainExecute(
       db,
       `pg_index_lint_time_${n}`,
@@ -51716,8 +52459,24 @@ var init_probes = __esm({
 });
 
 // src/verify/synthetic.ts
-async function fillTables(db, wanted) {
-  const counts = new Map(Object.entries(wanted));
+function capRows(wanted, limits) {
+  const capped = Object.entries(wanted).map(([table, n]) => [table, Math.min(n, limits.perTable)]);
+  const sum = capped.reduce((total, [, n]) => total + n, 0);
+  const scale = sum > limits.total ? limits.total / sum : 1;
+  const rows = Object.fromEntries(capped.map(([table, n]) => [table, Math.floor(n * scale)]));
+  const lowered = Object.entries(wanted).filter(([table, n]) => rows[table] !== n);
+  if (lowered.length === 0) return { rows };
+  const fmt = (n) => n.toLocaleString("en-US");
+  const list = lowered.map(([table, n]) => `${table} ${fmt(n)} → ${fmt(rows[table] ?? 0)}`).join(", ");
+  return {
+    rows,
+    note: `verify.rows asks for more rows than verify fills here (at most ${fmt(limits.perTable)} per table and ${fmt(limits.total)} in all): ${list}`
+  };
+}
+async function fillTables(db, wanted, options = {}) {
+  const capped = options.limits ? capRows(wanted, options.limits) : { rows: wanted };
+  if (capped.note) options.onNote?.(capped.note);
+  const counts = new Map(Object.entries(capped.rows));
   const fks = /* @__PURE__ */ new Map();
   const columns = /* @__PURE__ */ new Map();
   const implied = /* @__PURE__ */ new Set();
@@ -51760,7 +52519,14 @@ async function fillTables(db, wanted) {
     } catch (error63) {
       throw new UserError(`verify.rows: could not fill ${table}: ${error63.message}`);
     }
-    results.push({ table, rows: n, ms: performance.now() - started, implied: implied.has(table) });
+    const requested = wanted[table];
+    results.push({
+      table,
+      rows: n,
+      ...requested !== void 0 && requested !== n ? { requested } : {},
+      ms: performance.now() - started,
+      implied: implied.has(table)
+    });
   }
   return results;
 }
@@ -51837,11 +52603,15 @@ function parentsFirst(tables, fks) {
   for (const t2 of tables) visit2(t2);
   return out;
 }
-var quote;
+var ROW_LIMITS, quote;
 var init_synthetic = __esm({
   "src/verify/synthetic.ts"() {
     "use strict";
     init_errors();
+    ROW_LIMITS = {
+      server: { perTable: 1e6, total: 5e6 },
+      pglite: { perTable: 25e4, total: 1e6 }
+    };
     quote = (name2) => `"${name2.replace(/"/g, '""')}"`;
   }
 });
@@ -51858,7 +52628,9 @@ function engineOptions(options) {
     ...options.databaseUrl ? { databaseUrl: options.databaseUrl } : {},
     ...options.useExistingDatabase ? { useExistingDatabase: true } : {},
     ...options.statementTimeoutMs ? { statementTimeoutMs: options.statementTimeoutMs } : {},
-    env: options.env ?? process.env
+    env: options.env ?? process.env,
+    ...options.trustMigrations ? { trustMigrations: true } : {},
+    ...options.onNote ? { onProgress: options.onNote } : {}
   };
 }
 function openEngineEarly(options) {
@@ -51890,6 +52662,7 @@ async function verify(analysis, options, early = null) {
   try {
     const lives = [];
     for (const set2 of analysis.sets) {
+      const base = set2.base ? await applySet(engine, { ...set2, migrations: [set2.base] }) : void 0;
       const total = set2.migrations.length;
       const applyOptions = {
         ...deadline ? { deadline } : {},
@@ -51903,7 +52676,10 @@ async function verify(analysis, options, early = null) {
         const before = await applySet(engine, set2, { ...applyOptions, only: (i) => i <= fillAfter });
         applied = before;
         if (!before.failure || options.keepGoing) {
-          const fills = await fillTables(engine.main, rows);
+          const fills = await fillTables(engine.main, rows, {
+            limits: ROW_LIMITS[engine.kind],
+            ...options.onNote ? { onNote: options.onNote } : {}
+          });
           const timings = /* @__PURE__ */ new Map();
           let n2 = 0;
           for (const req of analysis.requirements) {
@@ -51934,14 +52710,14 @@ async function verify(analysis, options, early = null) {
       report.timedOut ||= applied.timedOut;
       const live2 = await readLiveCatalog(engine.main);
       lives.push(live2);
-      const differences = compareCatalogs(replayApplied(applied), live2);
+      const differences = compareCatalogs(replayApplied(applied, base), live2);
       report.sets.push({
         path: set2.path,
         runner: set2.runner,
         apply: applied,
         differences: differences.length
       });
-      verified.push(measuredSet(set2, applied, differences, live2, configRange(analysis)));
+      verified.push(measuredSet(set2, applied, differences, live2, configRange(analysis), base));
     }
     for (const req of analysis.requirements) report.coverage.push(prove(req, lives));
     const live = lives[0];
@@ -51975,11 +52751,11 @@ async function verify(analysis, options, early = null) {
   }
   return { report, raw };
 }
-function measuredSet(set2, applied, differences, live, config2) {
+function measuredSet(set2, applied, differences, live, config2, base) {
   return {
     catalog: set2.catalog,
     fallback: set2.migrations.find((m) => m.statements.length)?.statements[0]?.range ?? config2,
-    failures: applied.failures.map((f) => ({
+    failures: [...base?.failures ?? [], ...applied.failures].map((f) => ({
       range: f.statement.range,
       code: f.error?.code ?? "",
       message: f.error?.message ?? ""
@@ -52014,13 +52790,18 @@ function lastCreation(set2, tables) {
   }
   return last;
 }
-function replayApplied(applied) {
+function replayApplied(applied, base) {
   const catalog = new Catalog();
+  for (const st of base?.migrations.flatMap((m) => m.statements) ?? []) {
+    if (st.status === "applied")
+      applyStatement(catalog, st.statement.node, { migration: -1, range: st.statement.range });
+  }
   applied.migrations.forEach((m, migration) => {
     for (const st of m.statements) {
       if (st.status === "applied")
         applyStatement(catalog, st.statement.node, { migration, range: st.statement.range });
     }
+    catalog.dropTemporary();
   });
   return catalog;
 }
@@ -53022,7 +53803,7 @@ function expand(template, context3) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal3) {
+    function(_, expression, literal5) {
       if (expression) {
         let operator2 = "";
         const values = [];
@@ -53046,7 +53827,7 @@ function expand(template, context3) {
           return values.join(",");
         }
       } else {
-        return encodeReserved(literal3);
+        return encodeReserved(literal5);
       }
     }
   );
@@ -56789,7 +57570,7 @@ function toAnnotations(findings, options = {}) {
   return { shown, omitted: findings.filter((f) => !kept.has(f)) };
 }
 function toAnnotation(f, level, options) {
-  const oneLine = f.line === f.endLine;
+  const oneLine2 = f.line === f.endLine;
   return {
     level,
     message: `${f.message}
@@ -56800,7 +57581,7 @@ ${f.help}`,
     endLine: f.endLine,
     // The runner rejects `col`/`endColumn` across lines, and an `endColumn` before `col`
     // (actions/runner: "Invalid error command value"), and then drops the annotation.
-    ...oneLine ? { startColumn: f.column, endColumn: Math.max(f.column, f.endColumn) } : {}
+    ...oneLine2 ? { startColumn: f.column, endColumn: Math.max(f.column, f.endColumn) } : {}
   };
 }
 function omittedNotice(omitted) {
@@ -57236,6 +58017,13 @@ function decide(input2) {
       cause: "input",
       reason: "some input could not be read or parsed; the run is incomplete"
     };
+  if (input2.timedOut)
+    return {
+      exitCode: 2,
+      failOn,
+      cause: "timeout",
+      reason: "verify ran out of time (--timeout); the migrations listed as not applied were not verified"
+    };
   if (input2.statementTimeout) {
     const at2 = `${input2.statementTimeout.file}:${input2.statementTimeout.line}`;
     return {
@@ -57245,13 +58033,6 @@ function decide(input2) {
       reason: `${at2}: the statement ran past --statement-timeout; verify stopped there`
     };
   }
-  if (input2.timedOut)
-    return {
-      exitCode: 2,
-      failOn,
-      cause: "timeout",
-      reason: "verify ran out of time (--timeout); the migrations listed as not applied were not verified"
-    };
   const errors = input2.findings.filter((f) => f.severity === "error").length;
   const warnings = input2.findings.filter((f) => f.severity === "warning").length;
   const failing = failOn !== "never" && (errors > 0 || failOn === "warning" && warnings > 0);
@@ -58368,7 +59149,7 @@ function putProp(target, key, value) {
   else
     target[key] = value;
 }
-function mirrorShape(target, source, keys, wrap) {
+function mirrorShape(target, source, keys, wrap2) {
   const raw = sourceShape(source);
   for (const key of keys) {
     const desc = Object.getOwnPropertyDescriptor(raw, key);
@@ -58377,10 +59158,10 @@ function mirrorShape(target, source, keys, wrap) {
     if (desc.get) {
       deferProp(target, key, () => {
         const value = source._zod.def.shape[key];
-        return wrap ? wrap(value, key) : value;
+        return wrap2 ? wrap2(value, key) : value;
       });
     } else
-      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
+      putProp(target, key, wrap2 ? wrap2(desc.value, key) : desc.value);
   }
 }
 function mirrorProps(target, source) {
@@ -83222,8 +84003,8 @@ var Translator = class {
       );
       return false;
     }
-    const literal3 = readString(this.py, arg.node);
-    const string5 = literal3.ok ? literal3.string : arg.string;
+    const literal5 = readString(this.py, arg.node);
+    const string5 = literal5.ok ? literal5.string : arg.string;
     const parsed = parseSql(string5.value, this.py.file);
     const map2 = (index) => string5.offsets[Math.min(Math.max(index, 0), string5.offsets.length - 1)] ?? 0;
     if (parsed.errors.length > 0) {
@@ -83845,17 +84626,17 @@ function assignSection(statements, model4, section, label, out) {
   const implicitDetail = fallbackShape ? `${label} cannot split this file into statements (its SQL parser rejects ${SHAPE_SQL[fallbackShape]}), so it sends ${section.label} as one string and PostgreSQL runs its ${count2} statements in one implicit transaction` : section.noTransaction && model4.fileInTransaction ? `${label} skips its own transaction here (${section.optOutSource ?? "opt-out"}) but still sends ${section.label} as one string, so PostgreSQL runs its ${count2} statements in one implicit transaction` : `${label} sends ${section.label} as one string, so PostgreSQL runs its ${count2} statements in one implicit transaction`;
   const recognised = (shape) => shape !== null && model4.detectsNonTransactional && (model4.nonTransactionalShapes ?? []).includes(shape);
   const nonTransactionalCount = shapes.filter(recognised).length;
-  let wrap = null;
+  let wrap2 = null;
   let allNonTransactional = false;
   let mixedRefused = false;
   if (model4.allFilesInOneTransaction && !section.noTransaction) {
-    wrap = { reason: "runner-all", detail: `${label} runs every pending migration in one transaction` };
+    wrap2 = { reason: "runner-all", detail: `${label} runs every pending migration in one transaction` };
   } else if (model4.fileInTransaction && !section.noTransaction) {
     if (model4.detectsNonTransactional && nonTransactionalCount > 0 && nonTransactionalCount === count2) {
       allNonTransactional = true;
     } else {
       mixedRefused = model4.detectsNonTransactional && model4.refusesMixedFile && nonTransactionalCount > 0;
-      wrap = {
+      wrap2 = {
         reason: "runner-file",
         detail: section.label === "the whole file" ? `${label} runs each migration file in its own transaction` : `${label} runs ${section.label} in its own transaction`
       };
@@ -83896,15 +84677,15 @@ function assignSection(statements, model4, section, label, out) {
       if (ends) explicitSince = null;
       continue;
     }
-    const wrapOpen = wrap !== null && wrapClosedAt === null;
-    if (wrapOpen && wrap) {
-      let detail = wrap.detail;
+    const wrapOpen = wrap2 !== null && wrapClosedAt === null;
+    if (wrapOpen && wrap2) {
+      let detail = wrap2.detail;
       if (mixedRefused) {
         detail = recognised(shape) ? `${label} refuses a file that mixes ${SHAPE_SQL[shape]} with transactional statements (unless mixed=true, which runs the whole file without a transaction); as written, this statement would run in the file's transaction` : `${label} refuses this file because it mixes transactional and non-transactional statements (unless mixed=true, which runs the whole file without a transaction)`;
       } else if (shape !== null && model4.detectsNonTransactional && !recognised(shape)) {
-        detail = `${wrap.detail}: it does not recognise ${SHAPE_SQL[shape]} as a statement that must run outside one`;
+        detail = `${wrap2.detail}: it does not recognise ${SHAPE_SQL[shape]} as a statement that must run outside one`;
       }
-      out.set(statement, { inTransaction: true, reason: wrap.reason, detail, ...optOut });
+      out.set(statement, { inTransaction: true, reason: wrap2.reason, detail, ...optOut });
       if (ends) wrapClosedAt = line;
       continue;
     }
@@ -84165,24 +84946,104 @@ function orderByGraph(revisions, folder) {
       displayPath(folder)
     );
   }
+  refuseCycles(revisions, byId, folder);
+  return alembicUpgradeOrder(revisions, byId, heads).map((id2) => byId.get(id2).ref);
+}
+function refuseCycles(revisions, byId, folder) {
   const parents = (r) => [...r.down, ...r.depends.filter((d) => byId.has(d))];
   const done = /* @__PURE__ */ new Set();
-  const order = [];
-  const pending = [...revisions].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  while (pending.length > 0) {
-    const index = pending.findIndex((r) => parents(r).every((p) => done.has(p)));
-    if (index === -1) {
-      throw new UserError(
-        `Alembic revisions form a cycle: ${pending.map((r) => `"${r.ref.id}" (${r.name})`).join(", ")}`,
-        displayPath(folder)
-      );
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const r of revisions) {
+      if (!done.has(r.ref.id) && parents(r).every((p) => done.has(p))) {
+        done.add(r.ref.id);
+        progress = true;
+      }
     }
-    const [next] = pending.splice(index, 1);
-    if (!next) break;
-    done.add(next.ref.id);
-    order.push(next.ref);
   }
-  return order;
+  const stuck = revisions.filter((r) => !done.has(r.ref.id)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  if (stuck.length > 0) {
+    throw new UserError(
+      `Alembic revisions form a cycle: ${stuck.map((r) => `"${r.ref.id}" (${r.name})`).join(", ")}`,
+      displayPath(folder)
+    );
+  }
+}
+function alembicUpgradeOrder(revisions, byId, heads) {
+  const inserted = [...revisions].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map((r) => r.ref.id);
+  const versionedAncestors = (id2) => {
+    const seen = /* @__PURE__ */ new Set();
+    const todo2 = [...byId.get(id2)?.down ?? []];
+    while (todo2.length) {
+      const next = todo2.pop();
+      if (seen.has(next)) continue;
+      seen.add(next);
+      todo2.push(...byId.get(next)?.down ?? []);
+    }
+    return seen;
+  };
+  const normalizedDown = /* @__PURE__ */ new Map();
+  const extraDependencies = /* @__PURE__ */ new Map();
+  for (const r of revisions) {
+    const known = versionedAncestors(r.ref.id);
+    const deps = r.depends.filter((d) => byId.has(d) && !known.has(d));
+    normalizedDown.set(r.ref.id, [...r.down, ...deps]);
+    extraDependencies.set(r.ref.id, deps.length > 0);
+  }
+  const ancestors2 = (id2) => {
+    const seen = /* @__PURE__ */ new Set();
+    const todo2 = [id2];
+    while (todo2.length) {
+      const next = todo2.pop();
+      if (seen.has(next)) continue;
+      seen.add(next);
+      todo2.push(...normalizedDown.get(next) ?? []);
+    }
+    return seen;
+  };
+  const todo = new Set(revisions.map((r) => r.ref.id));
+  const currentHeads = heads.map((h) => h.ref.id).sort((a, b) => inserted.indexOf(a) - inserted.indexOf(b));
+  const ancestorsByIndex = currentHeads.map(ancestors2);
+  const output2 = [];
+  let candidateIndex = 0;
+  let guard = 0;
+  while (currentHeads.length > 0) {
+    if (guard++ > revisions.length * revisions.length + 10)
+      throw new UserError("Alembic revisions form a cycle");
+    const candidate = currentHeads[candidateIndex];
+    const waiting = ancestorsByIndex.findIndex((set2, i) => i !== candidateIndex && set2.has(candidate));
+    if (waiting >= 0) {
+      candidateIndex = waiting;
+      continue;
+    }
+    if (todo.has(candidate)) {
+      output2.push(candidate);
+      todo.delete(candidate);
+    }
+    const toAdd = (normalizedDown.get(candidate) ?? []).filter(
+      (r) => todo.has(r) && !currentHeads.includes(r)
+    );
+    if (toAdd.length === 0) {
+      currentHeads.splice(candidateIndex, 1);
+      ancestorsByIndex.splice(candidateIndex, 1);
+      candidateIndex = Math.max(candidateIndex - 1, 0);
+    } else if (!extraDependencies.get(candidate) && (byId.get(candidate)?.down.length ?? 0) === 1) {
+      currentHeads[candidateIndex] = toAdd[0];
+      ancestorsByIndex[candidateIndex]?.delete(candidate);
+    } else {
+      currentHeads[candidateIndex] = toAdd[0];
+      currentHeads.push(...toAdd.slice(1));
+      ancestorsByIndex[candidateIndex] = ancestors2(toAdd[0]);
+      ancestorsByIndex.push(...toAdd.slice(1).map(ancestors2));
+    }
+  }
+  if (todo.size > 0) {
+    throw new UserError(
+      `Alembic revisions form a cycle: ${[...todo].map((id2) => `"${id2}" (${byId.get(id2)?.name})`).join(", ")}`
+    );
+  }
+  return output2.reverse();
 }
 function pythonPinnedVersion(dir) {
   for (const folder of ancestors(dir)) {
@@ -85179,7 +86040,15 @@ var nonEmpty = external_exports.string().trim().min(1);
 var MigrationsEntry = external_exports.strictObject({
   path: nonEmpty.describe("A directory of migrations, relative to the config file."),
   runner: external_exports.enum(RUNNER_IDS).optional().describe("The migration runner. Detected from the files when omitted."),
-  version: external_exports.union([external_exports.string(), external_exports.number()]).transform(String).optional().describe("The runner's version, where its transaction behaviour changed across versions.")
+  version: external_exports.union([external_exports.string(), external_exports.number()]).transform(String).optional().describe("The runner's version, where its transaction behaviour changed across versions."),
+  base: external_exports.union([
+    nonEmpty.describe(
+      "A SQL file of the schema the migrations start from (pg_dump --schema-only, structure.sql)."
+    ),
+    external_exports.strictObject({ models: external_exports.literal(true) }).describe("The schema the config's models declare (create_all).")
+  ]).optional().describe(
+    "The schema that exists before the first migration: replayed first by check, applied first by verify."
+  )
 });
 var ModelsEntry = external_exports.strictObject({
   path: nonEmpty.describe("A directory of ORM model sources."),
@@ -85348,12 +86217,22 @@ function migrationEntries(config2, targets) {
     const resolved = { dir };
     if (m.runner) resolved.runner = m.runner;
     if (m.version) resolved.version = m.version;
+    if (m.base !== void 0) {
+      const at2 = config2.where?.(["migrations", index, "base"]) ?? config2.file ?? void 0;
+      if (typeof m.base === "string") {
+        const file2 = resolve13(config2.dir, m.base);
+        if (!existsSync6(file2)) throw new UserError(`base "${m.base}" does not exist`, at2);
+        resolved.base = { file: file2 };
+      } else resolved.base = { models: true };
+      if (at2) resolved.baseAt = at2;
+    }
     return resolved;
   });
 }
 
 // src/check.ts
 init_errors();
+init_classify();
 init_nodes();
 init_paths();
 
@@ -85449,6 +86328,7 @@ function unusedIgnores(ignores, severities) {
 init_coverage();
 init_rules();
 init_input_errors();
+init_unknown_table();
 init_unsupported_construct();
 init_catalog();
 init_change();
@@ -85502,8 +86382,8 @@ async function analyze(options = {}) {
   }
   const config2 = resolveConfig(options.config, targets[0]);
   const run3 = new CheckRun(config2, options);
-  run3.readMigrationSets(targets);
   run3.readModelSets();
+  run3.readMigrationSets(targets);
   run3.runCatalogRules();
   return run3.analysis(targets);
 }
@@ -85535,6 +86415,8 @@ var CheckRun = class {
   files = 0;
   statements = 0;
   fileOrder = /* @__PURE__ */ new Map();
+  /** Tables a migration used without any creating them, reported once each (per migrations entry). */
+  unknownTables = /* @__PURE__ */ new Set();
   report(rule, finding) {
     this.raw.push({ rule, source: "check", finding });
   }
@@ -85570,6 +86452,9 @@ var CheckRun = class {
       const model4 = runner.modelAt ? runner.modelAt(entry.dir, version2.version) : runner.model(version2.version);
       const label = runnerLabel(runner, version2);
       const catalog = new Catalog();
+      const base = entry.base ? this.loadBase(entry.base) : void 0;
+      if (base) this.replay(catalog, base, -1, false);
+      this.unknownTables.clear();
       const migrations = [];
       const keepTrees = Boolean(this.options.keepSyntaxTrees || this.options.downgrade);
       for (const ref of files) {
@@ -85578,6 +86463,7 @@ var CheckRun = class {
         const migration = this.loadMigration(runner, ref, model4, label);
         migrations.push(migration);
         this.replay(catalog, migration, migrations.length - 1, true);
+        catalog.dropTemporary();
         if (!keepTrees) releaseTrees(migration);
       }
       this.statements += migrations.reduce((n, m) => n + m.statements.length, 0);
@@ -85585,6 +86471,7 @@ var CheckRun = class {
       if (this.options.downgrade && runner.load) {
         downgrades = this.loadDowngrades(runner, migrations, files, model4, label);
         const scratch = new Catalog();
+        if (base) this.replay(scratch, base, -1, false);
         for (const [i, m] of migrations.entries()) this.replay(scratch, m, i, false);
         for (const [i, m] of downgrades.entries()) this.replay(scratch, m, migrations.length + i, true);
         this.statements += downgrades.reduce((n, m) => n + m.statements.length, 0);
@@ -85598,9 +86485,41 @@ var CheckRun = class {
         model: model4,
         migrations,
         ...downgrades ? { downgrades } : {},
+        ...base ? { base } : {},
         catalog
       });
     }
+  }
+  /**
+   * The schema a migrations entry starts from: a SQL file (a pg_dump --schema-only, whose psql
+   * meta-commands such as `\restrict` are not SQL and are left out), or the models' schema. Its
+   * tables exist before the first migration, so the statement rules do not judge it.
+   */
+  loadBase(base) {
+    const tx = {
+      inTransaction: false,
+      reason: "autocommit",
+      detail: "the schema the migrations start from"
+    };
+    if ("models" in base) {
+      const statements = this.modelSets.flatMap((set2) => set2.files.flatMap((f) => f.statements));
+      return { file: "(the models' schema)", id: "base", runner: "base", statements, errors: [] };
+    }
+    const file2 = displayPath(base.file);
+    const migration = { file: file2, id: "base", runner: "base", statements: [], errors: [] };
+    if (!this.fileOrder.has(file2)) this.fileOrder.set(file2, this.fileOrder.size);
+    const read = readText2(base.file);
+    if ("problem" in read) {
+      this.inputError(unreadableFile, read.problem, { file: file2, line: 1, column: 1, endLine: 1, endColumn: 1 });
+      return migration;
+    }
+    const parsed = parseSql(withoutMetaCommands(read.text), file2);
+    for (const error63 of parsed.errors) this.inputError(syntaxError, error63.message, error63.range);
+    migration.statements = parsed.statements.map((s) => ({ ...s, tx }));
+    migration.errors = parsed.errors;
+    this.fileLocators.set(migration, clauseLocator(parsed.source));
+    this.statements += migration.statements.length;
+    return migration;
   }
   /** Reads one migration file into located statements with their transaction context. */
   loadMigration(runner, ref, model4, label) {
@@ -85669,12 +86588,26 @@ var CheckRun = class {
    * it was before it. A statement a rule predicts PostgreSQL will reject stays out of the catalog.
    */
   replay(catalog, migration, migrationIndex, runRules) {
+    const risky = migration.statements.some((s) => s.tx.inTransaction && mayBeRejected(s));
+    const before = risky ? catalog.clone() : void 0;
+    const rejections = [];
     for (const outer of migration.statements) {
+      if (runRules) {
+        for (const built of dynamicDdl(outer.node, outer.sql)) {
+          this.unsupported([
+            {
+              range: outer.range,
+              message: `This statement builds SQL at run time (EXECUTE ${oneLine(built)}), which may create tables or indexes that pg-index-lint cannot see, so they were not checked.`
+            }
+          ]);
+        }
+      }
       const doStmt = nodeAs(outer.node, "DoStmt");
       const units = doStmt ? doBlockStatements(doStmt).map(
         ({ node: node2, sql }) => ({ ...outer, node: node2, sql, generated: true })
       ) : [outer];
       for (const statement of units) {
+        if (runRules && migrationIndex >= 0) this.noteUnknownTables(catalog, statement);
         let rejected = false;
         for (const rule of STATEMENT_RULES) {
           for (const found of rule.checkStatement?.({ statement, catalog, migration, migrationIndex }) ?? []) {
@@ -85684,6 +86617,7 @@ var CheckRun = class {
               rejected = true;
           }
         }
+        if (rejected) rejections.push(outer);
         applyStatement(catalog, statement.node, {
           migration: migrationIndex,
           range: statement.range,
@@ -85691,6 +86625,46 @@ var CheckRun = class {
           ...this.locate(statement, doStmt ? void 0 : migration)
         });
       }
+    }
+    if (before && rejections.some((s) => s.tx.inTransaction))
+      this.rollBack(catalog, before, migration, migrationIndex, rejections);
+  }
+  /** A statement that uses a table no migration created: say so once per table. */
+  noteUnknownTables(catalog, statement) {
+    for (const relation of usedRelations(statement.node)) {
+      if (!relation.relname || catalog.resolveRelation(relation)) continue;
+      const name2 = relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
+      if (this.unknownTables.has(name2)) continue;
+      this.unknownTables.add(name2);
+      this.report(unknownTable.meta.id, {
+        range: statement.range,
+        message: `Table "${name2}" is used here, but no migration before this statement creates it: the history starts from a schema the replay does not have, so findings about "${name2}" assume it exists, with no indexes.`,
+        help: "Give this migrations entry the schema it starts from in the config, `base: path/to/schema.sql` (a pg_dump --schema-only) or `base: { models: true }`, so that the replay knows the table.",
+        table: name2
+      });
+    }
+  }
+  /**
+   * Replays `migration` again on the catalog as it was before it, leaving out every transaction
+   * that a rejected statement fails, as PostgreSQL (and verify) would. The rejected index is kept,
+   * marked rejected, so that findings can still say why it does not count.
+   */
+  rollBack(catalog, before, migration, migrationIndex, rejections) {
+    const failed = /* @__PURE__ */ new Set();
+    for (const rejected of rejections) {
+      if (!rejected.tx.inTransaction) continue;
+      for (const s of transactionOf(migration.statements, rejected)) failed.add(s);
+    }
+    catalog.restore(before);
+    for (const statement of migration.statements) {
+      const keepAsRejected = rejections.includes(statement);
+      if (failed.has(statement) && !keepAsRejected) continue;
+      applyStatement(catalog, statement.node, {
+        migration: migrationIndex,
+        range: statement.range,
+        rejected: keepAsRejected,
+        ...this.locate(statement, nodeAs(statement.node, "DoStmt") ? void 0 : migration)
+      });
     }
   }
   /** Where the replay locates a statement's clauses: into the code behind it, or into its file. */
@@ -85735,7 +86709,7 @@ var CheckRun = class {
       if (!this.keep(absPath)) continue;
       const file2 = displayPath(absPath);
       this.words.set(file2, orm.words);
-      if (!this.fileOrder.has(file2)) this.fileOrder.set(file2, this.fileOrder.size);
+      if (!this.fileOrder.has(file2)) this.fileOrder.set(file2, MODELS_ORDER + this.fileOrder.size);
       const text = readText2(absPath);
       if ("problem" in text) {
         this.inputError(unreadableFile, text.problem, {
@@ -85783,6 +86757,58 @@ var CheckRun = class {
     };
   }
 };
+function usedRelations(node2) {
+  const out = [];
+  const index = nodeAs(node2, "IndexStmt");
+  if (index?.relation) out.push(index.relation);
+  const alter = nodeAs(node2, "AlterTableStmt");
+  if (alter?.relation && alter.objtype === "OBJECT_TABLE" && !alter.missing_ok) {
+    out.push(alter.relation);
+    for (const cmd of nodesAs(alter.cmds, "AlterTableCmd")) {
+      const pk = nodeAs(cmd.def, "Constraint")?.pktable;
+      if (pk) out.push(pk);
+    }
+  }
+  const create = nodeAs(node2, "CreateStmt");
+  if (create) {
+    for (const element of create.tableElts ?? []) {
+      const constraints = [
+        nodeAs(element, "Constraint"),
+        ...nodesAs(nodeAs(element, "ColumnDef")?.constraints, "Constraint")
+      ];
+      for (const c of constraints)
+        if (c?.pktable && c.pktable.relname !== create.relation?.relname) out.push(c.pktable);
+    }
+  }
+  return out;
+}
+function withoutMetaCommands(text) {
+  return text.replace(/^[ \t]*\\[^\n]*/gm, (line) => " ".repeat(line.length));
+}
+var MODELS_ORDER = 1e9;
+function oneLine(text) {
+  const line = text.replace(/\s+/g, " ");
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line;
+}
+function mayBeRejected(statement) {
+  return cannotRunInTransaction(statement.node) || nodeAs(statement.node, "DoStmt") !== void 0;
+}
+function transactionOf(statements, statement) {
+  const at2 = statements.indexOf(statement);
+  const same = (s) => s?.tx.inTransaction === true && s.tx.reason === statement.tx.reason && s.tx.detail === statement.tx.detail;
+  let first = at2;
+  let last = at2;
+  if (statement.tx.reason === "explicit") {
+    while (first > 0 && statements[first - 1]?.tx.reason === "explicit" && !opensBlock(transactionControl(statements[first].node)))
+      first--;
+    while (last < statements.length - 1 && statements[last + 1]?.tx.reason === "explicit" && !endsBlock(transactionControl(statements[last].node)))
+      last++;
+  } else {
+    while (same(statements[first - 1])) first--;
+    while (same(statements[last + 1])) last++;
+  }
+  return statements.slice(first, last + 1);
+}
 function withoutFix(finding) {
   const { fix: _fix, ...rest } = finding;
   return rest;
