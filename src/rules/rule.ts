@@ -6,6 +6,7 @@
  */
 import type { Fix, Severity } from "../finding.js";
 import type { Migration, SourceRange, Statement } from "../model.js";
+import type { QueryContext } from "../queries/findings.js";
 import type { Catalog } from "../schema/catalog.js";
 import type { Words } from "../schema/change.js";
 import type { Requirement } from "./coverage.js";
@@ -73,6 +74,8 @@ export interface CatalogContext {
    * (With models only, the models' catalogs are `catalogs`.)
    */
   models?: Catalog[];
+  /** The queries the config names (`queries:`), with each catalog's migrations entry. */
+  queries?: QueryContext;
   /** The words of the source that owns a location. */
   wordsFor(range: SourceRange): Words;
 }
