@@ -5,12 +5,13 @@
  * (as the application's prepared statement runs) before and after its index is built, and the
  * suggestion holds when the plan then uses an index that covers it.
  */
+import type { Analysis } from "../check.js";
 import { parseRequirement, type Requirement } from "../rules/coverage.js";
 import type { Connection } from "../verify/engine.js";
 import { readLiveCatalog } from "../verify/live-catalog.js";
-import { type ProbeResult, runProbe } from "../verify/probes.js";
+import { type ProbeResult, runProbe, timeProbe } from "../verify/probes.js";
 import { type FillResult, fillTables, type RowLimits } from "../verify/synthetic.js";
-import type { CandidateIndex } from "./analyze.js";
+import { analyzeWorkload, type CandidateIndex } from "./analyze.js";
 import type { TableStats } from "./table-stats.js";
 
 export interface IndexProof {
@@ -31,6 +32,8 @@ export interface ProveOptions {
   defaultRows?: number;
   /** At most this many rows per table: the proof needs a table big enough to choose an index, no more. */
   limits?: RowLimits;
+  /** Tables that already hold synthetic rows (verify.rows): not filled again. */
+  filled?: ReadonlySet<string>;
 }
 
 /** Enough rows for the planner to prefer an index to a sequential scan by far, and quick to load. */
@@ -72,6 +75,7 @@ export async function proveCandidates(
       null,
     );
     const before = await runProbe(db, await readLiveCatalog(db), requirement, n++);
+    const beforeMs = await timeProbe(db, requirement, n++);
     let error: string | undefined;
     try {
       await db.query(candidate.createIndex);
@@ -80,6 +84,11 @@ export async function proveCandidates(
       error = e instanceof Error ? e.message : String(e);
     }
     const after = await runProbe(db, await readLiveCatalog(db), requirement, n++);
+    const afterMs = await timeProbe(db, requirement, n++);
+    after.timings = {
+      ...(beforeMs !== undefined ? { beforeMs } : {}),
+      ...(afterMs !== undefined ? { afterMs } : {}),
+    };
     const proof: IndexProof = {
       candidate,
       query: top.sql,
@@ -91,4 +100,48 @@ export async function proveCandidates(
     proofs.push(proof);
   }
   return { fills, proofs };
+}
+
+/**
+ * verify's step: the candidates check reported for the first migrations entry, proven on the
+ * migrated database. Undefined when the config names no queries. A fill PostgreSQL refuses (rows
+ * the migrations inserted collide with the synthetic ones) fails every proof with its message
+ * rather than the run.
+ */
+export async function proveSuggestions(
+  db: Connection,
+  analysis: Pick<Analysis, "workload" | "sets">,
+  filled: FillResult[] = [],
+): Promise<IndexProof[] | undefined> {
+  const workload = analysis.workload;
+  const set = analysis.sets[0];
+  if (!workload?.sources.length || !set) return undefined;
+  const stats = workload.stats;
+  const excluded = new Set(workload.exclude);
+  const candidates = analyzeWorkload(workload.sources, {
+    catalog: set.catalog,
+    ...(stats ? { stats } : {}),
+    thresholds: workload.thresholds,
+  }).candidates.filter((c) => !excluded.has(c.table) && !excluded.has(`${c.schema ?? "public"}.${c.table}`));
+  if (candidates.length === 0) return [];
+  try {
+    const options: ProveOptions = { filled: new Set(filled.map((f) => f.table)) };
+    if (stats) options.stats = stats;
+    return (await proveCandidates(db, candidates, options)).proofs;
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    return candidates.map((candidate) => {
+      const query = candidate.queries[0]?.sql ?? "";
+      const probe = (): ProbeResult => ({
+        requirement: parseRequirement({ ...candidate.requiredIndex, line: 1 }, null),
+        query,
+        indexesUsed: [],
+        served: false,
+        topNode: "",
+        seqscanDisabled: false,
+        error,
+      });
+      return { candidate, query, before: probe(), after: probe(), proven: false, error };
+    });
+  }
 }

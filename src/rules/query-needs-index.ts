@@ -25,4 +25,24 @@ export const queryNeedsIndex: Rule = {
     });
     return findings;
   },
+  checkVerify({ queryProofs }) {
+    return (queryProofs ?? [])
+      .filter((p) => !p.proven)
+      .map((p) => {
+        const c = p.candidate;
+        const at = c.queries[0]?.range ?? { file: "", line: 1, column: 1, endLine: 1, endColumn: 1 };
+        const plan = p.after.topNode
+          ? `the plan is ${p.after.topNode}${p.after.indexesUsed.length ? ` using ${p.after.indexesUsed.join(", ")}` : ""}`
+          : "there is no plan";
+        return {
+          range: at,
+          message: p.error
+            ? `verify could not prove the suggested index ${c.name} on ${c.requiredIndex.table}: ${p.error}.`
+            : `verify built the suggested index ${c.name} on ${c.requiredIndex.table} (${c.columns.join(", ")}) on synthetic rows, but ${plan}${p.after.error ? ` (${p.after.error})` : ""}: the suggestion is not proven.`,
+          help: "Check the query's plan on production-like data before adding the index; synthetic rows are uniform and may mislead the planner.",
+          table: c.requiredIndex.table,
+          columns: c.columns,
+        };
+      });
+  },
 };

@@ -4,63 +4,38 @@
  * table statistics, each query's plan scans its table before the index exists, and uses the
  * suggested index once it is built.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CheckResult, check } from "../../src/check.js";
-import { analyzeWorkload } from "../../src/queries/analyze.js";
-import { type IndexProof, proofRows, proveCandidates } from "../../src/queries/prove.js";
-import { applySet } from "../../src/verify/apply.js";
-import { openEngine } from "../../src/verify/connect.js";
-import type { Engine } from "../../src/verify/engine.js";
-import type { FillResult } from "../../src/verify/synthetic.js";
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Finding } from "../../src/finding.js";
+import { proofRows } from "../../src/queries/prove.js";
+import { readStatsExport, TableStats } from "../../src/queries/table-stats.js";
+import type { VerifyReport } from "../../src/verify/verify.js";
 import { engineCases, SERVER_SKIPPED, serverUrl } from "../server.js";
+import { runVerify } from "../verify-run.js";
 
 const EXAMPLE = "examples/factory-service";
 const engines = engineCases({ url: undefined as string | undefined }, (url) => ({ url }));
 it.skipIf(serverUrl)(`proves the suggestions on a server too (${SERVER_SKIPPED})`, () => {});
 
-describe.each(engines)("the suggested indexes on $name", ({ url }) => {
-  let engine: Engine;
-  let checked: CheckResult;
-  let proofs: IndexProof[];
-  let fills: FillResult[];
+describe.each(engines)("verify proves the suggested indexes on $name", ({ url }) => {
+  let report: VerifyReport;
+  let findings: Finding[];
 
   beforeAll(async () => {
-    checked = await check({
+    ({ report, findings } = await runVerify({
       paths: [EXAMPLE],
       config: `${EXAMPLE}/queries.pg-index-lint.yml`,
-      keepSyntaxTrees: true,
-    });
-    const set = checked.sets[0];
-    const workload = checked.workload;
-    if (!set || !workload) throw new Error("the example has no migrations or no queries");
-    engine = await openEngine({ ...(url ? { databaseUrl: url } : {}), env: {} });
-    const applied = await applySet(engine, set);
-    expect(applied.failure ?? null).toBeNull();
-    const { candidates } = analyzeWorkload(workload.sources, {
-      catalog: set.catalog,
-      ...(workload.stats ? { stats: workload.stats } : {}),
-    });
-    ({ proofs, fills } = await proveCandidates(
-      engine.main,
-      candidates,
-      workload.stats ? { stats: workload.stats } : {},
-    ));
+      env: {},
+      ...(url ? { databaseUrl: url } : {}),
+    }));
   }, 240_000);
-  afterAll(async () => {
-    await engine?.close();
-  });
 
-  it("fills the tables with the exported sizes, capped", () => {
-    expect(fills.map((f) => [f.table, f.rows, f.requested ?? null])).toEqual(
-      expect.arrayContaining([
-        ["api_keys", 12_400, null],
-        ["batches", 20_000, 104_000],
-        ["products", 20_000, 25_000],
-      ]),
-    );
+  it("applies the migrations without failure", () => {
+    expect(report.sets.map((s) => s.apply.failure ?? null)).toEqual([null]);
   });
 
   it("proves each of the five: the plan scans without the index and uses it once built", () => {
+    const proofs = report.queryProofs ?? [];
     expect(proofs.map((p) => [p.candidate.name, p.proven])).toEqual([
       ["idx_api_keys_key_hash", true],
       ["idx_api_keys_factory_id", true],
@@ -76,13 +51,28 @@ describe.each(engines)("the suggested indexes on $name", ({ url }) => {
       expect(p.after.indexesUsed).toContain(p.candidate.name);
       expect(p.after.topNode).not.toBe("Seq Scan");
     }
+    // Shown with the probe queries, as served.
+    expect(report.probes.filter((p) => p.served).map((p) => p.indexesUsed[0])).toEqual(
+      proofs.map((p) => p.candidate.name),
+    );
+    // Nothing reported as unproven; the check findings stay.
+    expect(findings.filter((f) => f.rule === "query-needs-index" && f.source === "verify")).toEqual([]);
+    expect(findings.filter((f) => f.rule === "query-needs-index")).toHaveLength(5);
   });
 
-  it("sizes a table the statistics do not name with the default", () => {
-    const [first] = proofs;
-    if (!first) throw new Error("no proof");
-    expect(proofRows([{ ...first.candidate, table: "audit_log" }], { defaultRows: 500 })).toEqual({
-      audit_log: 500,
-    });
+  it("sizes the proof's tables from the exported statistics, else with the default", () => {
+    const file = `${EXAMPLE}/stats/tables.csv`;
+    const stats = new TableStats([readStatsExport(readFileSync(file, "utf8"), file)]);
+    const candidates = (report.queryProofs ?? []).map((p) => p.candidate);
+    const [first] = candidates;
+    if (!first) throw new Error("no candidate");
+    expect(proofRows([...candidates, { ...first, table: "audit_log" }], { stats, defaultRows: 500 })).toEqual(
+      {
+        api_keys: 12_400,
+        batches: 104_000,
+        products: 25_000,
+        audit_log: 500,
+      },
+    );
   });
 });
