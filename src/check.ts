@@ -21,6 +21,7 @@ import { initSqlParser, parseSql } from "./parse/sql.js";
 import { displayPath } from "./paths.js";
 import { Ignores } from "./policy/ignores.js";
 import { judge, type RawFinding, type Severities, severitiesOf, unusedIgnores } from "./policy/judge.js";
+import { loadWorkload, type Workload } from "./queries/workload.js";
 import { parseRequirement, type Requirement } from "./rules/coverage.js";
 import { CATALOG_RULES, metaOf, STATEMENT_RULES } from "./rules/index.js";
 import { invalidMigration, syntaxError, unreadableFile } from "./rules/input-errors.js";
@@ -101,6 +102,8 @@ export interface Analysis {
   /** The loaded config, for later stages (verify's probes and synthetic rows). */
   settings: LoadedConfig;
   requirements: Requirement[];
+  /** The queries and table statistics the config names (`queries:`, `table-stats:`). */
+  workload?: Workload;
   sets: MigrationSet[];
   /** The config's `models` entries, read. Empty when there are none. */
   modelSets: ModelSet[];
@@ -129,7 +132,10 @@ export interface CheckResult extends Analysis {
 /** The static pass with inline ignores and severities applied. */
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const analysis = await analyze(options);
-  const findings = finish(analysis, judge(analysis.raw, analysis.ignores, analysis.severities));
+  const findings = finish(
+    analysis,
+    judge(analysis.raw, analysis.ignores, analysis.severities, analysis.workload),
+  );
   return {
     ...analysis,
     findings,
@@ -194,6 +200,7 @@ export async function analyze(options: CheckOptions = {}): Promise<Analysis> {
 class CheckRun {
   readonly severities: Severities;
   readonly requirements: Requirement[];
+  readonly workload: Workload | undefined;
   readonly raw: RawFinding[] = [];
   readonly ignores = new Ignores();
   readonly sets: MigrationSet[] = [];
@@ -218,6 +225,7 @@ class CheckRun {
   ) {
     this.severities = severitiesOf(config);
     this.requirements = config.requiredIndexes.map((entry) => parseRequirement(entry, config.file));
+    this.workload = loadWorkload(config);
     const ignoreGlobs = picomatch(config.data.ignore ?? [], { dot: true });
     this.keep = (absPath) => !ignoreGlobs(relative(config.dir, absPath).split("\\").join("/"));
   }
@@ -592,10 +600,16 @@ class CheckRun {
       configFile: this.config.file,
       wordsFor: this.wordsFor,
       ...(this.sets.length > 0 && this.modelSets.length > 0 ? { models: modelCatalogs } : {}),
+      ...(this.workload ? { queries: { workload: this.workload, sets: this.querySets() } } : {}),
     };
     for (const rule of CATALOG_RULES) {
       for (const finding of rule.checkCatalog?.(context) ?? []) this.report(rule.meta.id, finding);
     }
+  }
+
+  /** Each catalog's migrations entry, for the new migration a query-needs-index fix adds. */
+  private querySets() {
+    return this.sets.map((s) => ({ runner: s.runner, files: s.migrations.map((m) => m.file) }));
   }
 
   analysis(targets: string[]): Analysis {
@@ -603,6 +617,7 @@ class CheckRun {
       config: this.config.file,
       settings: this.config,
       requirements: this.requirements,
+      ...(this.workload ? { workload: this.workload } : {}),
       sets: this.sets,
       modelSets: this.modelSets,
       raw: this.raw,

@@ -77,7 +77,7 @@ export async function run(options: RunOptions): Promise<Report> {
     verify = verified.report;
     raw = mergeMeasurements(analysis.raw, verified.raw);
   }
-  const judged = finish(analysis, judge(raw, analysis.ignores, analysis.severities));
+  const judged = finish(analysis, judge(raw, analysis.ignores, analysis.severities, analysis.workload));
   const inputErrors = countInputErrors(judged);
   let findings = options.baseline ? applyBaseline(judged, options.baseline) : judged;
   let outOfScope: Finding[] = [];

@@ -54,11 +54,76 @@ export const RequiredIndex = z.strictObject({
   query: nonEmpty.optional().describe("A probe query that `verify` EXPLAINs to prove the index is used."),
 });
 
+export const QUERY_FORMATS = ["pg_stat_statements", "csv", "json", "sql"] as const;
+
+export const QueriesEntry = z.strictObject({
+  path: nonEmpty.describe(
+    "A pg_stat_statements export (CSV or JSON), or a folder, file or glob of .sql query files (sqlc's `-- name:` kept), relative to the config file.",
+  ),
+  format: z
+    .enum(QUERY_FORMATS)
+    .optional()
+    .describe(
+      "pg_stat_statements (csv and json are the same export), or sql for query files. Inferred from the path when omitted: .csv and .json are exports, the rest query files.",
+    ),
+});
+
+export const QueryAnalysis = z.strictObject({
+  "min-calls": z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe("A statement called fewer times is skipped (default 10)."),
+  "min-mean-ms": z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe("A statement with a lower mean time is skipped (default 0.1)."),
+  "min-share": z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe(
+      "A candidate whose queries take a smaller share of the export's time is not reported (default 0.001).",
+    ),
+  "min-rows": z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe("A table the table statistics say has fewer rows gets no candidate (default 1000)."),
+  exclude: z
+    .array(nonEmpty)
+    .optional()
+    .describe("Tables that get no suggested index (write-heavy tables, whose write cost is not modelled)."),
+  "lock-rows": z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      "With table-stats: a lock finding on a table with fewer rows is a warning (a note), and on a larger one an error with a build-time estimate (default 100000).",
+    ),
+});
+
 export const Config = z.strictObject({
   $schema: z.string().optional(),
   migrations: z.array(MigrationsEntry).optional().describe("Where the migrations live."),
   models: z.array(ModelsEntry).optional().describe("Where the ORM models live."),
   "required-indexes": z.array(RequiredIndex).optional().describe("The indexes the team says must exist."),
+  queries: z
+    .array(QueriesEntry)
+    .optional()
+    .describe("The queries the service runs: query-needs-index derives the indexes they need."),
+  "table-stats": z
+    .union([nonEmpty, z.array(nonEmpty)])
+    .optional()
+    .describe(
+      "Table statistics exports (pg_class relname, reltuples, relpages; pg_stats null_frac, n_distinct) from the same database.",
+    ),
+  "query-analysis": QueryAnalysis.optional().describe("Thresholds of query-needs-index and of table sizes."),
   rules: z
     .record(z.string(), z.enum(SEVERITY_SETTINGS))
     .optional()

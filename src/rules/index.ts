@@ -13,6 +13,7 @@ import { invalidIndex } from "./invalid-index.js";
 import { migrationFailed } from "./migration-failed.js";
 import { missingRequiredIndex } from "./missing-required-index.js";
 import { ormMigrationDrift } from "./orm-migration-drift.js";
+import { queryNeedsIndex } from "./query-needs-index.js";
 import { redundantIndex } from "./redundant-index.js";
 import { replayMismatch } from "./replay-mismatch.js";
 import { requireConcurrentIndexCreation } from "./require-concurrent-index-creation.js";
@@ -33,6 +34,7 @@ export const RULES: readonly Rule[] = [
   banConcurrentIndexCreationInTransaction,
   constraintBuildsIndex,
   missingRequiredIndex,
+  queryNeedsIndex,
   unindexedForeignKey,
   duplicateIndex,
   redundantIndex,

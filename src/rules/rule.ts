@@ -6,6 +6,8 @@
  */
 import type { Fix, Severity } from "../finding.js";
 import type { Migration, SourceRange, Statement } from "../model.js";
+import type { QueryContext } from "../queries/findings.js";
+import type { IndexProof } from "../queries/prove.js";
 import type { Catalog } from "../schema/catalog.js";
 import type { Words } from "../schema/change.js";
 import type { Requirement } from "./coverage.js";
@@ -73,6 +75,8 @@ export interface CatalogContext {
    * (With models only, the models' catalogs are `catalogs`.)
    */
   models?: Catalog[];
+  /** The queries the config names (`queries:`), with each catalog's migrations entry. */
+  queries?: QueryContext;
   /** The words of the source that owns a location. */
   wordsFor(range: SourceRange): Words;
 }
@@ -129,6 +133,8 @@ export interface VerifyContext {
     indexesUsed: string[];
     seqscanDisabled: boolean;
   }[];
+  /** The indexes query-needs-index suggests, each built on synthetic rows and its query EXPLAINed. */
+  queryProofs?: IndexProof[];
   /** The words of the source that owns a location. */
   wordsFor(range: SourceRange): Words;
 }

@@ -8,6 +8,8 @@ import type { Analysis, MigrationSet } from "../check.js";
 import type { Migration, SourceRange } from "../model.js";
 import { nodeAs } from "../parse/nodes.js";
 import type { RawFinding } from "../policy/judge.js";
+import type { IndexProof } from "../queries/prove.js";
+import { proveSuggestions } from "../queries/prove.js";
 import { coversRequirement, type Requirement } from "../rules/coverage.js";
 import { VERIFY_RULES } from "../rules/index.js";
 import type { Proof, VerifiedSet, VerifyContext } from "../rules/rule.js";
@@ -66,6 +68,8 @@ export interface VerifyReport {
   sets: SetVerification[];
   coverage: CoverageRow[];
   probes: ProbeResult[];
+  /** The indexes query-needs-index suggests, proven (or not) on synthetic rows. */
+  queryProofs?: IndexProof[];
   timedOut: boolean;
 }
 
@@ -201,6 +205,12 @@ export async function verify(
       report.probes.push(probe);
       probes.push({ ...probe, at: configRange(analysis, req.entry.line) });
     }
+    // The indexes query-needs-index suggests, built and EXPLAINed last: they change the database.
+    const proofs = await proveSuggestions(engine.main, analysis, report.impact?.fills);
+    if (proofs) {
+      report.queryProofs = proofs;
+      for (const proof of proofs) report.probes.push(proof.after);
+    }
   } finally {
     await engine.close();
   }
@@ -213,6 +223,7 @@ export async function verify(
       at: staticTableSource(analysis, row.requirement) ?? configRange(analysis, row.requirement.entry.line),
     })),
     probes,
+    ...(report.queryProofs ? { queryProofs: report.queryProofs } : {}),
     wordsFor: analysis.wordsFor,
   };
   const raw: RawFinding[] = [];
