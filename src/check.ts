@@ -20,7 +20,14 @@ import type { SourceText } from "./parse/source-text.js";
 import { initSqlParser, parseSql } from "./parse/sql.js";
 import { displayPath } from "./paths.js";
 import { Ignores } from "./policy/ignores.js";
-import { judge, type RawFinding, type Severities, severitiesOf, unusedIgnores } from "./policy/judge.js";
+import {
+  foldSubsumed,
+  judge,
+  type RawFinding,
+  type Severities,
+  severitiesOf,
+  unusedIgnores,
+} from "./policy/judge.js";
 import { loadWorkload, type Workload } from "./queries/workload.js";
 import { parseRequirement, type Requirement } from "./rules/coverage.js";
 import { CATALOG_RULES, metaOf, STATEMENT_RULES } from "./rules/index.js";
@@ -146,7 +153,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
 
 /** Judged findings plus the ignores that covered nothing, for the targets, in reading order. */
 export function finish(analysis: Analysis, judged: Finding[]): Finding[] {
-  let findings = [...judged, ...unusedIgnores(analysis.ignores, analysis.severities)];
+  let findings = [...foldSubsumed(judged), ...unusedIgnores(analysis.ignores, analysis.severities)];
   // `check path/to/003_add_index.sql` replays the whole folder for context, and reports that file.
   if (analysis.fileTargets.size > 0) findings = findings.filter((f) => analysis.fileTargets.has(f.file));
   return findings.sort(readingOrder(analysis.fileOrder));

@@ -135,3 +135,31 @@ export function unusedIgnores(ignores: Ignores, severities: Severities): Finding
   }
   return out;
 }
+
+/**
+ * One need, reported once: a finding whose rule another rule `subsumes` (same table, its columns
+ * the leading columns of the other finding's index) is folded into that finding, which names it.
+ */
+export function foldSubsumed(findings: readonly Finding[]): Finding[] {
+  const folded = new Set<Finding>();
+  const notes = new Map<Finding, string[]>();
+  for (const keeper of findings) {
+    const subsumes = metaOf(keeper.rule).subsumes;
+    if (!subsumes?.length || !keeper.table || !keeper.columns?.length) continue;
+    const keys = keeper.columns;
+    for (const other of findings) {
+      if (other === keeper || folded.has(other) || !subsumes.includes(other.rule)) continue;
+      if (other.table !== keeper.table || !other.columns?.length) continue;
+      const lead = new Set(keys.slice(0, other.columns.length));
+      if (other.columns.length > keys.length || !other.columns.every((c) => lead.has(c))) continue;
+      folded.add(other);
+      notes.set(keeper, [...(notes.get(keeper) ?? []), `${other.rule} at ${other.file}:${other.line}`]);
+    }
+  }
+  return findings
+    .filter((f) => !folded.has(f))
+    .map((f) => {
+      const also = notes.get(f);
+      return also ? { ...f, message: `${f.message} The same index also answers ${also.join(", ")}.` } : f;
+    });
+}

@@ -14,6 +14,8 @@ export const queryNeedsIndex: Rule = {
       "A query the service runs (config `queries:`) filters, joins or sorts on columns that no index serves.",
     fixable: true,
     finalState: true,
+    // The foreign key's index and the query's are one need; the query's finding has its cost.
+    subsumes: ["unindexed-foreign-key"],
   }),
   checkCatalog({ catalogs, queries, wordsFor }) {
     if (!queries) return [];

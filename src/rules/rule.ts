@@ -41,6 +41,12 @@ export interface RuleMeta {
   rejectsStatement?: boolean;
   /** For input errors: the help every finding of the rule carries. */
   help?: string;
+  /**
+   * Rules whose finding asks for an index this rule's finding also asks for (same table, its
+   * columns leading this one's): the policy folds such a finding into this rule's, so one need is
+   * reported once, with the other rule's location in its message.
+   */
+  subsumes?: readonly string[];
 }
 
 /** What a rule reports; the engine adds the rule id, severity and source. */
