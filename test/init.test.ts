@@ -184,6 +184,10 @@ describe("init: Alembic and models", () => {
       "evolutions/versions/0001_init.py": REVISION,
       "app/models/user.py": MODELS,
       "app/views.py": "def index():\n    return 'hi'\n",
+      // Names a table in a docstring and uses sa.Column, but declares no model.
+      "app/utils/order.py":
+        '"""Sorts a query.\n\n    __tablename__ = "x"\n"""\nimport sqlalchemy as sa\n\n\ndef f(c):\n    return isinstance(c, sa.Column)\n',
+      "app/models/__init__.py": "",
       "requirements.txt": "alembic==1.13.2\nSQLAlchemy==2.0.30\n",
     });
     const result = await initConfig(root);

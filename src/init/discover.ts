@@ -348,7 +348,10 @@ function findModels(
         const text = readSmall(join(folder.abs, name));
         if (!text) continue;
         const table = /\bTable\(\s*["']/.test(text) && /\bsqlalchemy\b/.test(text);
-        if (!/^\s*__tablename__\s*=/m.test(text) && !table) continue;
+        // A class body that names its table and declares a column; a docstring mentioning one does not count.
+        const declared =
+          /^[ \t]+__tablename__\s*=/m.test(text) && /\b(?:Column|mapped_column|Field)\s*\(/.test(text);
+        if (!declared && !table) continue;
         if (isRevisionText(text)) continue;
         if (/dialects(?:\.|\s+import\s+)mysql\b/.test(text))
           other.sqlalchemy.set(folder.rel, "SQLAlchemy models for MySQL");
