@@ -186,7 +186,7 @@ describe("init: Alembic and models", () => {
       "app/views.py": "def index():\n    return 'hi'\n",
       // Names a table in a docstring and uses sa.Column, but declares no model.
       "app/utils/order.py":
-        '"""Sorts a query.\n\n    __tablename__ = "x"\n"""\nimport sqlalchemy as sa\n\n\ndef f(c):\n    return isinstance(c, sa.Column)\n',
+        'import sqlalchemy as sa\n\n\ndef order(query):\n    """Sorts a query, e.g.\n\n        class A(Base):\n            __tablename__ = "a"\n            id = sa.Column(sa.Integer, primary_key=True)\n    """\n    return query\n',
       "app/models/__init__.py": "",
       "requirements.txt": "alembic==1.13.2\nSQLAlchemy==2.0.30\n",
     });

@@ -57,6 +57,10 @@ const NOT_THE_PROJECT =
 const MIGRATIONS_NAME = /migrat|schema|sql|^db$|database|ddl|changes|versions|postgres|^pg$/i;
 
 const SAMPLE_FILES = 200;
+
+/** A module-level class whose own body (indented lines up to it) sets __tablename__. */
+const MODEL_CLASS =
+  /^class\s+\w+\s*\([^)]*\)\s*:[ \t]*\r?\n(?:(?:[ \t]+[^\n]*)?\r?\n)*?[ \t]+__tablename__\s*=/m;
 const MAX_READ = 2 * 1024 * 1024;
 
 export function discover(root: string, options: DiscoverOptions = {}): Discovery {
@@ -349,8 +353,7 @@ function findModels(
         if (!text) continue;
         const table = /\bTable\(\s*["']/.test(text) && /\bsqlalchemy\b/.test(text);
         // A class body that names its table and declares a column; a docstring mentioning one does not count.
-        const declared =
-          /^[ \t]+__tablename__\s*=/m.test(text) && /\b(?:Column|mapped_column|Field)\s*\(/.test(text);
+        const declared = MODEL_CLASS.test(text) && /\b(?:Column|mapped_column|Field)\s*\(/.test(text);
         if (!declared && !table) continue;
         if (isRevisionText(text)) continue;
         if (/dialects(?:\.|\s+import\s+)mysql\b/.test(text))
