@@ -57,6 +57,9 @@ describe("init: PostgreSQL folders only", () => {
   it("decides by content when the name says nothing: other dialects' markers, or SQL libpg-query cannot read", async () => {
     const root = repo({
       "db/main/1_init.up.sql": "CREATE TABLE a (id int PRIMARY KEY);\n",
+      // Other dialects' words inside comments and function bodies do not count.
+      "db/main/2_fn.up.sql":
+        "/* ported from\n   MySQL's AUTO_INCREMENT */\nCREATE FUNCTION f() RETURNS text AS $body$\nBEGIN\n  RETURN '`x`';\nEND\n$body$ LANGUAGE plpgsql;\n",
       "db/legacy/1_init.up.sql": "CREATE TABLE `a` (`id` int);\n",
       "db/analytics/1_init.up.sql": "CREATE TABLE e (id UInt64) ENGINE = ReplacingMergeTree ORDER BY id;\n",
       "db/embedded/1_init.up.sql": "CREATE TABLE k (id INTEGER PRIMARY KEY AUTOINCREMENT);\n",

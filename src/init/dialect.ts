@@ -144,7 +144,7 @@ export function judgeContent(samples: readonly SqlSample[]): ContentVerdict {
 export function codeOnly(sql: string): string {
   const blank = (s: string) => s.replace(/[^\n]/g, " ");
   return sql.replace(
-    /--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|'(?:[^']|'')*(?:'|$)|(\$[A-Za-z_]*\$)[\s\S]*?(?:\1|$)/gm,
+    /--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|'(?:[^']|'')*(?:'|$)|(\$[A-Za-z_]*\$)[\s\S]*?(?:\1|$)/g,
     (m) => blank(m),
   );
 }

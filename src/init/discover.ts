@@ -60,7 +60,7 @@ const SAMPLE_FILES = 200;
 
 /** A module-level class whose own body (indented lines up to it) sets __tablename__. */
 const MODEL_CLASS =
-  /^class\s+\w+\s*\([^)]*\)\s*:[ \t]*\r?\n(?:(?:[ \t]+[^\n]*)?\r?\n)*?[ \t]+__tablename__\s*=/m;
+  /^class\s+\w+\s*\([^)]*\)\s*:[ \t]*\r?\n(?:[ \t]+\S[^\n]*\n|[ \t]*\r?\n)*?[ \t]+__tablename__\s*=/m;
 const MAX_READ = 2 * 1024 * 1024;
 
 export function discover(root: string, options: DiscoverOptions = {}): Discovery {
