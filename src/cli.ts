@@ -132,11 +132,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command("init")
-    .description("find the migrations and models below this folder and write .pg-index-lint.yml")
-    .action(async () => {
+    .description(
+      "find the PostgreSQL migrations and models of the repository at dir (default: here), write .pg-index-lint.yml there, and run a first check",
+    )
+    .argument("[dir]", "the repository root", ".")
+    .action(async (dir: string) => {
       const { initConfig } = await import("./init.js");
-      io.stdout.write(initConfig(process.cwd()));
-      setExit(0);
+      const result = await initConfig(dir, { env: io.env });
+      io.stdout.write(result.stdout);
+      io.stderr.write(result.stderr);
+      setExit(result.code);
     });
   return program;
 }

@@ -255,9 +255,9 @@ describe("other commands", () => {
     process.chdir(root);
     try {
       const first = await run(["init"]);
-      expect(first.stdout).toMatch(
-        /wrote \.pg-index-lint\.yml with 1 migrations folder: db\/migrations \(sql\)/,
-      );
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/^wrote \.pg-index-lint\.yml:$/m);
+      expect(first.stdout).toMatch(/^ {2}- path: db\/migrations\n {4}runner: sql$/m);
       expect((await run(["check"])).code).toBe(0);
       expect((await run(["init"])).code).toBe(2);
     } finally {
