@@ -28,7 +28,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
-import { atLeast, entries, isFile } from "./files.js";
+import { atLeast, byVersionThenName, entries, isFile } from "./files.js";
+import { fileTransactionOneString } from "./models.js";
 import { cargoPinnedVersion, DEFAULT_VERSION } from "./pinned-version.js";
 import type { MigrationFileRef, PreparedSql, SqlRunner, TransactionModel } from "./runner.js";
 
@@ -46,15 +47,7 @@ function model(version: string | null): TransactionModel {
   const optOut = atLeast(version, DIESEL_OPT_OUT_SINCE)
     ? "put the statement alone in a migration of its own whose metadata.toml says `run_in_transaction = false` (Diesel still sends up.sql as one string)"
     : null;
-  return {
-    fileInTransaction: true,
-    allFilesInOneTransaction: false,
-    fileSentAsOneString: true,
-    detectsNonTransactional: false,
-    refusesMixedFile: false,
-    optOut,
-    citations: CITATIONS,
-  };
+  return fileTransactionOneString(optOut, CITATIONS);
 }
 
 /** The part of a folder name Diesel orders by: up to the first `_`, without `-`. */
@@ -116,17 +109,7 @@ export const dieselRunner: SqlRunner = {
     }
     return folders
       .map((name) => ({ name, version: dieselVersion(name) }))
-      .sort((a, b) =>
-        a.version < b.version
-          ? -1
-          : a.version > b.version
-            ? 1
-            : a.name < b.name
-              ? -1
-              : a.name > b.name
-                ? 1
-                : 0,
-      )
+      .sort(byVersionThenName)
       .map((f) => ({ absPath: resolve(dir, f.name, "up.sql"), id: f.name }));
   },
   prepare(text, ref): PreparedSql {

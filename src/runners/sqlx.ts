@@ -26,7 +26,8 @@
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
-import { atLeast, fileNames } from "./files.js";
+import { atLeast, byVersionThenName, fileNames } from "./files.js";
+import { fileTransactionOneString } from "./models.js";
 import { cargoDependsOn, cargoPinnedVersion, DEFAULT_VERSION } from "./pinned-version.js";
 import type { MigrationFileRef, PreparedSql, SqlRunner, TransactionModel } from "./runner.js";
 
@@ -43,17 +44,10 @@ const CITATIONS = [
 ];
 
 function model(version: string | null): TransactionModel {
-  return {
-    fileInTransaction: true,
-    allFilesInOneTransaction: false,
-    fileSentAsOneString: true,
-    detectsNonTransactional: false,
-    refusesMixedFile: false,
-    optOut: atLeast(version, SQLX_NO_TX_SINCE)
-      ? "put the statement alone in a migration of its own whose first line is `-- no-transaction` (sqlx still sends the file as one string)"
-      : null,
-    citations: CITATIONS,
-  };
+  const optOut = atLeast(version, SQLX_NO_TX_SINCE)
+    ? "put the statement alone in a migration of its own whose first line is `-- no-transaction` (sqlx still sends the file as one string)"
+    : null;
+  return fileTransactionOneString(optOut, CITATIONS);
 }
 
 interface SqlxFile {
@@ -97,17 +91,7 @@ export const sqlxRunner: SqlRunner = {
     // Rust's sort_by_key is stable; read_dir order is not defined, so ties fall back to the name.
     return sqlxFiles(dir)
       .filter((f) => !f.down)
-      .sort((a, b) =>
-        a.version < b.version
-          ? -1
-          : a.version > b.version
-            ? 1
-            : a.name < b.name
-              ? -1
-              : a.name > b.name
-                ? 1
-                : 0,
-      )
+      .sort(byVersionThenName)
       .map((f) => ({ absPath: resolve(dir, f.name), id: f.version.toString() }));
   },
   prepare(text): PreparedSql {
