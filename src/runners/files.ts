@@ -62,6 +62,15 @@ function blank(text: string): string {
   return text.replace(/[^\r\n]/g, " ");
 }
 
+/**
+ * Orders migrations by version, then by name: plain `<` comparison, which for strings is the byte
+ * order Rust and Go sort by, and for bigints numeric order.
+ */
+export function byVersionThenName<T extends { version: string | bigint; name: string }>(a: T, b: T): number {
+  if (a.version !== b.version) return a.version < b.version ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 /** Compares version strings made of numeric parts ("4.18.1", "2_1", "1.1"); missing parts count as 0. */
 export function compareVersions(a: string, b: string): number {
   const pa = numericParts(a);

@@ -147,3 +147,64 @@ function pomVersion(pom: string): string | null {
   const escaped = property.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`<${escaped}>\\s*([^<\\s]+)\\s*</${escaped}>`).exec(pom)?.[1] ?? null;
 }
+
+/**
+ * The version of the first of `crates` that Cargo pins near `dir`: the nearest Cargo.lock names
+ * the exact version built (`name = "diesel_migrations"` then `version = "2.3.1"`), else the
+ * nearest Cargo.toml's requirement (`sqlx = "0.8"`, `sqlx = { version = "0.8.2", … }`, or a
+ * `[dependencies.sqlx]` table). A member's `sqlx = { workspace = true }` has no version; the
+ * workspace root's `[workspace.dependencies]` above it does.
+ */
+export function cargoPinnedVersion(dir: string, crates: readonly string[]): AssumedVersion | null {
+  const folders = ancestors(dir);
+  for (const name of crates) {
+    for (const folder of folders) {
+      const lock = readText(join(folder, "Cargo.lock"));
+      const locked = lock === null ? null : cargoLockVersion(lock, name);
+      if (locked) return { version: locked, source: `Cargo.lock (${name} ${locked})` };
+    }
+    for (const folder of folders) {
+      const manifest = readText(join(folder, "Cargo.toml"));
+      const range = manifest === null ? null : cargoRequirement(manifest, name);
+      const version = range ? versionFromRange(range) : null;
+      if (range && version) return { version, source: `Cargo.toml (${name} ${range})` };
+    }
+  }
+  return null;
+}
+
+/** Does a Cargo.toml or Cargo.lock near `dir` name `crate` as a dependency? */
+export function cargoDependsOn(dir: string, crate: string): boolean {
+  const key = new RegExp(
+    `^\\s*(?:${escapeRegExp(crate)}\\s*=|\\[(?:[\\w.-]+\\.)?dependencies\\.${escapeRegExp(crate)}\\])`,
+    "m",
+  );
+  const locked = new RegExp(`^name = "${escapeRegExp(crate)}"$`, "m");
+  return ancestors(dir).some((folder) => {
+    const manifest = readText(join(folder, "Cargo.toml"));
+    if (manifest !== null && key.test(manifest)) return true;
+    const lock = readText(join(folder, "Cargo.lock"));
+    return lock !== null && locked.test(lock);
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+function cargoLockVersion(lock: string, name: string): string | null {
+  const re = new RegExp(`^name = "${escapeRegExp(name)}"\\r?\\nversion = "([^"]+)"`, "m");
+  return re.exec(lock)?.[1] ?? null;
+}
+
+/** `name = "0.8"`, `name = { version = "0.8", … }`, or `version = "…"` under `[dependencies.name]`. */
+function cargoRequirement(manifest: string, name: string): string | null {
+  const n = escapeRegExp(name);
+  const inline = new RegExp(
+    `^\\s*${n}\\s*=\\s*(?:"([^"]+)"|\\{[^}\\n]*\\bversion\\s*=\\s*"([^"]+)")`,
+    "m",
+  ).exec(manifest);
+  if (inline) return inline[1] ?? inline[2] ?? null;
+  const table = new RegExp(`^\\[(?:[\\w.-]+\\.)?dependencies\\.${n}\\]([^[]*)`, "m").exec(manifest);
+  return table?.[1] ? (/^\s*version\s*=\s*"([^"]+)"/m.exec(table[1])?.[1] ?? null) : null;
+}

@@ -84,7 +84,20 @@ export interface TransactionModel {
    * CONCURRENTLY`). Only meaningful when `fileSentAsOneString` is false.
    */
   splitFallbackOn?: readonly StatementShape[];
-  /** How a file opts out, in words for the help line; null when it cannot. */
+  /**
+   * The runner sends a file's statements one by one but as one pipeline of extended-protocol
+   * messages closed by a single Sync (pgx's ExecBatch, the Supabase CLI). PostgreSQL runs the
+   * pipeline in one implicit transaction, except that a statement that must run outside one
+   * (CONCURRENTLY…) still runs, and commits at once, when it opens the pipeline: as the file's
+   * first statement, or right after a COMMIT or ROLLBACK.
+   * Only meaningful when `fileSentAsOneString` and `fileInTransaction` are false.
+   */
+  pipelined?: boolean;
+  /**
+   * How a file opts out, in words for the help line; null when it cannot. With null, the runner
+   * has no opt-out at this version, so what a file says about one (`PreparedSql.noTransaction`)
+   * is ignored (Diesel before 2.0 reads no metadata.toml; sqlx before 0.8 no `-- no-transaction`).
+   */
   optOut: string | null;
   /** Sources for each fact above: doc pages, source files, issues. */
   citations: string[];

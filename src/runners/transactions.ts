@@ -6,6 +6,7 @@
  */
 import type { Statement, TxContext } from "../model.js";
 import {
+  cannotRunInTransaction,
   endsBlock,
   opensBlock,
   SHAPE_SQL,
@@ -33,7 +34,7 @@ export function assignTransactions(
   prepared: PreparedSql,
   runnerLabel: string,
 ): Statement[] {
-  const sections: PreparedSection[] = prepared.sections ?? [
+  const declared: PreparedSection[] = prepared.sections ?? [
     {
       start: 0,
       end: Number.POSITIVE_INFINITY,
@@ -42,6 +43,8 @@ export function assignTransactions(
       label: "the whole file",
     },
   ];
+  // A runner without an opt-out at this version ignores what the file says about one.
+  const sections = model.optOut === null ? declared.map((s) => ({ ...s, noTransaction: false })) : declared;
   const bySection = new Map<PreparedSection, ParsedStatement[]>();
   for (const statement of statements) {
     const section =
@@ -53,7 +56,8 @@ export function assignTransactions(
   }
   const contexts = new Map<ParsedStatement, TxContext>();
   for (const [section, list] of bySection) {
-    assignSection(list, model, section, runnerLabel, contexts);
+    if (model.pipelined) assignPipeline(list, model, runnerLabel, contexts);
+    else assignSection(list, model, section, runnerLabel, contexts);
   }
   return statements.map((statement) => {
     const tx = contexts.get(statement);
@@ -194,5 +198,65 @@ function assignSection(
           ? `the file's COMMIT on line ${wrapClosedAt} ended ${label}'s transaction, so this statement runs in autocommit`
           : autocommitDetail(),
     });
+  }
+}
+
+/**
+ * A file sent as one pipeline (`TransactionModel.pipelined`): PostgreSQL keeps the statements
+ * since the last commit in one implicit transaction, and refuses a statement that cannot run in a
+ * transaction ("cannot be executed within a pipeline") unless it opens the pipeline or directly
+ * follows a COMMIT or ROLLBACK. Measured on PostgreSQL 15.20 (test/runners/supabase.test.ts):
+ * even a second CREATE INDEX CONCURRENTLY right after a first one is refused.
+ */
+function assignPipeline(
+  statements: ParsedStatement[],
+  model: TransactionModel,
+  label: string,
+  out: Map<ParsedStatement, TxContext>,
+): void {
+  const optOut = model.optOut ? { optOut: model.optOut } : {};
+  const implicit = `${label} sends the file's statements as one pipeline closed by a single Sync, so PostgreSQL runs them in one implicit transaction`;
+  let open = false; // an earlier statement left the pipeline's implicit transaction open
+  let explicitSince: number | null = null;
+  for (const statement of statements) {
+    const control = transactionControl(statement.node);
+    const line = statement.range.line;
+    if (explicitSince === null && opensBlock(control)) explicitSince = line;
+    if (explicitSince !== null) {
+      const ends = endsBlock(control);
+      out.set(statement, {
+        inTransaction: true,
+        reason: "explicit",
+        detail:
+          explicitSince === line && opensBlock(control)
+            ? `under ${label}, this BEGIN opens a transaction block`
+            : ends
+              ? `under ${label}, this statement ends the transaction block opened on line ${explicitSince}`
+              : `under ${label}, the file's BEGIN on line ${explicitSince} opened a transaction block that is still open here`,
+      });
+      if (ends) {
+        explicitSince = null;
+        open = false;
+      }
+      continue;
+    }
+    if (!open && cannotRunInTransaction(statement.node)) {
+      out.set(statement, {
+        inTransaction: false,
+        reason: "autocommit",
+        detail: `${label} sends the file as one pipeline, and this statement opens it (it comes first, or right after a COMMIT), so it runs and commits on its own`,
+      });
+      // PostgreSQL refuses the next CONCURRENTLY statement of the pipeline all the same.
+      open = true;
+      continue;
+    }
+    out.set(statement, {
+      inTransaction: true,
+      reason: "implicit-multi-statement",
+      detail: implicit,
+      ...optOut,
+    });
+    // A COMMIT or ROLLBACK ends the implicit transaction; the next statement starts afresh.
+    open = !endsBlock(control);
   }
 }

@@ -6,6 +6,7 @@
 import { sqlalchemyModels } from "../models/sqlalchemy-source.js";
 import { alembicRunner } from "../runners/alembic.js";
 import { dbmateRunner } from "../runners/dbmate.js";
+import { dieselRunner } from "../runners/diesel.js";
 import { drizzleRunner } from "../runners/drizzle.js";
 import { flywayRunner } from "../runners/flyway.js";
 import { golangMigrateRunner } from "../runners/golang-migrate.js";
@@ -13,14 +14,19 @@ import { gooseRunner } from "../runners/goose.js";
 import { prismaRunner } from "../runners/prisma.js";
 import type { AssumedVersion } from "../runners/runner.js";
 import { sqlRunner } from "../runners/sql.js";
+import { sqlxRunner } from "../runners/sqlx.js";
+import { supabaseRunner } from "../runners/supabase.js";
 import type { MigrationSource, ModelSource, Source } from "./source.js";
 
 export const SOURCES: readonly Source[] = [
   alembicRunner,
   drizzleRunner,
   prismaRunner,
+  dieselRunner,
   dbmateRunner,
   gooseRunner,
+  supabaseRunner,
+  sqlxRunner,
   golangMigrateRunner,
   flywayRunner,
   sqlRunner,
@@ -66,7 +72,7 @@ export function runnerList(): string {
 
 /**
  * The runner version the model assumes: the config's `version:` wins, then what the project pins
- * (package-lock.json, package.json, go.mod, pom.xml, build.gradle) near `dir`, else the latest.
+ * (package-lock.json, package.json, go.mod, pom.xml, build.gradle, Cargo.lock, Cargo.toml) near `dir`, else the latest.
  */
 export function assumeVersion(
   source: MigrationSource,

@@ -191,8 +191,15 @@ class Session {
     lastOfSet: boolean,
   ): Promise<StatementTrace | null> {
     const statements = migration.statements;
-    const wantsRunner = (s: Statement) => s.tx.reason === "runner-file" || s.tx.reason === "runner-all";
+    // A pipeline's implicit transaction (the Supabase CLI) behaves as a BEGIN … COMMIT around its
+    // statements: each is still sent on its own, so a failure points at the statement.
+    const pipelined = this.set.model.pipelined === true;
+    const wantsRunner = (s: Statement) =>
+      s.tx.reason === "runner-file" ||
+      s.tx.reason === "runner-all" ||
+      (pipelined && s.tx.reason === "implicit-multi-statement");
     const oneString =
+      !pipelined &&
       statements.length > 1 &&
       (this.set.model.fileSentAsOneString ||
         statements.some((s) => s.tx.reason === "implicit-multi-statement"));

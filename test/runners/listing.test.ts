@@ -62,6 +62,37 @@ describe("listing migrations in the runner's order", () => {
     expect(refs.map((r) => r.id)).toEqual(["20240101000000_init", "20240102000000_add_index"]);
   });
 
+  it("diesel: up.sql of each folder by version (the name up to its first _, without -), so 00000000000000 comes first and 20240102000000 before 202401020000000001; dot folders are skipped", () => {
+    const refs = runner("diesel").list(at("diesel/migrations"));
+    expect(names(refs, "diesel/migrations")).toEqual([
+      "00000000000000_diesel_initial_setup/up.sql",
+      "2024-01-01-000000_create_t/up.sql",
+      "2024-01-02-000000_index_t/up.sql",
+      "2024-01-02-000000-0001_index_u/up.sql",
+    ]);
+    expect(refs.map((r) => r.id)).toEqual([
+      "00000000000000_diesel_initial_setup",
+      "2024-01-01-000000_create_t",
+      "2024-01-02-000000_index_t",
+      "2024-01-02-000000-0001_index_u",
+    ]);
+  });
+
+  it("sqlx: simple and .up.sql files by numeric version (2 before 10); .down.sql and other files are skipped", () => {
+    const refs = runner("sqlx").list(at("sqlx/migrations"));
+    expect(names(refs, "sqlx/migrations")).toEqual(["1_init.sql", "2_add_d.up.sql", "10_index_d.sql"]);
+    expect(refs.map((r) => r.id)).toEqual(["1", "2", "10"]);
+  });
+
+  it("supabase: <digits>_<name>.sql files in name order; a leading pre-2021-12-09 <timestamp>_init.sql, folders and other names are skipped", () => {
+    const refs = runner("supabase").list(at("supabase/supabase/migrations"));
+    expect(names(refs, "supabase/supabase/migrations")).toEqual([
+      "20240101000000_create_t.sql",
+      "20240102000000_index_t.sql",
+    ]);
+    expect(refs.map((r) => r.id)).toEqual(["20240101000000", "20240102000000"]);
+  });
+
   it("drizzle: the journal's entries, and no file the journal does not name", () => {
     const refs = runner("drizzle").list(at("drizzle/ok"));
     expect(names(refs, "drizzle/ok")).toEqual(["0000_init.sql", "0001_add_index.sql"]);
@@ -100,6 +131,9 @@ describe("drizzle journal errors", () => {
 describe("detectRunner", () => {
   it.each([
     ["drizzle/ok", "drizzle"],
+    ["diesel/migrations", "diesel"],
+    ["sqlx/migrations", "sqlx"],
+    ["supabase/supabase/migrations", "supabase"],
     ["prisma/prisma/migrations", "prisma"],
     ["dbmate/db/migrations", "dbmate"],
     ["golang-migrate/migrations", "golang-migrate"],
@@ -111,6 +145,19 @@ describe("detectRunner", () => {
 
   it("detects nothing in a folder without SQL", () => {
     expect(detectRunner(at("empty"))).toBeNull();
+  });
+
+  it("chooses sqlx only with a Cargo project that uses sqlx: the same .up.sql names stay golang-migrate, numbered files stay plain SQL", () => {
+    expect(runner("sqlx").detect(at("golang-migrate/migrations"))).toBe(false);
+    expect(runner("sqlx").detect(at("sql/plain"))).toBe(false);
+    expect(runner("golang-migrate").detect(at("sqlx/migrations"))).toBe(true);
+    expect(detectRunner(at("sqlx/migrations"))?.id).toBe("sqlx");
+  });
+
+  it("chooses Supabase only for a migrations folder inside supabase/ or next to config.toml", () => {
+    expect(runner("supabase").detect(at("dbmate/db/migrations"))).toBe(false);
+    expect(runner("supabase").detect(at("golang-migrate/migrations"))).toBe(false);
+    expect(runner("sql").detect(at("supabase/supabase/migrations"))).toBe(true);
   });
 
   it("prefers dbmate markers over a plain .sql listing", () => {

@@ -259,6 +259,125 @@ describe("flyway", () => {
   });
 });
 
+const fixture = (path: string): MigrationFileRef => ({
+  absPath: fileURLToPath(new URL(`../fixtures/runners/${path}`, import.meta.url)),
+  id: path,
+});
+
+describe("diesel", () => {
+  it("runs up.sql in Diesel's transaction when the folder has no metadata.toml", () => {
+    const rows = txOf("diesel", "CREATE INDEX CONCURRENTLY t_c ON t (c);\n", "2.3.1");
+    expect(concurrentIn(rows)).toMatchObject({
+      inTransaction: true,
+      reason: "runner-file",
+      detail: "Diesel 2.3.1 runs each migration file in its own transaction",
+      optOut: expect.stringMatching(/run_in_transaction = false/),
+    });
+  });
+
+  it("runs a lone statement in autocommit with run_in_transaction = false in metadata.toml", () => {
+    const ref = fixture("diesel/migrations/2024-01-02-000000_index_t/up.sql");
+    const rows = txOf("diesel", "CREATE INDEX CONCURRENTLY t_c ON t (c);\n", "2.3.1", ref);
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: false, reason: "autocommit" });
+    expect(concurrentIn(rows).detail).toContain("run_in_transaction = false in metadata.toml on line 2");
+  });
+
+  it("keeps PostgreSQL's implicit transaction with run_in_transaction = false when up.sql holds two statements (batch_execute sends one string)", () => {
+    const ref = fixture("diesel/migrations/2024-01-02-000000_index_t/up.sql");
+    const rows = txOf(
+      "diesel",
+      "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n",
+      null,
+      ref,
+    );
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: true, reason: "implicit-multi-statement" });
+  });
+
+  it("ignores metadata.toml before Diesel 2.0, which ran every migration in a transaction", () => {
+    const ref = fixture("diesel/migrations/2024-01-02-000000_index_t/up.sql");
+    const rows = txOf("diesel", "CREATE INDEX CONCURRENTLY t_c ON t (c);\n", "1.4.8", ref);
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: true, reason: "runner-file" });
+    expect(concurrentIn(rows).optOut).toBeUndefined();
+  });
+});
+
+describe("sqlx", () => {
+  it("runs each migration in its own transaction", () => {
+    const rows = txOf("sqlx", "CREATE INDEX CONCURRENTLY t_c ON t (c);\n", "0.8.2");
+    expect(concurrentIn(rows)).toMatchObject({
+      inTransaction: true,
+      reason: "runner-file",
+      optOut: expect.stringMatching(/-- no-transaction/),
+    });
+  });
+
+  it("runs a lone statement in autocommit when the file starts with -- no-transaction", () => {
+    const rows = txOf("sqlx", "-- no-transaction\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n", "0.8.2");
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: false, reason: "autocommit" });
+    expect(concurrentIn(rows).detail).toContain("-- no-transaction on line 1");
+  });
+
+  it("reads -- no-transaction only as the file's very first bytes", () => {
+    const rows = txOf("sqlx", "\n-- no-transaction\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n", "0.8.2");
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: true, reason: "runner-file" });
+  });
+
+  it("keeps the implicit transaction of a multi-statement -- no-transaction file", () => {
+    const rows = txOf(
+      "sqlx",
+      "-- no-transaction\nALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n",
+    );
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: true, reason: "implicit-multi-statement" });
+  });
+
+  it("has no opt-out before 0.8.0", () => {
+    const rows = txOf("sqlx", "-- no-transaction\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n", "0.7.4");
+    expect(concurrentIn(rows)).toMatchObject({ inTransaction: true, reason: "runner-file" });
+  });
+});
+
+describe("supabase (one pipeline per file)", () => {
+  it("runs a leading CONCURRENTLY statement on its own, and the rest in the pipeline's implicit transaction", () => {
+    const rows = txOf("supabase", "CREATE INDEX CONCURRENTLY t_c ON t (c);\nALTER TABLE t ADD d int;\n");
+    expect(rows.map((r) => [r.tx.inTransaction, r.tx.reason])).toEqual([
+      [false, "autocommit"],
+      [true, "implicit-multi-statement"],
+    ]);
+    expect(rows[1]?.tx.detail).toBe(
+      "Supabase CLI sends the file's statements as one pipeline closed by a single Sync, so PostgreSQL runs them in one implicit transaction",
+    );
+  });
+
+  it("puts a CONCURRENTLY statement after another statement in the implicit transaction", () => {
+    const rows = txOf("supabase", "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n");
+    expect(concurrentIn(rows)).toMatchObject({
+      inTransaction: true,
+      reason: "implicit-multi-statement",
+      optOut: expect.stringMatching(/first in a migration file of its own/),
+    });
+  });
+
+  it("lets a leading CONCURRENTLY statement and one right after a COMMIT run on their own, but not a second one in a row", () => {
+    const rows = txOf(
+      "supabase",
+      "CREATE INDEX CONCURRENTLY a ON t (c);\nDROP INDEX CONCURRENTLY b;\nBEGIN;\nALTER TABLE t ADD d int;\nCOMMIT;\nCREATE INDEX CONCURRENTLY e ON t (d);\n",
+    );
+    expect(rows.map((r) => [r.tx.inTransaction, r.tx.reason])).toEqual([
+      [false, "autocommit"],
+      [true, "implicit-multi-statement"],
+      [true, "explicit"],
+      [true, "explicit"],
+      [true, "explicit"],
+      [false, "autocommit"],
+    ]);
+  });
+
+  it("puts a lone statement in the implicit transaction it shares with the history insert", () => {
+    const rows = txOf("supabase", "CREATE INDEX t_c ON t (c);\n");
+    expect(rows[0]?.tx).toMatchObject({ inTransaction: true, reason: "implicit-multi-statement" });
+  });
+});
+
 describe("sql (psql -f)", () => {
   it("puts statements between an explicit BEGIN and COMMIT in a transaction and the rest in autocommit", () => {
     const rows = txOf(

@@ -162,6 +162,76 @@ describe.each(engines)("verify on $name", ({ url }) => {
         fails: null,
       },
       {
+        name: "diesel: up.sql in Diesel's transaction → 25001",
+        spec: {
+          runner: "diesel",
+          files: {
+            "2024-01-01-000000_t/up.sql": table,
+            "2024-01-02-000000_i/up.sql": "CREATE INDEX CONCURRENTLY i ON t (c);",
+          },
+        },
+        fails: "up.sql:1 25001",
+      },
+      {
+        name: "diesel: run_in_transaction = false and one statement → applied",
+        spec: {
+          runner: "diesel",
+          files: {
+            "2024-01-01-000000_t/up.sql": table,
+            "2024-01-02-000000_i/up.sql": "CREATE INDEX CONCURRENTLY i ON t (c);",
+            "2024-01-02-000000_i/metadata.toml": "run_in_transaction = false\n",
+          },
+        },
+        fails: null,
+      },
+      {
+        name: "diesel: run_in_transaction = false but two statements, sent as one string → 25001",
+        spec: {
+          runner: "diesel",
+          files: {
+            "2024-01-01-000000_t/up.sql": table,
+            "2024-01-02-000000_i/up.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (c);",
+            "2024-01-02-000000_i/metadata.toml": "run_in_transaction = false\n",
+          },
+        },
+        fails: "up.sql:2 25001",
+      },
+      {
+        name: "sqlx: a migration in sqlx's transaction → 25001; with -- no-transaction → applied",
+        spec: {
+          runner: "sqlx",
+          files: {
+            "1_t.sql": table,
+            "2_i.sql": "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n",
+            "3_j.up.sql": "CREATE INDEX CONCURRENTLY j ON t (id, c);\n",
+            "3_j.down.sql": "DROP INDEX j;\n",
+          },
+        },
+        fails: "3_j.up.sql:1 25001",
+      },
+      {
+        name: "supabase: a leading CONCURRENTLY statement runs on its own → applied",
+        spec: {
+          runner: "supabase",
+          files: {
+            "20240101000000_t.sql": table,
+            "20240102000000_i.sql": "CREATE INDEX CONCURRENTLY i ON t (c);\nALTER TABLE t ADD d int;\n",
+          },
+        },
+        fails: null,
+      },
+      {
+        name: "supabase: CONCURRENTLY after another statement of the pipeline → 25001",
+        spec: {
+          runner: "supabase",
+          files: {
+            "20240101000000_t.sql": table,
+            "20240102000000_i.sql": "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY i ON t (d);\n",
+          },
+        },
+        fails: "20240102000000_i.sql:2 25001",
+      },
+      {
         name: "psql -f: COMMIT AND CHAIN keeps the block open → 25001 at the concurrent statement",
         spec: {
           files: {
