@@ -21,7 +21,7 @@ export const unindexedForeignKey: Rule = {
         findings.push({
           range: fk.source,
           message: `Foreign key "${fk.name}" on ${name} (${fk.columns.join(", ")}) → ${refName} has no index on its columns: deleting or updating a ${refName} row scans ${name}, and joins from ${refName} cannot use an index.`,
-          help: advice(table, fk, wordsFor(fk.source)),
+          ...advice(table, fk, wordsFor(fk.source)),
           table: name,
           columns: fk.columns,
         });
@@ -39,7 +39,7 @@ export const unindexedForeignKey: Rule = {
         findings.push({
           range: at,
           message: `Foreign key "${fk.name}" on ${displayName(table)} (${fk.columns.join(", ")}) has no covering index in the migrated database.`,
-          help: advice(table, fk, wordsFor(at)),
+          help: advice(table, fk, wordsFor(at)).help,
           table: displayName(table),
           columns: fk.columns,
         });
@@ -58,10 +58,13 @@ function* unindexed(catalog: Catalog): Iterable<[TableDef, ForeignKeyDef]> {
   }
 }
 
-function advice(table: TableDef, fk: ForeignKeyDef, words: Words): string {
+/** The index to build, in the words of the source that declares the key, and its fix when it has one. */
+function advice(table: TableDef, fk: ForeignKeyDef, words: Words): Pick<RuleFinding, "help" | "fix"> {
   const index = suggestIndex(
     { schema: table.schema, name: table.name },
     fk.columns.map((column) => ({ column })),
   );
-  return words.advise({ kind: "create-index", index });
+  const change = { kind: "create-index" as const, index };
+  const fix = words.fix?.(change);
+  return { help: words.advise(change), ...(fix ? { fix } : {}) };
 }
