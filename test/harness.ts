@@ -84,7 +84,9 @@ export function writeRepo(spec: RepoSpec): string {
     ...(hasMigrations
       ? { migrations: [{ path: "migrations", runner, ...(spec.version ? { version: spec.version } : {}) }] }
       : {}),
-    ...(Object.keys(models).length > 0 ? { models: [{ path: "models", orm: spec.orm ?? "sqlalchemy" }] } : {}),
+    ...(Object.keys(models).length > 0
+      ? { models: [{ path: "models", orm: spec.orm ?? "sqlalchemy" }] }
+      : {}),
     ...spec.config,
   };
   writeFileSync(join(root, ".pg-index-lint.yml"), stringify(config));
