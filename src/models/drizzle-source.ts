@@ -53,7 +53,7 @@ function drizzleWords(read: ReadDrizzle | null): Words {
     if (found && source && read) {
       const made = drizzleIndexFix(source, { offset: found.call.start ?? 0 }, columns, {
         ...(read.casing ? { casing: read.casing } : {}),
-        context: read.sources,
+        tables: read.tables,
       });
       fix = "error" in made ? null : made;
     }
