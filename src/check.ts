@@ -6,7 +6,7 @@
  */
 
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { basename, dirname, relative, resolve } from "node:path";
 import type { RangeVar } from "@pgsql/types";
 import picomatch from "picomatch";
 import type { LoadedConfig } from "./config/load.js";
@@ -549,7 +549,7 @@ class CheckRun {
       if (!existsSync(dir)) throw new UserError(`models path "${entry.path}" does not exist`, at);
       const orm = findOrm(entry.orm);
       if (!orm) throw new UserError(`models: unknown orm "${entry.orm}"`, at);
-      const files = this.loadModels(orm, dir);
+      const files = this.loadModels(orm, dir, at);
       const catalog = new Catalog();
       files.forEach((modelFile, index) => {
         this.files++;
@@ -570,10 +570,16 @@ class CheckRun {
     }
   }
 
-  private loadModels(orm: ModelSource, dir: string): ModelFile[] {
+  /** A models entry's files: the folder's that the ORM selects, or the one file the entry names. */
+  private loadModels(orm: ModelSource, path: string, at: string | undefined): ModelFile[] {
+    const single = !statSync(path).isDirectory();
+    const dir = single ? dirname(path) : path;
+    const relativePaths = single ? [basename(path)] : filesRecursive(dir).sort();
+    if (single && !orm.selects(basename(path)))
+      throw new UserError(`models path "${displayPath(path)}" is not one of ${orm.describe}`, at);
     const read: SourceFile[] = [];
-    for (const relativePath of filesRecursive(dir).sort()) {
-      if (!orm.selects(relativePath)) continue;
+    for (const relativePath of relativePaths) {
+      if (!single && !orm.selects(relativePath)) continue;
       const absPath = resolve(dir, relativePath);
       if (!this.keep(absPath)) continue;
       const file = displayPath(absPath);
@@ -593,7 +599,9 @@ class CheckRun {
       }
       read.push({ absPath, file, text: text.text });
     }
-    return orm.load(read);
+    const files = orm.load(read, { dir, root: this.config.dir });
+    for (const modelFile of files) if (modelFile.words) this.words.set(modelFile.file, modelFile.words);
+    return files;
   }
 
   runCatalogRules(): void {

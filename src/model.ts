@@ -3,6 +3,7 @@
  * (DESIGN.md §3). Rules see `Statement`s and the `Catalog`, never raw files.
  */
 import type { Node } from "@pgsql/types";
+import type { Words } from "./schema/change.js";
 
 /** A span in a source file. Lines and columns are 1-based; `endColumn` is exclusive, as in SARIF. */
 export interface SourceRange {
@@ -100,4 +101,9 @@ export interface ModelFile {
   ignores: InlineIgnore[];
   /** Maps a parser location inside a statement's generated SQL to the code behind that clause. */
   locators: Map<Statement, (byteLocation: number | undefined) => SourceRange>;
+  /**
+   * The source's words bound to what its reader read (the model and field names behind a table
+   * and its columns), for advice and fixes that edit this file; the source's own words when absent.
+   */
+  words?: Words;
 }

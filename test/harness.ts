@@ -16,8 +16,10 @@ export interface RepoSpec {
    * with `models`: a models-only repo.
    */
   files: Record<string, string> | string;
-  /** SQLAlchemy model files by path inside a `models` folder, configured as `orm: sqlalchemy`. */
+  /** Model files by path inside a `models` folder, configured as `orm:` (default sqlalchemy). */
   models?: Record<string, string>;
+  /** The ORM of `models`. */
+  orm?: string;
   runner?: string;
   version?: string;
   /** Extra config keys (required-indexes, rules…). */
@@ -82,7 +84,9 @@ export function writeRepo(spec: RepoSpec): string {
     ...(hasMigrations
       ? { migrations: [{ path: "migrations", runner, ...(spec.version ? { version: spec.version } : {}) }] }
       : {}),
-    ...(Object.keys(models).length > 0 ? { models: [{ path: "models", orm: "sqlalchemy" }] } : {}),
+    ...(Object.keys(models).length > 0
+      ? { models: [{ path: "models", orm: spec.orm ?? "sqlalchemy" }] }
+      : {}),
     ...spec.config,
   };
   writeFileSync(join(root, ".pg-index-lint.yml"), stringify(config));

@@ -36,7 +36,9 @@ export const MigrationsEntry = z.strictObject({
 });
 
 export const ModelsEntry = z.strictObject({
-  path: nonEmpty.describe("A directory of ORM model sources."),
+  path: nonEmpty.describe(
+    "A directory of ORM model sources, or one file (schema.prisma, a Drizzle schema .ts file).",
+  ),
   orm: z.enum(ORM_IDS as [string, ...string[]]).describe("The ORM the models use."),
 });
 

@@ -68,22 +68,23 @@ export function planReview(input: ReviewInput): ReviewPlan {
       plan.alreadyPosted.push(f);
       continue;
     }
-    const path = input.repoPath(f.file);
-    const lines = patches.get(path);
-    // A fix that rewrites more than the finding (a whole BEGIN … COMMIT block) anchors the comment
-    // on the lines it replaces, when they are all in the diff.
+    // A fix anchors the comment on the lines it edits (a whole BEGIN … COMMIT block, the end of
+    // the model block an `@@index` goes into), so that its suggestion replaces those lines. When
+    // they are outside the diff, the comment goes on the finding's lines and shows the edit
+    // without a suggestion, which would replace the wrong lines.
     const span = f.fix?.range ?? f;
-    const range = lines
-      ? (commentRange(lines, span.line, span.endLine) ??
-        (f.fix?.range ? commentRange(lines, f.line, f.endLine) : undefined))
-      : undefined;
+    const spanLines = patches.get(input.repoPath(span.file));
+    const onFix = spanLines ? commentRange(spanLines, span.line, span.endLine) : undefined;
+    const ownLines = patches.get(input.repoPath(f.file));
+    const range = onFix ?? (f.fix?.range && ownLines ? commentRange(ownLines, f.line, f.endLine) : undefined);
     if (!range || plan.comments.length >= MAX_REVIEW_COMMENTS) {
       plan.outsideDiff.push(f);
       continue;
     }
+    const anchor = onFix ? span.file : f.file;
     plan.comments.push({
-      path,
-      body: commentBody(f, key, input.readLines(f.file), input.ruleUrl?.(f.rule)),
+      path: input.repoPath(anchor),
+      body: commentBody(f, key, onFix ? input.readLines(anchor) : undefined, input.ruleUrl?.(f.rule)),
       line: range.line,
       side: "RIGHT",
       ...(range.startLine !== undefined ? { start_line: range.startLine, start_side: "RIGHT" as const } : {}),
@@ -103,8 +104,24 @@ export function commentBody(f: Finding, key: string, lines: string[] | undefined
   ];
   const suggestion = f.fix && lines ? suggestedLines(f, lines) : undefined;
   if (f.fix && suggestion !== undefined) {
-    const fence = "`".repeat(Math.max(3, longestBacktickRun(suggestion) + 1));
-    out.push("", `**Fix:** ${f.fix.description}.`, "", `${fence}suggestion`, suggestion, fence);
+    out.push("", `**Fix:** ${f.fix.description}.`, "", fenced("suggestion", suggestion, false));
+  } else if (f.fix) {
+    const at = f.fix.range ?? f;
+    out.push(
+      "",
+      `**Fix:** ${f.fix.description}, at ${at.file === f.file ? "line " : `${at.file}:`}${at.line}:`,
+      "",
+      fenced("", f.fix.replacement),
+    );
+  }
+  // Edits a suggestion cannot carry (an import at the top of the file): listed, to make by hand.
+  for (const edit of f.fix?.edits ?? []) {
+    out.push(
+      "",
+      `Also ${edit.create ? "create" : "change"} ${edit.file}:${edit.line}:`,
+      "",
+      fenced("", edit.text),
+    );
   }
   return out.join("\n");
 }
@@ -120,6 +137,12 @@ export function suggestedLines(f: Finding, lines: string[]): string | undefined 
   const last = lines[span.endLine - 1];
   if (first === undefined || last === undefined) return undefined;
   return `${first.slice(0, span.column - 1)}${f.fix.replacement}${last.slice(span.endColumn - 1)}`;
+}
+
+/** A code block whose fence is longer than any run of backticks in `text`. */
+function fenced(info: string, text: string, trim = true): string {
+  const fence = "`".repeat(Math.max(3, longestBacktickRun(text) + 1));
+  return `${fence}${info}\n${trim ? text.replace(/^\n+|\n+$/g, "") : text}\n${fence}`;
 }
 
 function longestBacktickRun(text: string): number {

@@ -2,9 +2,12 @@
  * SQLAlchemy as a model source: the `.py` files of a models folder (not Alembic revisions, caches
  * or virtualenvs), read with @lezer/python into the DDL `metadata.create_all()` would emit.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ModelFile } from "../model.js";
 import { parsePython } from "../python/syntax.js";
 import { isRevisionText } from "../runners/alembic.js";
+import { filesRecursive } from "../runners/files.js";
 import type { Words } from "../schema/change.js";
 import type { ModelSource } from "../sources/source.js";
 import { loadSqlAlchemyModels } from "./sqlalchemy.js";
@@ -64,5 +67,26 @@ export const sqlalchemyModels: ModelSource = {
     // An Alembic revision kept in the models folder is not a model.
     const models = files.filter((f) => !isRevisionText(f.text));
     return loadSqlAlchemyModels(models.map((f) => parsePython(f.text, f.file)));
+  },
+  detect(dir) {
+    // The folder that holds every declarative model (a `__tablename__`), outside revisions.
+    const models = filesRecursive(dir).filter((p) => {
+      if (!sqlalchemyModels.selects(p)) return false;
+      try {
+        const text = readFileSync(join(dir, p), "utf8");
+        return /^\s+__tablename__\s*=/m.test(text) && !isRevisionText(text);
+      } catch {
+        return false;
+      }
+    });
+    if (models.length === 0) return [];
+    let common = models[0]?.split("/").slice(0, -1) ?? [];
+    for (const p of models) {
+      const parts = p.split("/").slice(0, -1);
+      let n = 0;
+      while (n < common.length && common[n] === parts[n]) n++;
+      common = common.slice(0, n);
+    }
+    return [common.length > 0 ? common.join("/") : "."];
   },
 };

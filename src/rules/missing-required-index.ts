@@ -45,10 +45,14 @@ export const missingRequiredIndex: Rule = {
         const nearMisses = verdicts
           .filter((v) => v.index.keys[0] && req.keys[0] && sameFirstKey(v.index.keys[0], req.keys[0]))
           .map((v) => `"${v.index.name}" does not count: ${v.coverage.covers ? "" : v.coverage.reason}`);
+        const words = wordsFor(table.source);
+        const change = { kind: "create-index" as const, index: requiredIndex(table, req) };
+        const fix = words.fix?.(change);
         findings.push({
           range: table.source,
           message: `Required index on ${label} is missing (required at ${configRange.file}:${req.entry.line}).${why}${nearMisses.length ? ` ${nearMisses.join("; ")}.` : ""}`,
-          help: wordsFor(table.source).advise({ kind: "create-index", index: requiredIndex(table, req) }),
+          help: words.advise(change),
+          ...(fix ? { fix } : {}),
           table: displayName(table),
           columns: req.entry.columns,
         });

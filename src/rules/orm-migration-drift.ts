@@ -28,11 +28,10 @@ export const ormMigrationDrift: Rule = {
         if (!migrated) {
           const first = catalogs[0]?.tables.values().next().value;
           const migrations = first ? wordsFor(first.source) : words;
-          const regenerate = words.regenerate ? ` (\`${words.regenerate}\` writes it from the models.)` : "";
           findings.push({
             range: table.source,
             message: `Table ${displayName(table)} is declared in the models but no migration creates it.`,
-            help: `${migrations.advise({ kind: "create-table", table })}${regenerate}`,
+            help: `${migrations.advise({ kind: "create-table", table })}${writes(words)}`,
             table: displayName(table),
           });
           continue;
@@ -52,6 +51,11 @@ export const ormMigrationDrift: Rule = {
 interface Sides {
   model: Words;
   migrations: Words;
+}
+
+/** " (`prisma migrate dev` writes it from the models.)", when the ORM has a command that does. */
+function writes(model: Words): string {
+  return model.regenerate ? ` (\`${model.regenerate}\` writes it from the models.)` : "";
 }
 
 function findTable(catalogs: Catalog[], table: TableDef): TableDef | undefined {
@@ -125,7 +129,7 @@ function compareIndexes(model: TableDef, migrated: TableDef, sides: Sides): Rule
     findings.push({
       range: a.source,
       message: `Index "${a.name}" on ${name} ${describeIndex(a)} is declared in the models, but no migration creates it.`,
-      help: `${sides.migrations.advise(indexChange(model, a))} Or remove it from the model.`,
+      help: `${sides.migrations.advise(indexChange(model, a))}${writes(sides.model)} Or remove it from the model.`,
       table: name,
       columns: keyColumns(a),
     });
@@ -174,7 +178,7 @@ function compareForeignKeys(model: TableDef, migrated: TableDef, sides: Sides): 
     findings.push({
       range: a.source,
       message: `Foreign key "${a.name}" on ${name} ${describe(a)} is declared in the models, but no migration creates it.`,
-      help: `${sides.migrations.advise(foreignKeyChange(model, a))} Or remove it from the model.`,
+      help: `${sides.migrations.advise(foreignKeyChange(model, a))}${writes(sides.model)} Or remove it from the model.`,
       table: name,
       columns: a.columns,
     });

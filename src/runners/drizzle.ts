@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { SQL_MIGRATION_WORDS } from "../schema/change.js";
+import { sqlMigrationWords } from "../schema/change.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
 import type { MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
@@ -39,7 +39,7 @@ export const drizzleRunner: SqlRunner = {
   id: "drizzle",
   name: "drizzle-orm's migrator",
   describe: "Drizzle (meta/_journal.json)",
-  words: SQL_MIGRATION_WORDS,
+  words: sqlMigrationWords({ regenerate: "drizzle-kit generate" }),
   exampleFile: "0000_example.sql",
   versioned: true,
   detect: (dir) => existsSync(join(dir, JOURNAL)),

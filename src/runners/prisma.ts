@@ -3,7 +3,7 @@
  * (and `migrate dev`) in directory-name order.
  */
 import { join, resolve } from "node:path";
-import { SQL_MIGRATION_WORDS } from "../schema/change.js";
+import { sqlMigrationWords } from "../schema/change.js";
 import { atLeast, entries, isFile } from "./files.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
 import type { MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
@@ -53,7 +53,7 @@ export const prismaRunner: SqlRunner = {
   id: "prisma",
   name: "Prisma",
   describe: "Prisma Migrate (migrations/*/migration.sql)",
-  words: SQL_MIGRATION_WORDS,
+  words: sqlMigrationWords({ regenerate: "prisma migrate dev" }),
   exampleFile: "20240101000000_example/migration.sql",
   versioned: true,
   detect(dir) {

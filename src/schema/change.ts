@@ -4,6 +4,7 @@
  * ORM) turns it into advice in its own words (`Words`), and `changeSql` into the PostgreSQL
  * statement. Rules describe changes; they never name a framework.
  */
+import type { Fix } from "../finding.js";
 import { makeIndexName, quoteIdent } from "./names.js";
 
 /** A table as changes name it. */
@@ -66,6 +67,11 @@ export interface Words {
   ignoreComment(rule: string): string;
   /** The help for a file of this source that does not parse. */
   syntaxErrorHelp: string;
+  /**
+   * The change as an edit of the source's own files (an ORM's declaration), when the source can
+   * write it there; absent or null otherwise.
+   */
+  fix?(change: SchemaChange): Fix | null;
 }
 
 /** A table's name as SQL: quoted where PostgreSQL needs it, schema-qualified outside `public`. */

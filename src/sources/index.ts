@@ -3,6 +3,8 @@
  * layout first). The config schema's `runner:` and `orm:` values, detection, `init`, the messages
  * that list what was looked for, and the tests' example layouts are all derived from this list.
  */
+import { drizzleModels } from "../models/drizzle-source.js";
+import { prismaModels } from "../models/prisma-source.js";
 import { sqlalchemyModels } from "../models/sqlalchemy-source.js";
 import { alembicRunner } from "../runners/alembic.js";
 import { dbmateRunner } from "../runners/dbmate.js";
@@ -31,6 +33,8 @@ export const SOURCES: readonly Source[] = [
   flywayRunner,
   sqlRunner,
   sqlalchemyModels,
+  prismaModels,
+  drizzleModels,
 ];
 
 /** Migration runners, in detection order. */

@@ -19,6 +19,14 @@ export interface SourceFile {
   text: string;
 }
 
+/** Where a models entry is: its path (a folder, or one file) and the config's folder above it. */
+export interface ModelContext {
+  /** Absolute path of the folder the entry's files are in (the entry's path, or a file's folder). */
+  dir: string;
+  /** Absolute path of the config's folder: settings files (drizzle.config.*) are looked for up to it. */
+  root: string;
+}
+
 /** An ORM whose model declarations imply a schema (what `create_all()` or `migrate dev` would build). */
 export interface ModelSource {
   kind: "models";
@@ -30,8 +38,17 @@ export interface ModelSource {
   words: Words;
   /** Is the file at `relativePath` (inside the models folder, forward slashes) one of its model files? */
   selects(relativePath: string): boolean;
-  /** Turns the selected files into the DDL their declarations imply, located at the declarations. */
-  load(files: SourceFile[]): ModelFile[];
+  /**
+   * Turns the selected files into the DDL their declarations imply, located at the declarations.
+   * A file may carry `words` bound to what was read, which can then phrase advice in the file's
+   * own names and offer a fix that edits it.
+   */
+  load(files: SourceFile[], context: ModelContext): ModelFile[];
+  /**
+   * The models entries this ORM would have in the project at `dir` (paths relative to it, forward
+   * slashes), most likely first; empty when it finds none. For `init`.
+   */
+  detect(dir: string): string[];
 }
 
 export type Source = MigrationSource | ModelSource;

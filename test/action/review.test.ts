@@ -54,6 +54,55 @@ describe("review comments", () => {
     expect(suggestedLines(f, ["  old", "old; -- tail"])).toBe("  NEW; -- tail");
   });
 
+  it("anchors a schema edit's suggestion on the line it edits, and never suggests it elsewhere", () => {
+    const schema = [
+      "model Post {",
+      "  id       Int  @id",
+      "  authorId Int",
+      "  author   User @relation(fields: [authorId], references: [id])",
+      "}",
+    ];
+    const f = finding({
+      rule: "unindexed-foreign-key",
+      file: "prisma/schema.prisma",
+      line: 4,
+      column: 3,
+      endLine: 4,
+      endColumn: 62,
+      fix: {
+        description: "Add @@index([authorId]) to model Post",
+        replacement: "\n  @@index([authorId])\n",
+        range: { file: "prisma/schema.prisma", line: 5, column: 1, endLine: 5, endColumn: 1 },
+      },
+    });
+    const input = { repoPath: (p: string) => p, readLines: () => schema, posted: new Set<string>() };
+    // The whole model is new: the suggestion goes on the model's closing line.
+    const added = [
+      {
+        filename: "prisma/schema.prisma",
+        status: "added",
+        patch: `@@ -0,0 +1,5 @@\n${schema.map((l) => `+${l}`).join("\n")}`,
+      },
+    ];
+    const [onEdit] = planReview({ ...input, files: added, findings: [f] }).comments;
+    expect(onEdit?.line).toBe(5);
+    expect(onEdit?.body).toContain("```suggestion\n\n  @@index([authorId])\n}\n```");
+    // Only the relation line changed: the comment is on it, with the edit but no suggestion.
+    const changed = [
+      {
+        filename: "prisma/schema.prisma",
+        status: "modified",
+        patch: `@@ -4,1 +4,1 @@\n-  author User\n+${schema[3]}`,
+      },
+    ];
+    const [onFinding] = planReview({ ...input, files: changed, findings: [f] }).comments;
+    expect(onFinding?.line).toBe(4);
+    expect(onFinding?.body).not.toContain("suggestion");
+    expect(onFinding?.body).toContain(
+      "**Fix:** Add @@index([authorId]) to model Post, at line 5:\n\n```\n  @@index([authorId])\n```",
+    );
+  });
+
   it("tells identical findings apart and skips those an earlier run posted", () => {
     const a = finding({ line: 1, endLine: 1 });
     const b = finding({ line: 2, endLine: 2 });

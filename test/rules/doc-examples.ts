@@ -24,17 +24,50 @@ export function examplesOf(markdown: string): Example[] {
       config = { ...config, ...(parse(body) as Record<string, unknown>) };
       continue;
     }
-    if ((lang !== "sql" && lang !== "python") || (words[0] !== "bad" && words[0] !== "good")) continue;
+    if (!(lang && lang in LANGUAGES) || (words[0] !== "bad" && words[0] !== "good")) continue;
     const attrs = Object.fromEntries(words.slice(1).map((w) => w.split("=") as [string, string]));
     const spec: RepoSpec =
       lang === "python"
         ? { ...pythonFiles(body), runner: "alembic", config }
-        : { files: splitFiles(body), config };
+        : lang === "sql"
+          ? { files: splitFiles(body), config }
+          : { ...schemaFiles(body, LANGUAGES[lang] as Schema), config };
     if (attrs.runner) spec.runner = attrs.runner;
     if (attrs.version) spec.version = attrs.version;
     examples.push({ kind: words[0], spec, line });
   }
   return examples;
+}
+
+interface Schema {
+  orm: string;
+  runner: string;
+  /** The name of a lone schema file. */
+  file: string;
+}
+
+/** The languages of executable blocks: SQL migrations, Python (Alembic and SQLAlchemy), and ORM schemas. */
+const LANGUAGES: Record<string, Schema | null> = {
+  sql: null,
+  python: null,
+  prisma: { orm: "prisma", runner: "prisma", file: "schema.prisma" },
+  ts: { orm: "drizzle", runner: "drizzle", file: "schema.ts" },
+};
+
+/**
+ * A Prisma or Drizzle block: the schema file, or `// file: NAME` files where names under
+ * `migrations/` are the generated migrations (Prisma's `<dir>/migration.sql`, Drizzle's `.sql`
+ * files, whose journal the harness writes) and the others schema files.
+ */
+function schemaFiles(body: string, schema: Schema): Pick<RepoSpec, "files" | "models" | "orm" | "runner"> {
+  const all = splitFiles(body, "//");
+  const files: Record<string, string> = {};
+  const models: Record<string, string> = {};
+  for (const [name, text] of Object.entries(typeof all === "string" ? { [schema.file]: all } : all)) {
+    if (name.startsWith("migrations/")) files[name.slice("migrations/".length)] = text;
+    else models[name] = text;
+  }
+  return { files, models, orm: schema.orm, runner: schema.runner };
 }
 
 function pythonFiles(body: string): { files: Record<string, string>; models: Record<string, string> } {

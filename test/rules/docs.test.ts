@@ -9,6 +9,11 @@
  * models: a `# file: NAME` line starts another file; names under `models/` are model files (a
  * `models` entry with `orm: sqlalchemy`), the others revisions. With no revision the repo is
  * models-only.
+ *
+ * ```prisma bad``` / ```prisma good``` blocks are Prisma schemas (`orm: prisma`) and ```ts bad``` /
+ * ```ts good``` blocks Drizzle schemas (`orm: drizzle`): a `// file: NAME` line starts another
+ * file, and names under `migrations/` are the migrations the ORM generated (runner prisma or
+ * drizzle). With none the repo is models-only.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";

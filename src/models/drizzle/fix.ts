@@ -5,7 +5,7 @@
  */
 import type { SourceRange } from "../../model.js";
 import type { Casing } from "./casing.js";
-import { readSchema } from "./reader.js";
+import { type DrizzleTable, readSchema } from "./reader.js";
 import { firstParamName, parseTs, returnedExpression, type TsFile } from "./syntax.js";
 
 export interface TextEdit {
@@ -41,15 +41,27 @@ export function drizzleIndexFix(
     casing?: Casing;
     /** The schema's other files, when the table uses names from them (a creator, an enum). */
     context?: { file: string; text: string }[];
+    /** The tables of the schema as already read (with `source` among their files): nothing is parsed again. */
+    tables?: DrizzleTable[];
   } = {},
 ): IndexFix | { error: string } {
-  const ts = parseTs(source.file, source.text);
-  if (!ts.ast) return { error: `${source.file} does not parse` };
-  const others = (options.context ?? [])
-    .filter((c) => c.file !== source.file)
-    .map((c) => parseTs(c.file, c.text));
-  const read = readSchema([ts, ...others], options.casing);
-  const found = read.tables.find((t) =>
+  let ts: TsFile;
+  let tables: DrizzleTable[];
+  if (options.tables) {
+    // The tables of a schema already read: no file is parsed again.
+    tables = options.tables.filter((t) => t.ts.file === source.file && t.ts.source.text === source.text);
+    const first = tables[0];
+    if (!first) return { error: "no pgTable declaration there" };
+    ts = first.ts;
+  } else {
+    ts = parseTs(source.file, source.text);
+    if (!ts.ast) return { error: `${source.file} does not parse` };
+    const others = (options.context ?? [])
+      .filter((c) => c.file !== source.file)
+      .map((c) => parseTs(c.file, c.text));
+    tables = readSchema([ts, ...others], options.casing).tables;
+  }
+  const found = tables.find((t) =>
     t.ts !== ts
       ? false
       : "offset" in table
