@@ -237,11 +237,13 @@ function location(file: string, line: number, endLine: number, options: Markdown
   return `[${shown}](${linkTarget(options.fileUrl(file, line, endLine))}${title})`;
 }
 
-/** A link destination: spaces and parentheses percent-encoded so the text cannot end it early. */
+/**
+ * A link destination: anything but URL characters percent-encoded (UTF-8), so that spaces, `@`,
+ * parentheses, brackets or control bytes from a file name can neither end the link nor show.
+ */
 function linkTarget(url: string): string {
-  return url.replace(
-    /[\s()<>"`|\\]/g,
-    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  return url.replace(/[^A-Za-z0-9\-._~:/?#!$&'*+,;=%]/gu, (ch) =>
+    encodeURIComponent(ch).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
   );
 }
 
