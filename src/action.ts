@@ -14,9 +14,11 @@ import { UserError } from "./errors.js";
 import type { Finding } from "./finding.js";
 import { annotate } from "./github/annotations.js";
 import { type GitHubApi, octokitApi, type PrFile, type PullRequestRef, statusOf } from "./github/api.js";
+import { type ExtraOptions, parseExtraArgs, seconds, splitArgs } from "./github/args.js";
 import { ACTIONS_BOT, findOurComment, reportedFindings, writeComment } from "./github/comment.js";
 import { planReview, postedKeys } from "./github/review.js";
 import { FAIL_ON, type FailOn } from "./policy/verdict.js";
+import { codeSpan, inertLogLine, visibleControls } from "./report/escape.js";
 import { formatJson } from "./report/json.js";
 import { COMMENT_LIMIT, formatMarkdown, type MarkdownOptions } from "./report/markdown.js";
 import { sarifReporter } from "./report/sarif.js";
@@ -40,6 +42,10 @@ export interface ActionInputs {
   baseline: string;
   /** Undefined: on for pull requests. */
   changedOnly: boolean | undefined;
+  /** Tells this step's PR comment from another step's; default: working directory and config. */
+  name: string;
+  /** verify's limits, and the other CLI flags, from `timeout`, `statement-timeout`, … and `args`. */
+  extra: ExtraOptions;
 }
 
 export function readInputs(): ActionInputs {
@@ -61,7 +67,35 @@ export function readInputs(): ActionInputs {
     sarifFile: core.getInput("sarif-file"),
     baseline: core.getInput("baseline"),
     changedOnly: changedOnly === "" ? undefined : bool("changed-only", true),
+    name: core.getInput("name").trim(),
+    extra: extraOptions(),
   };
+}
+
+/** The inputs for verify's limits, then `args` (split without a shell), which may add to them. */
+function extraOptions(): ExtraOptions {
+  const extra: ExtraOptions = {};
+  const timeout = core.getInput("timeout");
+  if (timeout) extra.timeoutMs = seconds("input timeout", timeout);
+  const statementTimeout = core.getInput("statement-timeout");
+  if (statementTimeout) extra.statementTimeoutMs = seconds("input statement-timeout", statementTimeout);
+  if (bool("keep-going", false)) extra.keepGoing = true;
+  if (bool("downgrade", false)) extra.downgrade = true;
+  if (bool("trust-migrations", false)) extra.trustMigrations = true;
+  return { ...extra, ...parseExtraArgs(splitArgs(core.getInput("args"))) };
+}
+
+/**
+ * The key of a step's PR comment: its `name` input, else its working directory and config, so
+ * that two steps in a monorepo keep two comments. The default step has none (the plain marker).
+ */
+export function commentKey(inputs: Pick<ActionInputs, "name" | "workingDirectory" | "config">): string {
+  if (inputs.name) return inputs.name;
+  const dir = posix(inputs.workingDirectory)
+    .replace(/^(\.\/)+/, "")
+    .replace(/\/+$/, "");
+  const parts = [dir === "." ? "" : dir, inputs.config ? `config ${posix(inputs.config)}` : ""];
+  return parts.filter(Boolean).join(", ");
 }
 
 function bool(name: string, fallback: boolean): boolean {
@@ -93,7 +127,7 @@ export async function run(): Promise<void> {
   try {
     await runAction(readInputs());
   } catch (error) {
-    if (error instanceof UserError) core.setFailed(`pg-index-lint: ${error.format()}`);
+    if (error instanceof UserError) core.setFailed(`pg-index-lint: ${visibleControls(error.format())}`);
     else core.setFailed(error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
 }
@@ -140,9 +174,11 @@ export async function runAction(inputs: ActionInputs): Promise<void> {
     paths: inputs.paths,
     failOn: inputs.failOn,
     env: process.env,
-    onMigration: (line) => core.debug(line),
+    onMigration: (line) => core.debug(visibleControls(line)),
+    onNote: (line) => core.info(`pg-index-lint note: ${inertLogLine(line)}`),
     ...(inputs.config ? { config: inputs.config } : {}),
     ...(inputs.baseline ? { baseline: inputs.baseline } : {}),
+    ...inputs.extra,
     ...(inputs.databaseUrl ? { databaseUrl: inputs.databaseUrl } : {}),
     ...(changed ? { changed } : {}),
   });
@@ -151,8 +187,10 @@ export async function runAction(inputs: ActionInputs): Promise<void> {
   const server = context.serverUrl;
   const sha = pr?.headSha ?? context.sha;
   const { owner, repo } = safeRepo();
+  const key = commentKey(inputs);
   const markdown: MarkdownOptions = {
     failOn: inputs.failOn,
+    ...(key ? { key } : {}),
     outOfScope: report.outOfScope,
     omitted: report.omitted,
     ...(owner && sha
@@ -175,13 +213,20 @@ export async function runAction(inputs: ActionInputs): Promise<void> {
   }
 
   // 6. Job summary, JSON report, SARIF.
-  const summaryText = formatMarkdown(report, { ...markdown, maxLength: SUMMARY_LIMIT });
+  const jsonPath = join(
+    process.env.RUNNER_TEMP || tmpdir(),
+    `pg-index-lint-report${key ? `-${fileSafe(key)}` : ""}.json`,
+  );
+  const summaryText = formatMarkdown(report, {
+    ...markdown,
+    maxLength: SUMMARY_LIMIT,
+    moreAt: `the step log lists every finding, and the JSON report (the \`report-json\` output, ${codeSpan(jsonPath)}) has them all: upload it with actions/upload-artifact to keep it`,
+  });
   const notInline = outsideDiff.length
     ? `\n${outsideDiff.length} finding(s) are not on lines of this pull request's diff, so they have no inline review comment.\n`
     : "";
   await core.summary.addRaw(summaryText + notInline).write();
 
-  const jsonPath = join(process.env.RUNNER_TEMP || tmpdir(), "pg-index-lint-report.json");
   writeFileSync(jsonPath, formatJson(report));
   core.setOutput("report-json", jsonPath);
   if (inputs.sarifFile) {
@@ -202,7 +247,8 @@ export async function runAction(inputs: ActionInputs): Promise<void> {
   core.setOutput("warnings", report.summary.warnings);
 
   // 7. Merge blocking: the verdict run() decided.
-  if (report.verdict.exitCode !== 0) core.setFailed(`pg-index-lint: ${report.verdict.reason}`);
+  if (report.verdict.exitCode !== 0)
+    core.setFailed(`pg-index-lint: ${visibleControls(report.verdict.reason ?? "")}`);
 }
 
 interface PrReport {
@@ -226,11 +272,15 @@ async function reportOnPullRequest(
   let outsideDiff: Finding[] = [];
   try {
     if (inputs.comment) {
-      const existing = findOurComment(await api.listComments(pr), viewer);
+      const existing = findOurComment(await api.listComments(pr), viewer, data.markdown.key);
+      const runUrl = workflowRunUrl();
       const body = formatMarkdown(data.report, {
         ...data.markdown,
         marker: true,
         maxLength: COMMENT_LIMIT,
+        // The lock table of a long history goes to the job summary only.
+        locks: false,
+        moreAt: `${runUrl ? `the [job summary](${runUrl})` : "the job summary"} and the step log list every finding`,
         previouslyFailing: (existing ? (reportedFindings(existing.body) ?? 0) : 0) > 0,
       });
       const outcome = await writeComment(api, pr, existing, body);
@@ -323,6 +373,19 @@ function apiMessage(error: unknown): string {
   const status = statusOf(error);
   const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
   return status ? `HTTP ${status}: ${message}` : (message ?? "unknown error");
+}
+
+/** This workflow run's page, where the job summary is. */
+function workflowRunUrl(): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: id } = process.env;
+  return server && repository && id && /^\d+$/.test(id)
+    ? `${server}/${repository}/actions/runs/${id}`
+    : undefined;
+}
+
+/** A key as part of a file name. */
+function fileSafe(key: string): string {
+  return key.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80);
 }
 
 function posix(path: string): string {

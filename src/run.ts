@@ -88,6 +88,7 @@ export async function run(options: RunOptions): Promise<Report> {
       options.changed,
       analysis.sets.map((s) => s.catalog),
       analysis.config,
+      analysis.sets.flatMap((s) => s.migrations),
     );
     findings = scope.reported;
     outOfScope = scope.outOfScope;

@@ -5,7 +5,7 @@
  */
 import * as core from "@actions/core";
 import type { Finding } from "../finding.js";
-import { omittedNotice, toAnnotations } from "../report/annotations.js";
+import { omittedNotice, plainLine, toAnnotations } from "../report/annotations.js";
 
 /** Annotates `findings`; returns how many did not fit within the caps. */
 export function annotate(findings: Finding[], repoRoot: string, cwd: string): number {
@@ -24,6 +24,10 @@ export function annotate(findings: Finding[], repoRoot: string, cwd: string): nu
     else core.notice(a.message, properties);
   }
   const notice = omittedNotice(omitted);
-  if (notice) core.info(`pg-index-lint: ${notice}`);
+  if (notice) {
+    core.info(`pg-index-lint: ${notice}`);
+    // The step log then lists every finding, one inert line each.
+    for (const f of omitted) core.info(plainLine(f, { repoRoot, cwd }));
+  }
   return omitted.length;
 }

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Finding } from "../finding.js";
 import { numberedFingerprints } from "../finding.js";
+import { codeSpan, fencedBlock, longestRun, markdownText, splitPostgresMessage } from "../report/escape.js";
 import type { ApiComment, NewReviewComment, PrFile } from "./api.js";
 import { commentRange, rightSideLines } from "./diff.js";
 
@@ -19,8 +20,12 @@ const MARKER = /<!-- pg-index-lint:fp=([0-9a-f]{16}-\d+) -->/g;
  * A finding's stable key for review comments: the line-independent fingerprint, hashed, and its
  * occurrence among findings with the same fingerprint (three identical statements in one file).
  */
-export function findingKeys(findings: Finding[]): Map<Finding, string> {
-  const numbered = numberedFingerprints(findings);
+export function findingKeys(
+  findings: Finding[],
+  path: (f: Finding) => string = (f) => f.file,
+): Map<Finding, string> {
+  // Keyed by the repository path: two steps in a monorepo may both have migrations/001.sql.
+  const numbered = numberedFingerprints(findings, path);
   return new Map(
     findings.map((f, i) => {
       const { key, occurrence } = numbered[i] as { key: string; occurrence: number };
@@ -60,7 +65,7 @@ export interface ReviewInput {
 
 export function planReview(input: ReviewInput): ReviewPlan {
   const patches = new Map(input.files.map((f) => [f.filename, rightSideLines(f.patch)]));
-  const keys = findingKeys(input.findings);
+  const keys = findingKeys(input.findings, (f) => input.repoPath(f.file));
   const plan: ReviewPlan = { comments: [], outsideDiff: [], alreadyPosted: [] };
   for (const f of input.findings) {
     const key = keys.get(f) as string;
@@ -93,23 +98,34 @@ export function planReview(input: ReviewInput): ReviewPlan {
   return plan;
 }
 
+/**
+ * A review comment: everything from the repository (the message's names and SQL, PostgreSQL's
+ * words, the help) is inert text; PostgreSQL's message is quoted in a fenced block of its own.
+ */
 export function commentBody(f: Finding, key: string, lines: string[] | undefined, ruleUrl?: string): string {
   const icon = f.severity === "error" ? "❌" : "⚠️";
-  const rule = ruleUrl ? `[${f.rule}](${ruleUrl})` : `\`${f.rule}\``;
-  const out = [
-    `<!-- pg-index-lint:fp=${key} -->`,
-    `${icon} **pg-index-lint** ${rule}: ${f.message}`,
-    "",
-    f.help,
-  ];
+  const ruleId = codeSpan(f.rule, { max: 80 });
+  const rule = ruleUrl ? `[${ruleId}](${ruleUrl})` : ruleId;
+  const postgres = f.rule === "migration-failed" ? splitPostgresMessage(f.message) : undefined;
+  const out = postgres
+    ? [
+        `<!-- pg-index-lint:fp=${key} -->`,
+        `${icon} **pg-index-lint** ${rule}: PostgreSQL rejected this statement (SQLSTATE ${markdownText(postgres.code)}):`,
+        "",
+        fencedBlock(postgres.postgres, "text", POSTGRES_MESSAGE_LIMIT),
+        "",
+        markdownText(postgres.after),
+      ]
+    : [`<!-- pg-index-lint:fp=${key} -->`, `${icon} **pg-index-lint** ${rule}: ${markdownText(f.message)}`];
+  out.push("", markdownText(f.help));
   const suggestion = f.fix && lines ? suggestedLines(f, lines) : undefined;
   if (f.fix && suggestion !== undefined) {
-    out.push("", `**Fix:** ${f.fix.description}.`, "", fenced("suggestion", suggestion, false));
+    out.push("", `**Fix:** ${markdownText(f.fix.description)}.`, "", fenced("suggestion", suggestion, false));
   } else if (f.fix) {
     const at = f.fix.range ?? f;
     out.push(
       "",
-      `**Fix:** ${f.fix.description}, at ${at.file === f.file ? "line " : `${at.file}:`}${at.line}:`,
+      `**Fix:** ${markdownText(f.fix.description)}, at ${at.file === f.file ? "line " : `${markdownText(at.file)}:`}${at.line}:`,
       "",
       fenced("", f.fix.replacement),
     );
@@ -118,13 +134,16 @@ export function commentBody(f: Finding, key: string, lines: string[] | undefined
   for (const edit of f.fix?.edits ?? []) {
     out.push(
       "",
-      `Also ${edit.create ? "create" : "change"} ${edit.file}:${edit.line}:`,
+      `Also ${edit.create ? "create" : "change"} ${markdownText(edit.file)}:${edit.line}:`,
       "",
       fenced("", edit.text),
     );
   }
   return out.join("\n");
 }
+
+/** The longest PostgreSQL message quoted in a review comment. */
+const POSTGRES_MESSAGE_LIMIT = 1000;
 
 /**
  * The replacement for the finding's whole lines: the fix replaces the range's text, and the text
@@ -141,10 +160,6 @@ export function suggestedLines(f: Finding, lines: string[]): string | undefined 
 
 /** A code block whose fence is longer than any run of backticks in `text`. */
 function fenced(info: string, text: string, trim = true): string {
-  const fence = "`".repeat(Math.max(3, longestBacktickRun(text) + 1));
+  const fence = "`".repeat(Math.max(3, longestRun(text, "`") + 1));
   return `${fence}${info}\n${trim ? text.replace(/^\n+|\n+$/g, "") : text}\n${fence}`;
-}
-
-function longestBacktickRun(text: string): number {
-  return Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
 }

@@ -4,14 +4,19 @@
  * - a final-state finding (a missing required index, an unindexed foreign key, a duplicate…) on a
  *   table the change touches is reported; on another table it is listed apart (out of scope);
  * - a changed config brings back every finding, since a new requirement can concern any table;
+ * - a final-state finding located at the config (a required index whose table is missing, or that
+ *   verify could not prove) answers for the table its requirement names: reported when the change
+ *   touches that table, or, when the table no longer exists, when a changed migration names it;
  * - any other finding is an old one in an untouched file, and is left out.
  * The CLI's --changed-since and the Action's pull-request scope are this one function.
  */
 import { execFileSync } from "node:child_process";
 import { UserError } from "../errors.js";
 import type { Finding } from "../finding.js";
+import type { Migration } from "../model.js";
 import { isFinalState } from "../rules/index.js";
 import { type Catalog, displayName } from "../schema/catalog.js";
+import { parseQualifiedName } from "../schema/names.js";
 
 export interface Scoped {
   /** Reported: they count towards the verdict. */
@@ -27,6 +32,7 @@ export function scopeFindings(
   changed: ReadonlySet<string>,
   catalogs: readonly Catalog[],
   configFile: string | null,
+  migrations: readonly Pick<Migration, "file" | "statements">[] = [],
 ): Scoped {
   if (configFile && changed.has(configFile)) return { reported: [...findings], outOfScope: [], omitted: [] };
   const touched = touchedTables(changed, catalogs, findings);
@@ -34,11 +40,43 @@ export function scopeFindings(
   for (const f of findings) {
     if (changed.has(f.file)) scope.reported.push(f);
     else if (isFinalState(f.rule)) {
-      if (f.table && touched.has(f.table)) scope.reported.push(f);
-      else scope.outOfScope.push(f);
+      const inScope =
+        f.table !== undefined &&
+        (configFile !== null && f.file === configFile
+          ? requirementTouched(f.table, touched, catalogs, changed, migrations)
+          : touched.has(f.table));
+      (inScope ? scope.reported : scope.outOfScope).push(f);
     } else scope.omitted.push(f);
   }
   return scope;
+}
+
+/**
+ * Whether the change touches the table a requirement names, as the config writes it
+ * (`Orders`, `public.orders`, `"Orders"`): the catalog's table when it exists, else any changed
+ * migration whose SQL names it (a DROP or RENAME that made it disappear).
+ */
+function requirementTouched(
+  written: string,
+  touched: ReadonlySet<string>,
+  catalogs: readonly Catalog[],
+  changed: ReadonlySet<string>,
+  migrations: readonly Pick<Migration, "file" | "statements">[],
+): boolean {
+  if (touched.has(written)) return true;
+  const parts = parseQualifiedName(written);
+  const name = parts.at(-1) ?? written;
+  const schema = parts.length > 1 ? parts[0] : undefined;
+  for (const catalog of catalogs) {
+    const table = catalog.resolveTable(schema, name);
+    if (table) return touched.has(displayName(table));
+  }
+  const word = new RegExp(`(^|[^\\w$])"?${escapeRegExp(name)}"?($|[^\\w$])`, "i");
+  return migrations.some((m) => changed.has(m.file) && m.statements.some((st) => word.test(st.sql)));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**

@@ -9,6 +9,7 @@
  * here, and what did not fit is returned for the job summary and the review.
  */
 import type { Finding } from "../finding.js";
+import { inertLogLine, visibleControls } from "./escape.js";
 import { repoPath } from "./paths.js";
 import type { Reporter, ReportInput } from "./reporter.js";
 
@@ -91,9 +92,10 @@ function toAnnotation(f: Finding, level: AnnotationLevel, options: AnnotationOpt
   const oneLine = f.line === f.endLine;
   return {
     level,
-    message: `${f.message}\n${f.help}`,
-    title: `pg-index-lint: ${f.rule}`,
-    file: repoPath(f.file, options.repoRoot, options.cwd),
+    // Control bytes made visible: @actions/core and escapeData below encode only %, CR and LF.
+    message: visibleControls(`${f.message}\n${f.help}`),
+    title: visibleControls(`pg-index-lint: ${f.rule}`),
+    file: visibleControls(repoPath(f.file, options.repoRoot, options.cwd)),
     startLine: f.line,
     endLine: f.endLine,
     // The runner rejects `col`/`endColumn` across lines, and an `endColumn` before `col`
@@ -131,11 +133,7 @@ export function formatGithub(result: ReportInput, options: AnnotationOptions = {
   const out = shown.map(workflowCommand);
   const notice = omittedNotice(omitted);
   if (notice) out.push(`::notice title=${escapeProperty("pg-index-lint")}::${escapeData(notice)}`);
-  for (const f of omitted) {
-    out.push(
-      `${repoPath(f.file, options.repoRoot, options.cwd)}:${f.line}:${f.column}: ${f.severity} [${f.rule}] ${oneLine(f.message)}`,
-    );
-  }
+  for (const f of omitted) out.push(plainLine(f, options));
   const { errors, warnings, files } = result.summary;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   out.push(
@@ -161,16 +159,25 @@ export function workflowCommand(a: Annotation): string {
   return `::${a.level} ${list}::${escapeData(a.message)}`;
 }
 
-/** The message after `::`: the runner splits commands on line breaks, and decodes `%`. */
+/**
+ * A finding as one plain log line, for what did not fit in the annotations: it cannot start a
+ * workflow command (a file named `::error::…`) nor break into a second line.
+ */
+export function plainLine(f: Finding, options: AnnotationOptions = {}): string {
+  return inertLogLine(
+    `${repoPath(f.file, options.repoRoot, options.cwd)}:${f.line}:${f.column}: ${f.severity} [${f.rule}] ${f.message}`,
+  );
+}
+
+/**
+ * The message after `::`: the runner splits commands on line breaks, and decodes `%`. Other
+ * control bytes (ESC, NUL) are made visible.
+ */
 export function escapeData(text: string): string {
-  return text.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+  return visibleControls(text.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A"));
 }
 
 /** A property value: also `:` (ends the properties) and `,` (separates them). */
 export function escapeProperty(text: string): string {
   return escapeData(text).replaceAll(":", "%3A").replaceAll(",", "%2C");
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ");
 }

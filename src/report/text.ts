@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import pc from "picocolors";
 import type { Finding } from "../finding.js";
 import type { Report } from "../run.js";
+import { terminalLine as t } from "./escape.js";
 import type { Reporter } from "./reporter.js";
 import { formatVerifyText } from "./verify-text.js";
 
@@ -37,7 +38,7 @@ export function formatText(result: TextInput, options: TextOptions): string {
         : `not pinned, assuming the latest behaviour`;
     out.push(
       c.dim(
-        `${set.path}: ${set.migrations.length} migration${set.migrations.length === 1 ? "" : "s"}, runner ${set.runner} (${how})${version ? `, version ${version}` : ""}`,
+        `${t(set.path)}: ${set.migrations.length} migration${set.migrations.length === 1 ? "" : "s"}, runner ${set.runner} (${how})${version ? `, version ${version}` : ""}`,
       ),
     );
   }
@@ -81,8 +82,8 @@ type Colors = ReturnType<typeof pc.createColors>;
 function formatFinding(f: Finding, source: string[] | null, c: Colors): string[] {
   const severity = f.severity === "error" ? c.red(c.bold("error")) : c.yellow(c.bold("warning"));
   const out = [
-    `${severity}${c.bold(`[${f.rule}]`)}: ${c.bold(f.message)}`,
-    `  ${c.blue("-->")} ${f.file}:${f.line}:${f.column}`,
+    `${severity}${c.bold(`[${t(f.rule)}]`)}: ${c.bold(t(f.message))}`,
+    `  ${c.blue("-->")} ${t(f.file)}:${f.line}:${f.column}`,
   ];
   if (source) {
     const last = Math.min(f.endLine, f.line + MAX_FRAME_LINES - 1);
@@ -90,7 +91,7 @@ function formatFinding(f: Finding, source: string[] | null, c: Colors): string[]
     const gutter = (n?: number) => c.blue(`${(n === undefined ? "" : String(n)).padStart(width)} |`);
     out.push(`  ${gutter()}`);
     for (let n = f.line; n <= last; n++) {
-      const text = source[n - 1] ?? "";
+      const text = t(source[n - 1] ?? "");
       out.push(`  ${gutter(n)} ${text}`);
       const from = n === f.line ? f.column - 1 : text.length - text.trimStart().length;
       const to = n === f.endLine ? f.endColumn - 1 : text.length;
@@ -104,12 +105,12 @@ function formatFinding(f: Finding, source: string[] | null, c: Colors): string[]
         `  ${gutter()} ${c.dim(`… ${f.endLine - last} more line${f.endLine - last === 1 ? "" : "s"}`)}`,
       );
   }
-  out.push(`  ${c.cyan("= help:")} ${f.help}`);
-  if (f.measured) out.push(`  ${c.cyan("= verify measured:")} ${f.measured}`);
+  out.push(`  ${c.cyan("= help:")} ${t(f.help)}`);
+  if (f.measured) out.push(`  ${c.cyan("= verify measured:")} ${t(f.measured)}`);
   if (f.fix) {
     const span = f.fix.range ? ` (lines ${f.fix.range.line}–${f.fix.range.endLine})` : "";
-    out.push(`  ${c.cyan(`= fix${span}:`)} ${f.fix.description}:`);
-    for (const line of f.fix.replacement.split("\n")) out.push(`      ${c.green(line)}`);
+    out.push(`  ${c.cyan(`= fix${span}:`)} ${t(f.fix.description)}:`);
+    for (const line of f.fix.replacement.split("\n")) out.push(`      ${c.green(t(line))}`);
   }
   return out;
 }

@@ -3,6 +3,7 @@ import pc from "picocolors";
 import { requirementLabel } from "../rules/coverage.js";
 import { lockModeName } from "../schema/locks.js";
 import type { VerifyReport } from "../verify/verify.js";
+import { terminalLine as t } from "./escape.js";
 
 export function formatVerifyText(report: VerifyReport, color: boolean): string {
   const c = pc.createColors(color);
@@ -10,14 +11,14 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
   const engine =
     report.engine.kind === "pglite"
       ? `embedded PGlite (${report.engine.version})`
-      : `${report.engine.description} (${report.engine.version})`;
+      : `${t(report.engine.description)} (${report.engine.version})`;
   for (const set of report.sets) {
     const all = set.apply.migrations;
     const applied = all.filter((m) => m.status === "applied").length;
     const rolledBack = all.filter((m) => m.status === "rolled-back").length;
     const failure = set.apply.failure;
     const failedAt = failure
-      ? `${failure.statement.range.file}:${failure.statement.range.line} (SQLSTATE ${failure.error?.code})`
+      ? `${t(failure.statement.range.file)}:${failure.statement.range.line} (SQLSTATE ${failure.error?.code})`
       : "";
     const firstFailed = all.findIndex((m) => m.status === "failed");
     const wentOn = firstFailed >= 0 && all.slice(firstFailed + 1).some((m) => m.status !== "not-reached");
@@ -29,14 +30,14 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
         ? "; stopped: the --timeout budget ran out"
         : "";
     out.push(
-      c.bold(`verify ${set.path} on ${engine}: ${applied} of ${all.length} migrations applied${stop}`),
+      c.bold(`verify ${t(set.path)} on ${engine}: ${applied} of ${all.length} migrations applied${stop}`),
     );
     if (rolledBack)
       out.push(
         `  rolled back with the failed transaction: ${rolledBack} migration${rolledBack === 1 ? "" : "s"}`,
       );
     const notReached = all.filter((m) => m.status === "not-reached").map((m) => m.migration.file);
-    if (notReached.length) out.push(`  not applied: ${notReached.join(", ")}`);
+    if (notReached.length) out.push(`  not applied: ${t(notReached.join(", "))}`);
     out.push("");
     out.push(c.bold("Locks taken, per statement"));
     const rows: string[][] = [["file:line", "ms", "statement", "locks"]];
@@ -47,7 +48,7 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
           .filter((l) => l.relkind === "r" || l.relkind === "p")
           .map(
             (l) =>
-              `${lockModeName(l.mode)} ${l.relation}${l.preexisting ? "" : " (new)"}${l.seen === "inferred" ? " (inferred)" : l.seen === "observer" ? " (observed)" : ""}`,
+              `${lockModeName(l.mode)} ${t(l.relation)}${l.preexisting ? "" : " (new)"}${l.seen === "inferred" ? " (inferred)" : l.seen === "observer" ? " (observed)" : ""}`,
           )
           .join(", ");
         const status =
@@ -55,7 +56,7 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
             ? c.red(`FAILED ${st.error?.code ?? ""}`)
             : `${locks || "-"}${st.status === "rolled-back" ? c.yellow(" (rolled back)") : ""}`;
         rows.push([
-          `${m.migration.file.split("/").pop()}:${st.statement.range.line}`,
+          `${t(m.migration.file.split("/").pop() ?? "")}:${st.statement.range.line}`,
           st.durationMs.toFixed(1),
           firstLine(st.statement.sql),
           status,
@@ -74,10 +75,12 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
   }
   if (report.impact) {
     const impact = report.impact;
-    out.push(c.bold(`Impact with synthetic rows (loaded after ${impact.filledAfter.split("/").pop()})`));
+    out.push(
+      c.bold(`Impact with synthetic rows (loaded after ${t(impact.filledAfter.split("/").pop() ?? "")})`),
+    );
     for (const fill of impact.fills) {
       out.push(
-        `  ${fill.table}: ${fill.rows.toLocaleString("en-US")} rows in ${fill.ms.toFixed(0)} ms${fill.implied ? " (a NOT NULL foreign key needs its rows)" : ""}`,
+        `  ${t(fill.table)}: ${fill.rows.toLocaleString("en-US")} rows in ${fill.ms.toFixed(0)} ms${fill.implied ? " (a NOT NULL foreign key needs its rows)" : ""}`,
       );
     }
     out.push("  Statements after the rows were loaded (each held its locks for its whole duration):");
@@ -89,10 +92,10 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
           if (st.status === "not-reached") continue;
           const locks = st.locks
             .filter((l) => l.relkind === "r" || l.relkind === "p")
-            .map((l) => `${lockModeName(l.mode)} ${l.relation}`)
+            .map((l) => `${lockModeName(l.mode)} ${t(l.relation)}`)
             .join(", ");
           rows.push([
-            `${m.migration.file.split("/").pop()}:${st.statement.range.line}`,
+            `${t(m.migration.file.split("/").pop() ?? "")}:${st.statement.range.line}`,
             st.durationMs.toFixed(1),
             firstLine(st.statement.sql),
             st.status === "failed" ? c.red(`FAILED ${st.error?.code ?? ""}`) : locks || "-",
@@ -106,12 +109,12 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
     out.push(c.bold("Required indexes"));
     const rows: string[][] = [["requirement", "proof"]];
     for (const row of report.coverage) {
-      const label = requirementLabel(row.requirement);
+      const label = t(requirementLabel(row.requirement));
       const proof =
         row.proof === "proven"
-          ? c.green(`proven by ${row.index}`)
+          ? c.green(`proven by ${t(row.index ?? "")}`)
           : row.proof === "invalid"
-            ? c.red(`invalid: ${row.index}`)
+            ? c.red(`invalid: ${t(row.index ?? "")}`)
             : c.red(row.proof);
       rows.push([label, proof]);
     }
@@ -121,11 +124,11 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
     out.push(c.bold("Probe queries"));
     for (const p of report.probes) {
       const plan = p.error
-        ? c.red(`failed: ${p.error}`)
-        : `${p.topNode}${p.indexesUsed.length ? ` using ${p.indexesUsed.join(", ")}` : ""}`;
+        ? c.red(`failed: ${t(String(p.error))}`)
+        : `${p.topNode}${p.indexesUsed.length ? ` using ${t(p.indexesUsed.join(", "))}` : ""}`;
       const note = p.seqscanDisabled ? c.dim(" (table empty: sequential scans disabled for the plan)") : "";
       const verdict = p.served ? c.green("served") : c.red("not served by a required index");
-      out.push(`  ${p.query}`, `    → ${plan}: ${verdict}${note}`);
+      out.push(`  ${t(p.query)}`, `    → ${plan}: ${verdict}${note}`);
       if (p.timings)
         out.push(
           `    EXPLAIN ANALYZE: ${p.timings.beforeMs?.toFixed(2) ?? "?"} ms before, ${p.timings.afterMs?.toFixed(2) ?? "?"} ms after`,
@@ -137,7 +140,7 @@ export function formatVerifyText(report: VerifyReport, color: boolean): string {
 }
 
 function firstLine(sql: string): string {
-  const line = sql.split("\n")[0] ?? "";
+  const line = t(sql.split("\n")[0] ?? "");
   return line.length > 60 ? `${line.slice(0, 57)}…` : line;
 }
 

@@ -157,7 +157,8 @@ describe("the Action on a pull request", () => {
   it("creates one comment with the marker, the verdict and links to lines and rule pages", () => {
     expect(github.comments).toHaveLength(1);
     const body = github.comments[0]?.body ?? "";
-    expect(body.startsWith("<!-- pg-index-lint -->\n")).toBe(true);
+    // Keyed by the step's working directory: another step keeps its own comment.
+    expect(body.startsWith("<!-- pg-index-lint key=services%2Ffactory -->\n")).toBe(true);
     expect(body).toContain("❌ **7 errors, 1 warning**");
     expect(body).toContain(
       `[migrations/005_audit_and_sku_indexes.sql:2](https://github.com/acme/factory/blob/head1/${SERVICE}/migrations/005_audit_and_sku_indexes.sql#L2-L3)`,
@@ -348,4 +349,159 @@ describe("the CLI and the Action are two callers of one run()", () => {
       expect(action.code).toBe(failOn === "never" ? 0 : 1);
     }, 120_000);
   }
+});
+
+describe("the Action with two steps in one pull request (a monorepo)", () => {
+  const OTHER = "services/other";
+  const github = new FakeGitHub({ owner: "acme", repo: "factory", number: 7, files: prFiles() });
+  let api: string;
+  beforeAll(async () => {
+    api = await github.start();
+    cpSync(example, join(workspace, OTHER), { recursive: true });
+  });
+  afterAll(() => github.stop());
+
+  it("keeps one comment per working directory or name, each updated in place by its own step", async () => {
+    await runAction({ "fail-on": "never" }, { api });
+    await runAction({ "fail-on": "never", "working-directory": OTHER }, { api });
+    await runAction({ "fail-on": "never", name: "billing" }, { api });
+    expect(github.comments.map((c) => c.body.split("\n")[0])).toEqual([
+      "<!-- pg-index-lint key=services%2Ffactory -->",
+      "<!-- pg-index-lint key=services%2Fother -->",
+      "<!-- pg-index-lint key=billing -->",
+    ]);
+    expect(github.comments[1]?.body).toContain("### pg-index-lint: services/other\n");
+    expect(github.comments[2]?.body).toContain("### pg-index-lint: billing\n");
+    // A second run of the second step updates its own comment, not the first step's.
+    const before = github.requests.length;
+    await runAction({ "fail-on": "never", "working-directory": OTHER }, { api, headSha: "head9" });
+    const calls = github.calls().slice(before);
+    expect(calls).toContain(`PATCH /repos/acme/factory/issues/comments/${github.comments[1]?.id}`);
+    expect(github.comments).toHaveLength(3);
+    expect(github.comments[1]?.body).toContain("/blob/head9/");
+    expect(github.comments[0]?.body).not.toContain("/blob/head9/");
+  }, 180_000);
+});
+
+describe("the Action's inputs for verify's limits and extra arguments", () => {
+  it("passes args to verify, and refuses an unknown argument by name", async () => {
+    const viaArgs = await runAction(
+      { verify: "true", args: "--keep-going --statement-timeout 30", "fail-on": "never" },
+      { event: "push" },
+    );
+    const report = JSON.parse(readFileSync(viaArgs.outputs["report-json"] as string, "utf8"));
+    expect(report.findings.find((f: { rule: string }) => f.rule === "migration-failed").message).toContain(
+      "--keep-going applied the later migrations anyway",
+    );
+    const bad = await runAction({ args: "--keep-going --rm -rf /" }, { event: "push" });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(
+      '::error::pg-index-lint: input args: "--rm" is not one of --timeout, --statement-timeout',
+    );
+  }, 300_000);
+});
+
+describe("the Action on a repository whose names and SQL are hostile", () => {
+  const EVIL = "services/evil";
+  const ESC = "\u001b";
+  // File names: Markdown, HTML, a mention, a workflow command and a control byte.
+  const files: Record<string, string> = {
+    "migrations/001_<img src=x onerror=alert(1)>@octocat.sql": [
+      'CREATE TABLE "users<b>@octocat</b>|`x`" (id bigint PRIMARY KEY);',
+      'CREATE TABLE "orders::error::pwned" (id bigint PRIMARY KEY, user_id bigint REFERENCES "users<b>@octocat</b>|`x`" (id));',
+      'CREATE TABLE "items<i>x" (id bigint PRIMARY KEY, owner bigint REFERENCES "users<b>@octocat</b>|`x`" (id));',
+      "",
+    ].join("\n"),
+    [`migrations/002_[click](https:%2F%2Fevil.example)::warning::x${ESC}[31m.sql`]: [
+      'CREATE INDEX "idx_`tick`_<script>alert(1)</script>_@admins" ON "orders::error::pwned" (user_id);',
+      "",
+    ].join("\n"),
+    "migrations/003_unterminated.sql": [
+      'CREATE INDEX i2 ON "orders::error::pwned" (user_id) WHERE note = \'abc ``` **bold** @octocat [x](https://evil.example)',
+      "",
+    ].join("\n"),
+    // PostgreSQL's own message carries the payload: RAISE puts it there word for word.
+    "migrations/004_raise.sql": [
+      "DO $$ BEGIN RAISE EXCEPTION 'pwned ``` **bold** @octocat <img src=x> [x](https://evil.example)'; END $$;",
+      "",
+    ].join("\n"),
+  };
+  const github = new FakeGitHub({
+    owner: "acme",
+    repo: "factory",
+    number: 7,
+    files: Object.entries(files).map(([name, text]) => ({
+      filename: `${EVIL}/${name}`,
+      status: "added",
+      patch: addedFilePatch(text),
+    })),
+  });
+  let api: string;
+  let result: Run;
+  beforeAll(async () => {
+    api = await github.start();
+    mkdirSync(join(workspace, EVIL, "migrations"), { recursive: true });
+    writeFileSync(join(workspace, EVIL, ".pg-index-lint.yml"), "migrations:\n  - path: migrations\n");
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace, EVIL, name), text);
+    result = await runAction({ "working-directory": EVIL, verify: "true", "fail-on": "never" }, { api });
+  }, 300_000);
+  afterAll(() => github.stop());
+
+  /**
+   * Raw Markdown or HTML that would do something (tags, mentions, links, control bytes), outside
+   * fenced blocks and code spans, where GitHub shows text as it is.
+   */
+  const live = (markdown: string) => {
+    const text = markdown
+      .replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1$/gm, "")
+      .replace(/(?<![\\`])(`+)(?!`)[^\n]*?(?<!`)\1(?!`)/g, "");
+    return [
+      /<img|<script|<b>/i.test(text) && "raw HTML",
+      /(^|[^\u200D])@(octocat|admins)/.test(text.replaceAll("@\u200D", "")) && "a mention",
+      /\]\(https:\/\/evil/.test(text) && "a link",
+      text.includes(ESC) && "ESC",
+      text.includes("\u0000") && "NUL",
+    ].filter(Boolean);
+  };
+
+  it("the PR comment carries the names only as inert text", () => {
+    expect(github.comments).toHaveLength(1);
+    const body = github.comments[0]?.body ?? "";
+    expect(body).toContain("&lt;img src=x onerror=alert(1)&gt;@\u200Doctocat.sql");
+    expect(body).toContain("users&lt;b&gt;@\u200Doctocat&lt;/b&gt;\\|\\`x\\`");
+    // The masked database URL has no place in it, and neither has the lock table.
+    expect(body).not.toContain("Locks taken");
+    expect(live(body)).toEqual([]);
+    // Every row of the findings table still has its four cells: no pipe from a name split it.
+    const rows = body.split("\n").filter((l) => /^\| (❌|⚠️) \|/.test(l));
+    expect(rows.length).toBeGreaterThan(2);
+    for (const row of rows) expect(row.split(/(?<!\\)\|/)).toHaveLength(6);
+  });
+
+  it("the review comments carry them only as inert text, PostgreSQL's message in a fence", () => {
+    const bodies = github.reviewComments.map((c) => c.body);
+    expect(bodies.length).toBeGreaterThan(1);
+    for (const body of bodies) expect(live(body)).toEqual([]);
+    const failed = bodies.find((b) => b.includes("`migration-failed`"));
+    expect(failed).toBeDefined();
+    // The unterminated string's backticks cannot close the fence it is quoted in.
+    expect(failed).toMatch(/\n(`{4,})text\n[^\n]*pwned ``` \*\*bold\*\* @octocat <img src=x>[^\n]*\n\1\n/);
+  });
+
+  it("the log carries them only as inert text: workflow command syntax is encoded", () => {
+    const lines = result.stdout.split("\n");
+    // Every line the runner would read as a command is one of ours.
+    const commands = lines.filter((l) => l.trimStart().startsWith("::"));
+    for (const line of commands) expect(line).toMatch(/^::(error|warning|notice|debug|add-mask)[ :]/);
+    expect(lines.some((l) => /^\s*::(warning::x|error::pwned)/.test(l))).toBe(false);
+    expect(result.stdout).not.toContain("##[");
+    expect(result.stdout).not.toContain(ESC);
+    expect(result.stdout).toContain("%3A%3Awarning%3A%3Ax\\x1b[31m.sql");
+  });
+
+  it("the summary and the comment do not name the database", () => {
+    expect(result.summary).toContain("#### Verify: `migrations` on embedded PGlite");
+    expect(result.summary).toContain("Locks taken");
+    expect(live(result.summary)).toEqual([]);
+  });
 });

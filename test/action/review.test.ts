@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/finding.js";
 import { commentRange, rightSideLines } from "../../src/github/diff.js";
-import { findingKeys, planReview, postedKeys, suggestedLines } from "../../src/github/review.js";
+import { commentBody, findingKeys, planReview, postedKeys, suggestedLines } from "../../src/github/review.js";
 import { scopeFindings } from "../../src/policy/scope.js";
 import { Catalog } from "../../src/schema/catalog.js";
 
@@ -127,7 +127,91 @@ describe("review comments", () => {
   });
 });
 
+describe("review comments carry repository text as data", () => {
+  it("escapes Markdown, HTML and mentions in the message, help and fix description", () => {
+    const f = finding({
+      line: 1,
+      endLine: 1,
+      column: 1,
+      endColumn: 24,
+      message: 'Index "[x](https://evil.example)" on "<b>t</b>" by @octocat | `y',
+      help: "# Ping @admins\n> quote",
+      fix: { description: "**bold** <img src=z>", replacement: "CREATE INDEX CONCURRENTLY i ON t (a);" },
+    });
+    const body = commentBody(f, "k", ["CREATE INDEX i ON t (a);"]);
+    expect(body).toContain(
+      '\\[x\\](https:\u200D//evil.example)" on "&lt;b&gt;t&lt;/b&gt;" by @\u200Doctocat \\| \\`y',
+    );
+    expect(body).toContain("\n\\# Ping @\u200Dadmins &gt; quote\n");
+    expect(body).toContain("**Fix:** \\*\\*bold\\*\\* &lt;img src=z&gt;.");
+    expect(body).not.toMatch(/<b>|<img|@octocat|@admins/);
+  });
+
+  it("quotes PostgreSQL's message in a fence no backtick run in it can close, capped", () => {
+    const pg = "unterminated quoted string at or near \"'abc ``` **x** @octocat";
+    const f = finding({
+      rule: "migration-failed",
+      message: `PostgreSQL rejected this statement: ${pg}${"z".repeat(3000)} (SQLSTATE 42601). The runner stops here.`,
+    });
+    const body = commentBody(f, "k", undefined);
+    const lines = body.split("\n");
+    const open = lines.indexOf("````text");
+    expect(open).toBeGreaterThan(0);
+    expect(lines[open + 1]?.startsWith(pg)).toBe(true);
+    expect(lines[open + 2]).toBe("````");
+    expect((lines[open + 1] ?? "").length).toBeLessThanOrEqual(1000);
+    expect(body).toContain("PostgreSQL rejected this statement (SQLSTATE 42601):");
+    expect(lines[open + 4]).toBe("The runner stops here.");
+  });
+
+  it("keys review comments by the repository path: two services with the same file keep apart", () => {
+    const a = finding({ file: "migrations/001.sql" });
+    const b = finding({ file: "migrations/001.sql", line: 3 });
+    const one = findingKeys([a], (f) => `services/a/${f.file}`).get(a);
+    const two = findingKeys([b], (f) => `services/b/${f.file}`).get(b);
+    expect(one).not.toBe(two);
+  });
+});
+
 describe("pull request scope", () => {
+  const tableDef = (name: string, file: string) => ({
+    schema: "public",
+    name,
+    columns: new Map(),
+    indexes: new Map(),
+    foreignKeys: new Map(),
+    createdIn: 0,
+    source: { file, line: 1, column: 1, endLine: 1, endColumn: 2 },
+    partitioned: false,
+  });
+
+  it("scopes a finding located at the config to the table its requirement names", () => {
+    const catalog = new Catalog();
+    catalog.tables.set("public.orders", tableDef("orders", "m/002.sql") as never);
+    catalog.tables.set("public.users", tableDef("users", "m/001.sql") as never);
+    const config = ".pg-index-lint.yml";
+    const at = { file: config, line: 4, endLine: 4 };
+    // Written qualified, as configs often do: still the table the change creates.
+    const orders = finding({ rule: "missing-required-index", ...at, table: "public.orders" });
+    const users = finding({ rule: "missing-required-index", ...at, line: 7, endLine: 7, table: "Users" });
+    // A table that no longer exists: a changed migration that drops it answers for it.
+    const gone = finding({ rule: "missing-required-index", ...at, line: 9, endLine: 9, table: "invoices" });
+    const never = finding({ rule: "missing-required-index", ...at, line: 11, endLine: 11, table: "ghosts" });
+    const migrations = [
+      { file: "m/002.sql", statements: [{ sql: "CREATE TABLE orders (id int)" }] },
+      { file: "m/003.sql", statements: [{ sql: 'DROP TABLE "invoices"' }] },
+    ] as never;
+    const scope = scopeFindings(
+      [orders, users, gone, never],
+      new Set(["m/002.sql", "m/003.sql"]),
+      [catalog],
+      config,
+      migrations,
+    );
+    expect(scope.reported).toEqual([orders, gone]);
+    expect(scope.outOfScope).toEqual([users, never]);
+  });
+
   it("reports changed files, final-state findings on touched tables, and keeps the rest apart", () => {
     const statement = finding({ file: "m/005.sql", table: "api_keys" });
     const old = finding({ file: "m/001.sql" });

@@ -3,9 +3,11 @@ import type { Finding } from "../../src/finding.js";
 import {
   COMMENT_LIMIT,
   COMMENT_MARKER,
+  commentMarker,
   formatMarkdown,
   reportedFindings,
 } from "../../src/report/markdown.js";
+import type { VerifyReport } from "../../src/verify/verify.js";
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
   rule: "require-concurrent-index-creation",
@@ -88,14 +90,110 @@ describe("formatMarkdown", () => {
     expect(text).toContain("2 older findings in files this pull request does not change are not shown.");
   });
 
-  it("falls back to a shorter form over GitHub's comment size limit", () => {
+  it("over GitHub's comment size limit, lists whole findings with their Fix lines and says where the rest are", () => {
     const many = Array.from({ length: 400 }, (_, i) => finding({ line: i + 1, message: "x".repeat(300) }));
     const full = formatMarkdown(result(many));
     expect(full.length).toBeGreaterThan(COMMENT_LIMIT);
-    const short = formatMarkdown(result(many), { maxLength: COMMENT_LIMIT, marker: true });
+    const short = formatMarkdown(result(many), {
+      maxLength: COMMENT_LIMIT,
+      marker: true,
+      moreAt: "the job summary lists every finding",
+    });
     expect(short.length).toBeLessThanOrEqual(COMMENT_LIMIT);
     expect(short.startsWith(COMMENT_MARKER)).toBe(true);
-    expect(short).toContain("… and 300 more");
-    expect(short).toContain("Shortened to fit GitHub's comment size limit");
+    const rows = short.split("\n").filter((l) => l.startsWith("| ❌"));
+    expect(rows.length).toBeGreaterThan(100);
+    // Every row listed keeps its Fix line.
+    expect(rows.every((r) => r.includes("<br>**Fix:** Use CREATE INDEX CONCURRENTLY. |"))).toBe(true);
+    expect(short).toContain(
+      `… and ${400 - rows.length} more findings that did not fit here: the job summary lists every finding.`,
+    );
+    expect(short).toContain("Shortened to fit GitHub's size limit");
+  });
+
+  it("with 10,000 findings stays under the limit and counts every finding it leaves out", () => {
+    const many = Array.from({ length: 10_000 }, (_, i) =>
+      finding({ file: `migrations/${String(i).padStart(5, "0")}_x.sql`, message: "m".repeat(120) }),
+    );
+    const text = formatMarkdown(result(many), { maxLength: COMMENT_LIMIT, marker: true, moreAt: "X" });
+    expect(text.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    const listed = text.split("\n").filter((l) => l.startsWith("| ❌")).length;
+    expect(listed).toBeGreaterThan(0);
+    expect(text).toContain(`… and ${10_000 - listed} more findings that did not fit here: X.`);
+  });
+
+  it("shortens a long path in the middle, keeping the file name, with the full path as the link's title", () => {
+    const file = "prisma/migrations/20240229123456_add_a_rather_long_descriptive_name/migration.sql";
+    const text = formatMarkdown(result([finding({ file })]), {
+      fileUrl: (f, line) => `https://x/${f}#L${line}`,
+    });
+    const row = text.split("\n").find((l) => l.startsWith("| ❌")) ?? "";
+    const where = row.split(" | ")[2] ?? "";
+    expect(where).toMatch(
+      /^\[prisma\/….*\/migration\.sql:2\]\(https:\/\/x\/prisma\/migrations\/20240229123456/,
+    );
+    expect(where).toContain(
+      `"prisma/migrations/20240229123456_add_a_rather_long_descriptive_name/migration.sql:2"`,
+    );
+    // The shown text is at most 48 characters (before Markdown escapes).
+    const shown = /^\[(.*?)\]\(/.exec(where)?.[1]?.replaceAll("\\", "") ?? "";
+    expect(shown.length).toBeLessThanOrEqual(48);
+  });
+
+  it("keys the marker and the title by the step, so two steps keep two comments", () => {
+    const a = formatMarkdown(result([]), { marker: true, key: "services/a" });
+    const b = formatMarkdown(result([]), { marker: true, key: "services/b, config x.yml" });
+    expect(a.split("\n")[0]).toBe(commentMarker("services/a"));
+    expect(b.split("\n")[0]).toBe(commentMarker("services/b, config x.yml"));
+    expect(commentMarker("services/a")).not.toBe(commentMarker("services/b, config x.yml"));
+    expect(commentMarker("")).toBe(COMMENT_MARKER);
+    // A key cannot end the HTML comment early.
+    expect(commentMarker("x --> <img src=y>")).toBe(
+      "<!-- pg-index-lint key=x%20--%3E%20%3Cimg%20src%3Dy%3E -->",
+    );
+    expect(a).toContain("### pg-index-lint: services/a\n");
+  });
+
+  it("leaves the per-statement lock table out when asked (the PR comment), and keeps it by default (the summary)", () => {
+    const verify = {
+      engine: { kind: "server", version: "17.2", description: "postgres://ci@db.internal:5432/postgres" },
+      sets: [
+        {
+          path: "migrations",
+          runner: "psql",
+          differences: 0,
+          apply: {
+            migrations: [
+              {
+                status: "applied",
+                migration: { file: "migrations/001.sql" },
+                statements: [
+                  {
+                    status: "applied",
+                    durationMs: 1.5,
+                    locks: [],
+                    statement: {
+                      sql: "CREATE TABLE a (id int)",
+                      range: { file: "migrations/001.sql", line: 1, endLine: 1 },
+                    },
+                  },
+                ],
+              },
+            ],
+            failures: [],
+          },
+        },
+      ],
+      coverage: [],
+      probes: [],
+      impact: null,
+    } as unknown as VerifyReport;
+    const withLocks = formatMarkdown({ ...result([]), verify });
+    const without = formatMarkdown({ ...result([]), verify }, { locks: false });
+    expect(withLocks).toContain("Locks taken, per statement");
+    expect(without).not.toContain("Locks taken, per statement");
+    // The server's (masked) URL is not in the Markdown at all.
+    expect(withLocks).toContain("#### Verify: `migrations` on PostgreSQL 17.2");
+    expect(withLocks).not.toContain("db.internal");
   });
 });
