@@ -94,6 +94,25 @@ export function parseSql(sql: string, file: string): ParsedSql {
   return out;
 }
 
+/**
+ * The deepest syntax tree the later stages take. They walk trees recursively, and a chain of
+ * 2,000 `+` terms (4,000 levels) overflows the stack; PostgreSQL's own parser takes it.
+ */
+export const DEEPEST_TREE = 1000;
+
+/** Is `tree` more than `limit` objects deep? Walked with a stack of its own, never recursively. */
+function nestsDeeperThan(tree: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[tree, 1]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [value, depth] = item;
+    if (depth > limit) return true;
+    if (typeof value !== "object" || value === null) continue;
+    for (const child of Array.isArray(value) ? value : Object.values(value))
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function megabytes(chars: number): string {
   return `${(chars / (1 << 20)).toFixed(1)} MB`;
 }
@@ -128,6 +147,15 @@ function parsePart(source: SourceText, from: number, to: number, out: ParsedSql)
     let end = rawEnd;
     while (end > leading.start && /\s/.test(sql[end - 1] ?? "")) end--;
     previousEnd = rawEnd;
+    if (nestsDeeperThan(raw.stmt, DEEPEST_TREE)) {
+      const range = source.range(leading.start, leading.start);
+      range.endColumn = range.column + 1;
+      out.errors.push({
+        message: `SQL too deeply nested to read: this statement's syntax tree is more than ${DEEPEST_TREE} levels deep (a long chain such as a + b + c + … nests one level per term), so it was not checked.`,
+        range,
+      });
+      continue;
+    }
     const statement: ParsedStatement = {
       node: raw.stmt,
       sql: sql.slice(leading.start, end),
