@@ -5,9 +5,9 @@
  * report and optionally SARIF; the step fails when findings reach `fail-on`.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import * as core from "@actions/core";
 import * as github from "@actions/github";
 import { UserError } from "./errors.js";
@@ -23,6 +23,7 @@ import { formatJson } from "./report/json.js";
 import { COMMENT_LIMIT, formatMarkdown, type MarkdownOptions } from "./report/markdown.js";
 import { sarifReporter } from "./report/sarif.js";
 import { type Report, run as runPasses } from "./run.js";
+import { readTextNear } from "./sources/read.js";
 
 /** GitHub caps a step's summary at 1 MiB; leave room for what other steps add. */
 const SUMMARY_LIMIT = 900_000;
@@ -351,11 +352,9 @@ function changedFiles(files: PrFile[] | undefined, baseSha: string | undefined, 
 }
 
 function readLines(file: string): string[] | undefined {
-  try {
-    return readFileSync(file, "utf8").split(/\r?\n/);
-  } catch {
-    return undefined;
-  }
+  // As the run read it: no link out of the repository, FIFO or device is opened for a snippet.
+  const path = resolve(file);
+  return readTextNear(path, dirname(path))?.split(/\r?\n/);
 }
 
 /** Where the rule pages of the running Action are published, when the runner says which Action runs. */

@@ -5,12 +5,12 @@
  * with the policy's ignores and severities, for library users and tests.
  */
 
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { RangeVar } from "@pgsql/types";
 import picomatch from "picomatch";
 import type { LoadedConfig } from "./config/load.js";
-import { migrationEntries, resolveConfig } from "./config/resolve.js";
+import { insideRepository, migrationEntries, resolveConfig } from "./config/resolve.js";
 import { UserError } from "./errors.js";
 import type { Finding } from "./finding.js";
 import type { InputError, Migration, ModelFile, SourceRange, Statement } from "./model.js";
@@ -49,7 +49,7 @@ import {
   runnerLabel,
   runnerList,
 } from "./sources/index.js";
-import { readText } from "./sources/read.js";
+import { readText, repositoryRoot } from "./sources/read.js";
 import type { ModelSource, SourceFile } from "./sources/source.js";
 
 export interface CheckOptions {
@@ -213,6 +213,8 @@ class CheckRun {
   readonly sets: MigrationSet[] = [];
   readonly modelSets: ModelSet[] = [];
   private readonly keep: (absPath: string) => boolean;
+  /** The repository under check: no file outside it is read (src/sources/read.ts). */
+  private readonly root: string;
   private readonly words = new Map<string, Words>();
   /** Clause locations of statements generated from code, into that code. */
   private readonly locators = new Map<Statement, (byteLocation: number | undefined) => SourceRange>();
@@ -235,6 +237,7 @@ class CheckRun {
     this.workload = loadWorkload(config);
     const ignoreGlobs = picomatch(config.data.ignore ?? [], { dot: true });
     this.keep = (absPath) => !ignoreGlobs(relative(config.dir, absPath).split("\\").join("/"));
+    this.root = repositoryRoot(config.dir);
   }
 
   private report(rule: string, finding: RuleFinding): void {
@@ -340,13 +343,14 @@ class CheckRun {
     const file = displayPath(base.file);
     const migration: Migration = { file, id: "base", runner: "base", statements: [], errors: [] };
     if (!this.fileOrder.has(file)) this.fileOrder.set(file, this.fileOrder.size);
-    const read = readText(base.file);
+    const read = readText(base.file, this.root);
     if ("problem" in read) {
       this.inputError(unreadableFile, read.problem, { file, line: 1, column: 1, endLine: 1, endColumn: 1 });
       return migration;
     }
     const parsed = parseSql(withoutMetaCommands(read.text), file);
     for (const error of parsed.errors) this.inputError(syntaxError, error.message, error.range);
+    this.unsupported(parsed.warnings);
     migration.statements = parsed.statements.map((s) => ({ ...s, tx }));
     migration.errors = parsed.errors;
     this.fileLocators.set(migration, clauseLocator(parsed.source));
@@ -366,7 +370,7 @@ class CheckRun {
     if (!this.fileOrder.has(file)) this.fileOrder.set(file, this.fileOrder.size);
     const migration: Migration = { file, id: ref.id, runner: runner.id, statements: [], errors: [] };
     const at: SourceRange = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-    const read = readText(ref.absPath);
+    const read = readText(ref.absPath, this.root);
     if ("problem" in read) {
       this.inputError(unreadableFile, read.problem, at);
       return migration;
@@ -386,6 +390,7 @@ class CheckRun {
         migration.statements = assignTransactions(parsed.statements, model, sql, label);
         this.fileLocators.set(migration, clauseLocator(parsed.source));
         this.ignores.add(parsed.ignores);
+        this.unsupported(parsed.warnings);
       }
     } catch (error) {
       // The runner itself would refuse this file; report it and check the others.
@@ -410,8 +415,10 @@ class CheckRun {
       const upgrade = upgrades[i];
       if (!upgrade || !runner.load || upgrade.errors.length > 0) continue;
       let loaded: ReturnType<typeof runner.load>;
+      const read = readText(ref.absPath, this.root);
+      if ("problem" in read) continue; // already reported for the upgrade
       try {
-        loaded = runner.load(readFileSync(ref.absPath, "utf8"), ref, model, label, "downgrade");
+        loaded = runner.load(read.text, ref, model, label, "downgrade");
       } catch (error) {
         if (error instanceof UserError) continue; // already reported for the upgrade
         throw error;
@@ -547,6 +554,7 @@ class CheckRun {
       const dir = resolve(this.config.dir, entry.path);
       const at = this.config.where?.(["models", index, "path"]) ?? this.config.file ?? undefined;
       if (!existsSync(dir)) throw new UserError(`models path "${entry.path}" does not exist`, at);
+      insideRepository(this.config, dir, `models path ${JSON.stringify(entry.path)}`, at);
       const orm = findOrm(entry.orm);
       if (!orm) throw new UserError(`models: unknown orm "${entry.orm}"`, at);
       const files = this.loadModels(orm, dir, at);
@@ -586,7 +594,7 @@ class CheckRun {
       this.words.set(file, orm.words);
       // Model files read after every migration, though they are loaded first.
       if (!this.fileOrder.has(file)) this.fileOrder.set(file, MODELS_ORDER + this.fileOrder.size);
-      const text = readText(absPath);
+      const text = readText(absPath, this.root);
       if ("problem" in text) {
         this.inputError(unreadableFile, text.problem, {
           file,

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { isMap, isNode, isSeq, LineCounter, parseDocument } from "yaml";
+import { isMap, isNode, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { closest } from "../did-you-mean.js";
 import { UserError } from "../errors.js";
@@ -66,7 +66,23 @@ export function parseConfig(text: string, path: string): LoadedConfig {
     const message = yamlError.message.split("\n")[0] ?? "invalid YAML";
     throw new UserError(`invalid YAML: ${message}`, `${shown}:${lineOf(yamlError.pos[0])}`);
   }
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // yaml stops a document whose aliases expand too far ("billion laughs") with a plain Error.
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    let alias: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        alias = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    throw new UserError(
+      `invalid YAML: ${(error as Error).message.split("\n")[0]}; write the settings out instead of repeating them through aliases`,
+      `${shown}:${lineOf(alias)}`,
+    );
+  }
   const parsed = Config.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;

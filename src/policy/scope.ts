@@ -115,7 +115,8 @@ export function changedSince(ref: string): Set<string> {
       throw new UserError(`--changed-since ${ref}: git failed${stderr ? `: ${stderr}` : ""}`);
     }
   };
-  const diff = git(["diff", "--name-only", "--relative", ref, "--"]);
+  // --end-of-options: whatever the value, git takes it as a revision, never as an option.
+  const diff = git(["diff", "--name-only", "--relative", "--end-of-options", ref, "--"]);
   const untracked = git(["ls-files", "--others", "--exclude-standard"]);
   return new Set(`${diff}\n${untracked}`.split("\n").filter(Boolean));
 }

@@ -20,7 +20,7 @@ export interface PythonFile {
 }
 
 export function parsePython(text: string, file: string): PythonFile {
-  const tree = parser.parse(text);
+  const tree = withBareYields(text);
   const source = new SourceText(text, file);
   const errors: InputError[] = [];
   tree.iterate({
@@ -40,6 +40,22 @@ export function parsePython(text: string, file: string): PythonFile {
     },
   });
   return { file, text, tree, source, errors };
+}
+
+/**
+ * The syntax tree of `text`. Python allows `yield` without an operand (`yield`, `x = yield`,
+ * `(yield)`), lezer's grammar does not: each such `yield` keyword is read as `(   )`, an empty
+ * tuple of the same length, so that every position still points into the file. Nothing pg-index-lint
+ * reads depends on what a yield yields.
+ */
+function withBareYields(text: string): Tree {
+  const tree = parser.parse(text);
+  let patched = text;
+  for (const match of text.matchAll(/\byield\b(?=[ \t]*(?:[\r\n)\]};,#]|$))/g)) {
+    if (tree.resolveInner(match.index, 1).name !== "yield") continue; // in a string or a comment
+    patched = `${patched.slice(0, match.index)}(   )${patched.slice(match.index + 5)}`;
+  }
+  return patched === text ? tree : parser.parse(patched);
 }
 
 export function textOf(py: PythonFile, node: SyntaxNode): string {

@@ -2,10 +2,11 @@
  * `--format text`: a code frame per finding with the span marked, the rule id, the message and a
  * help line, then one summary line. Colour only when the stream is a terminal.
  */
-import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import pc from "picocolors";
 import type { Finding } from "../finding.js";
 import type { Report } from "../run.js";
+import { readTextNear } from "../sources/read.js";
 import { terminalLine as t } from "./escape.js";
 import type { Reporter } from "./reporter.js";
 import { formatVerifyText } from "./verify-text.js";
@@ -68,11 +69,10 @@ export function formatText(result: TextInput, options: TextOptions): string {
 
 function lines(cache: Map<string, string[] | null>, file: string): string[] | null {
   if (!cache.has(file)) {
-    try {
-      cache.set(file, readFileSync(file, "utf8").split(/\r?\n/));
-    } catch {
-      cache.set(file, null);
-    }
+    // The snippet is read as the run read the file: a link out of the repository, a FIFO or a
+    // device is not opened here either.
+    const path = resolve(file);
+    cache.set(file, readTextNear(path, dirname(path))?.split(/\r?\n/) ?? null);
   }
   return cache.get(file) ?? null;
 }

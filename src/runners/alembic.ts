@@ -20,7 +20,6 @@
  *   leave the transaction for it (sqlalchemy#3887: "CREATE INDEX CONCURRENTLY cannot run inside a
  *   transaction block").
  */
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import type { InputError, SourceRange, Statement } from "../model.js";
@@ -31,6 +30,7 @@ import { dottedName, inlineIgnores, lastPart, parsePython, rangeOf, statementsOf
 import { bool, evaluate, Scope } from "../python/values.js";
 import { changeSql, sqlMigrationWords, type Words } from "../schema/change.js";
 import { quoteIdent } from "../schema/names.js";
+import { readTextNear } from "../sources/read.js";
 import { entries, isFile } from "./files.js";
 import { ancestors, DEFAULT_VERSION } from "./pinned-version.js";
 import type {
@@ -118,9 +118,11 @@ export function versionsDir(dir: string): string {
 
 function revisionFileNames(dir: string): string[] {
   // Alembic's ScriptDirectory skips __init__.py and editor backups (`.#x.py`).
+  // Links and other non-folders are listed, so that reading one says why it was refused.
   return entries(dir)
     .filter(
-      (e) => e.isFile() && e.name.endsWith(".py") && e.name !== "__init__.py" && !e.name.startsWith(".#"),
+      (e) =>
+        !e.isDirectory() && e.name.endsWith(".py") && e.name !== "__init__.py" && !e.name.startsWith(".#"),
     )
     .map((e) => e.name);
 }
@@ -139,7 +141,9 @@ export function isRevisionText(text: string): boolean {
 export function transactionPerMigration(dir: string): { on: boolean; source: string | null } {
   for (const candidate of [join(dir, "env.py"), join(dir, "..", "env.py")]) {
     if (!isFile(candidate)) continue;
-    const py = parsePython(readFileSync(candidate, "utf8"), displayPath(resolve(candidate)));
+    const text = readTextNear(candidate, dir);
+    if (text === null) continue;
+    const py = parsePython(text, displayPath(resolve(candidate)));
     const scope = new Scope(py).collect(statementsOf(py.tree.topNode));
     let found: { on: boolean; source: string | null } = { on: false, source: null };
     py.tree.iterate({
@@ -173,13 +177,7 @@ export const alembicRunner: CodeRunner = {
     return candidates.some((folder) =>
       revisionFileNames(folder)
         .slice(0, 5)
-        .some((name) => {
-          try {
-            return REVISION_RE.test(readFileSync(join(folder, name), "utf8"));
-          } catch {
-            return false;
-          }
-        }),
+        .some((name) => REVISION_RE.test(readTextNear(join(folder, name), dir) ?? "")),
     );
   },
   list(dir): MigrationFileRef[] {
@@ -188,10 +186,9 @@ export const alembicRunner: CodeRunner = {
     const unreadable: MigrationFileRef[] = [];
     for (const name of revisionFileNames(folder).sort()) {
       const absPath = join(folder, name);
-      let text: string;
-      try {
-        text = readFileSync(absPath, "utf8");
-      } catch {
+      const text = readTextNear(absPath, dir);
+      if (text === null) {
+        // Reading it again for the run reports why it cannot be read, at the file.
         unreadable.push({ absPath, id: name });
         continue;
       }
@@ -459,12 +456,8 @@ export function pythonPinnedVersion(dir: string): AssumedVersion | null {
       .map((e) => e.name)
       .sort((a, b) => rank(a) - rank(b));
     for (const name of names) {
-      let text: string;
-      try {
-        text = readFileSync(join(folder, name), "utf8");
-      } catch {
-        continue;
-      }
+      const text = readTextNear(join(folder, name), dir);
+      if (text === null) continue;
       const version = alembicVersionIn(name, text);
       if (version) return { version, source: `${name} (alembic ${version})` };
     }

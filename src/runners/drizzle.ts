@@ -2,10 +2,12 @@
  * drizzle-kit migrations run by drizzle-orm's migrator: the order comes from
  * `meta/_journal.json`, each entry naming `<tag>.sql`, split at `--> statement-breakpoint`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { sqlMigrationWords } from "../schema/change.js";
+import { readText, repositoryRoot } from "../sources/read.js";
+import { exists } from "./files.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
 import type { MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
@@ -45,14 +47,32 @@ export const drizzleRunner: SqlRunner = {
   detect: (dir) => existsSync(join(dir, JOURNAL)),
   list(dir): MigrationFileRef[] {
     const journalPath = resolve(dir, JOURNAL);
-    const entries = readJournal(journalPath);
+    const { entries, lineOf } = readJournal(journalPath, dir);
     // readMigrationFiles() walks `entries` in array order (drizzle-kit writes them in idx order).
-    return entries.map((entry) => {
-      const absPath = resolve(dir, `${entry.tag}.sql`);
-      if (!existsSync(absPath)) {
+    return entries.map((entry, i) => {
+      const at = `${journalPath}:${lineOf(i)}`;
+      // The tag is the repository's text: quoted as JSON, so that no control character gets through.
+      const tag = JSON.stringify(entry.tag);
+      const file = JSON.stringify(`${entry.tag}.sql`);
+      // drizzle-kit writes a tag as a bare file name; one that climbs out of the folder is refused
+      // before anything is looked up (the migrator would follow it).
+      if (/[/\\]/.test(entry.tag) || entry.tag === "..") {
         throw new UserError(
-          `journal entry "${entry.tag}" names ${entry.tag}.sql, which does not exist (drizzle's migrator fails on it)`,
-          journalPath,
+          `journal entry ${tag} is not a file name in this folder (a tag may not contain "/", "\\" or be ".."), so it was not read`,
+          at,
+        );
+      }
+      const absPath = resolve(dir, `${entry.tag}.sql`);
+      if (!exists(absPath)) {
+        throw new UserError(
+          `journal entry ${tag} names ${file}, which does not exist (drizzle's migrator fails on it)`,
+          at,
+        );
+      }
+      if (isDirectory(absPath)) {
+        throw new UserError(
+          `journal entry ${tag} names ${file}, which is a directory, not a file (drizzle's migrator fails on it)`,
+          at,
         );
       }
       return { absPath, id: entry.tag };
@@ -64,13 +84,10 @@ export const drizzleRunner: SqlRunner = {
   model: () => MODEL,
 };
 
-function readJournal(path: string): JournalEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new UserError("cannot read the drizzle journal", path);
-  }
+function readJournal(path: string, dir: string): { entries: JournalEntry[]; lineOf: (i: number) => number } {
+  const read = readText(path, repositoryRoot(dir));
+  if ("problem" in read) throw new UserError(`cannot read the drizzle journal: ${read.problem}`, path);
+  const text = read.text;
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -79,11 +96,47 @@ function readJournal(path: string): JournalEntry[] {
   }
   const list = (data as { entries?: unknown } | null)?.entries;
   if (!Array.isArray(list)) throw new UserError('the drizzle journal has no "entries" array', path);
-  return list.map((raw, i) => {
+  const entries = list.map((raw, i) => {
     const entry = raw as { tag?: unknown; idx?: unknown } | null;
     if (typeof entry?.tag !== "string" || entry.tag === "") {
       throw new UserError(`entry ${i} of the drizzle journal has no "tag"`, path);
     }
     return typeof entry.idx === "number" ? { tag: entry.tag, idx: entry.idx } : { tag: entry.tag };
   });
+  return { entries, lineOf: tagLines(text, entries) };
+}
+
+/**
+ * The line of each entry's `"tag"` in the journal's text, found in order; 1 when the text does
+ * not spell it the way JSON.stringify does (escapes written differently).
+ */
+function tagLines(text: string, entries: readonly JournalEntry[]): (i: number) => number {
+  const lines: number[] = [];
+  let from = 0;
+  let line = 1;
+  for (const entry of entries) {
+    const match = new RegExp(`"tag"\\s*:\\s*${escapeRegExp(JSON.stringify(entry.tag))}`, "g");
+    match.lastIndex = from;
+    const found = match.exec(text);
+    if (!found) {
+      lines.push(1);
+      continue;
+    }
+    for (let i = text.indexOf("\n", from); i !== -1 && i < found.index; i = text.indexOf("\n", i + 1)) line++;
+    from = found.index + found[0].length;
+    lines.push(line);
+  }
+  return (i) => lines[i] ?? 1;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

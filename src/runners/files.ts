@@ -2,7 +2,7 @@
  * The small amount of file-system reading that the runner modules share: directory listings that
  * tolerate a missing folder, and masking of text the runner does not execute.
  */
-import { closeSync, type Dirent, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, type Dirent, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** Entries of `dir`, or none when it is missing or not a directory. */
@@ -14,25 +14,43 @@ export function entries(dir: string): Dirent[] {
   }
 }
 
-/** Names of the plain files directly in `dir`. */
+/**
+ * Names of the entries directly in `dir` that are not folders. Links, FIFOs and devices are
+ * listed too, not skipped in silence: reading one (src/sources/read.ts) refuses it with a reason,
+ * at the file, unless it is a link to a regular file inside the repository.
+ */
 export function fileNames(dir: string): string[] {
   return entries(dir)
-    .filter((e) => e.isFile())
+    .filter((e) => !e.isDirectory())
     .map((e) => e.name);
 }
 
-/** Paths (relative to `dir`, with forward slashes) of every file under `dir`, recursively. */
+/**
+ * Paths (relative to `dir`, with forward slashes) of every entry under `dir` that is not a folder,
+ * recursively, as `fileNames` lists them. A link to a folder is listed, not followed: it is no
+ * file, so reading it is refused, and following it could leave the repository or loop.
+ */
 export function filesRecursive(dir: string, prefix = ""): string[] {
   const out: string[] = [];
   for (const entry of entries(dir)) {
     if (entry.isDirectory()) {
       if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
       out.push(...filesRecursive(join(dir, entry.name), `${prefix}${entry.name}/`));
-    } else if (entry.isFile()) {
+    } else {
       out.push(`${prefix}${entry.name}`);
     }
   }
   return out;
+}
+
+/** Does `path` name anything at all (a file, a folder, a link even to nowhere, a FIFO)? Nothing is opened. */
+export function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function isFile(path: string): boolean {

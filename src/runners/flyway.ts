@@ -2,10 +2,11 @@
  * Flyway SQL migrations for PostgreSQL: versioned `V<version>__<description>.sql` in version
  * order, then repeatable `R__<description>.sql` by description.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
-import { atLeast, compareVersions, filesRecursive, isFile } from "./files.js";
+import { readText, repositoryRoot } from "../sources/read.js";
+import { atLeast, compareVersions, exists, filesRecursive } from "./files.js";
 import { DEFAULT_VERSION, flywayPinnedVersion } from "./pinned-version.js";
 import type { MigrationFileRef, PreparedSql, SqlRunner, StatementShape, TransactionModel } from "./runner.js";
 
@@ -101,9 +102,14 @@ export const flywayRunner: SqlRunner = {
   prepare(raw, ref): PreparedSql {
     const text = withoutPlaceholders(raw);
     const confPath = `${ref.absPath}.conf`;
-    const setting = isFile(confPath)
-      ? scriptConfig(readFileSync(confPath, "utf8"), "executeInTransaction")
-      : undefined;
+    let setting: ReturnType<typeof scriptConfig>;
+    if (exists(confPath)) {
+      const conf = readText(confPath, repositoryRoot(dirname(confPath)));
+      // Flyway would read it (and fail on what it cannot read); a guess would be wrong either way.
+      if ("problem" in conf)
+        throw new UserError(`its script configuration ${basename(confPath)} was not read: ${conf.problem}`);
+      setting = scriptConfig(conf.text, "executeInTransaction");
+    }
     if (setting?.value === "false") {
       return {
         sql: text,

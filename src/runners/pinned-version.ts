@@ -3,8 +3,9 @@
  * package.json and package-lock.json (npm), go.mod (Go), pom.xml and build.gradle (Flyway).
  * The lock file wins over a package.json range because it names the exact version installed.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { readTextNear } from "../sources/read.js";
 import type { AssumedVersion } from "./runner.js";
 
 export const DEFAULT_VERSION: AssumedVersion = { version: null, source: "default (latest behaviour)" };
@@ -26,12 +27,9 @@ export function ancestors(dir: string): string[] {
   return out;
 }
 
+/** A manifest's text; null when it is missing or is not a file of the repository (see sources/read.ts). */
 function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
+  return readTextNear(path, dirname(path));
 }
 
 function readJson(path: string): unknown {

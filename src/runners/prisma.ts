@@ -4,7 +4,7 @@
  */
 import { join, resolve } from "node:path";
 import { sqlMigrationWords } from "../schema/change.js";
-import { atLeast, entries, isFile } from "./files.js";
+import { atLeast, entries, exists, isFile } from "./files.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
 import type { MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
@@ -71,8 +71,12 @@ export const prismaRunner: SqlRunner = {
   model,
 };
 
+/**
+ * The subfolders that hold a `migration.sql` of any kind: one that is a link, a FIFO or a folder is
+ * listed, so that reading it reports why it was refused rather than the migration going missing.
+ */
 function migrationDirs(dir: string): string[] {
   return entries(dir)
-    .filter((e) => e.isDirectory() && isFile(join(dir, e.name, "migration.sql")))
+    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && exists(join(dir, e.name, "migration.sql")))
     .map((e) => e.name);
 }

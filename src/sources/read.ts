@@ -1,13 +1,71 @@
-/** Reading a source file as text: the one place that decides what counts as readable. */
-import { readFileSync } from "node:fs";
+/**
+ * Reading a source file as text: the one place that decides what counts as readable. Everything
+ * a repository holds is untrusted, so a file is read only when it is a regular file inside the
+ * repository once its symbolic links are resolved: a migration that is a link to /etc/passwd, a
+ * FIFO (opening one blocks) or /dev/zero (it never ends) is refused without being opened.
+ */
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** The file's text without a byte order mark, or why it cannot be read as text. */
-export function readText(absPath: string): { text: string } | { problem: string } {
+/**
+ * The repository `start` belongs to: the first folder from it upwards that holds `.git` (a folder
+ * in a clone, a file in a worktree), else `start` itself; with its links resolved.
+ */
+export function repositoryRoot(start: string): string {
+  const from = resolve(start);
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ".git"))) return realOrSelf(dir);
+    if (dirname(dir) === dir) return realOrSelf(from);
+  }
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Is `path` (links resolved) `root` or inside it? `root` must already be resolved. */
+export function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!isAbsolute(rel) && rel !== ".." && !rel.startsWith(`..${sep}`));
+}
+
+/**
+ * Why `absPath` may not be read as a source file of the repository at `root`, or null when it may:
+ * it must resolve to a regular file inside `root`. Nothing is opened to find out.
+ */
+export function refusal(absPath: string, root: string): string | null {
+  let real: string;
+  try {
+    real = realpathSync(absPath);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return `This file cannot be read${code ? ` (${code})` : ""}.`;
+  }
+  if (!isInside(real, root))
+    return "This file is a link to a place outside the repository, so it was not read.";
+  const stat = statSync(real);
+  if (stat.isDirectory()) return "This is a directory, not a file.";
+  if (!stat.isFile())
+    return `This is ${stat.isFIFO() ? "a FIFO" : stat.isSocket() ? "a socket" : "a device"}, not a regular file, so it was not read.`;
+  return null;
+}
+
+/**
+ * The text of a file of the repository at `root`, without a byte order mark, or why it cannot be
+ * read as text (see `refusal`).
+ */
+export function readText(absPath: string, root: string): { text: string } | { problem: string } {
+  const refused = refusal(absPath, root);
+  if (refused) return { problem: refused };
   let bytes: Buffer;
   try {
-    bytes = readFileSync(absPath);
+    bytes = readFileSync(realpathSync(absPath));
   } catch (error) {
     const code = (error as { code?: string }).code;
     return { problem: `This file cannot be read${code ? ` (${code})` : ""}.` };
@@ -18,4 +76,10 @@ export function readText(absPath: string): { text: string } | { problem: string 
   } catch {
     return { problem: "This file is not valid UTF-8; save it as UTF-8." };
   }
+}
+
+/** `readText` for a file a runner reads about its own folder (a journal, an env.py): the text or null. */
+export function readTextNear(absPath: string, dir: string): string | null {
+  const read = readText(absPath, repositoryRoot(dir));
+  return "text" in read ? read.text : null;
 }

@@ -113,7 +113,7 @@ describe("drizzle journal errors", () => {
 
   it("reports a journal entry whose .sql file is missing, naming the journal and the file", () => {
     const error = failure("drizzle/missing-file");
-    expect(error.where).toBe(at("drizzle/missing-file/meta/_journal.json"));
+    expect(error.where).toBe(`${at("drizzle/missing-file/meta/_journal.json")}:1`);
     expect(error.message).toContain("0000_gone.sql");
   });
 
