@@ -20,7 +20,7 @@
  *   leave the transaction for it (sqlalchemy#3887: "CREATE INDEX CONCURRENTLY cannot run inside a
  *   transaction block").
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import type { InputError, SourceRange, Statement } from "../model.js";
 import type { ParsedStatement } from "../parse/sql.js";
@@ -141,7 +141,7 @@ export function isRevisionText(text: string): boolean {
 export function transactionPerMigration(dir: string): { on: boolean; source: string | null } {
   for (const candidate of [join(dir, "env.py"), join(dir, "..", "env.py")]) {
     if (!isFile(candidate)) continue;
-    const text = readTextNear(candidate, dir);
+    const text = readTextNear(candidate, dirname(candidate));
     if (text === null) continue;
     const py = parsePython(text, displayPath(resolve(candidate)));
     const scope = new Scope(py).collect(statementsOf(py.tree.topNode));
@@ -456,7 +456,7 @@ export function pythonPinnedVersion(dir: string): AssumedVersion | null {
       .map((e) => e.name)
       .sort((a, b) => rank(a) - rank(b));
     for (const name of names) {
-      const text = readTextNear(join(folder, name), dir);
+      const text = readTextNear(join(folder, name), folder);
       if (text === null) continue;
       const version = alembicVersionIn(name, text);
       if (version) return { version, source: `${name} (alembic ${version})` };

@@ -3,6 +3,7 @@ import type { Finding } from "../../src/finding.js";
 import { commentRange, rightSideLines } from "../../src/github/diff.js";
 import { commentBody, findingKeys, planReview, postedKeys, suggestedLines } from "../../src/github/review.js";
 import { scopeFindings } from "../../src/policy/scope.js";
+import { markdownText } from "../../src/report/escape.js";
 import { Catalog } from "../../src/schema/catalog.js";
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
@@ -99,7 +100,7 @@ describe("review comments", () => {
     expect(onFinding?.line).toBe(4);
     expect(onFinding?.body).not.toContain("suggestion");
     expect(onFinding?.body).toContain(
-      "**Fix:** Add @@index([authorId]) to model Post, at line 5:\n\n```\n  @@index([authorId])\n```",
+      `**Fix:** ${markdownText("Add @@index([authorId]) to model Post")}, at line 5:\n\n\`\`\`\n  @@index([authorId])\n\`\`\``,
     );
   });
 
