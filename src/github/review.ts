@@ -101,10 +101,32 @@ export function commentBody(f: Finding, key: string, lines: string[] | undefined
     "",
     f.help,
   ];
-  const suggestion = f.fix && lines ? suggestedLines(f, lines) : undefined;
+  // A fix that also creates or edits other files is more than a suggestion can apply: it is shown.
+  const edits = f.fix?.edits ?? [];
+  const suggestion = f.fix && edits.length === 0 && lines ? suggestedLines(f, lines) : undefined;
+  const fenced = (text: string, info = "") => {
+    const fence = "`".repeat(Math.max(3, longestBacktickRun(text) + 1));
+    return [`${fence}${info}`, text, fence];
+  };
   if (f.fix && suggestion !== undefined) {
-    const fence = "`".repeat(Math.max(3, longestBacktickRun(suggestion) + 1));
-    out.push("", `**Fix:** ${f.fix.description}.`, "", `${fence}suggestion`, suggestion, fence);
+    out.push("", `**Fix:** ${f.fix.description}.`, "", ...fenced(suggestion, "suggestion"));
+  } else if (f.fix && edits.length > 0) {
+    out.push("", `**Fix:** ${f.fix.description}.`);
+    if (f.fix.replacement === "") out.push("", "Remove the statement here.");
+    else out.push("", "Replace the statement here with:", "", ...fenced(f.fix.replacement, "sql"));
+    for (const e of edits) {
+      const name = `\`${e.file.replace(/`/g, "'")}\``;
+      out.push(
+        "",
+        e.create
+          ? `Create ${name}:`
+          : e.line === e.endLine && e.column === e.endColumn
+            ? `In ${name}, insert at line ${e.line}:`
+            : `In ${name}, replace lines ${e.line}–${e.endLine} with:`,
+        "",
+        ...fenced(e.text.replace(/\n$/, "")),
+      );
+    }
   }
   return out.join("\n");
 }

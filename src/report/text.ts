@@ -108,10 +108,33 @@ function formatFinding(f: Finding, source: string[] | null, c: Colors): string[]
   if (f.measured) out.push(`  ${c.cyan("= verify measured:")} ${f.measured}`);
   if (f.fix) {
     const span = f.fix.range ? ` (lines ${f.fix.range.line}–${f.fix.range.endLine})` : "";
-    out.push(`  ${c.cyan(`= fix${span}:`)} ${f.fix.description}:`);
-    for (const line of f.fix.replacement.split("\n")) out.push(`      ${c.green(line)}`);
+    const removes = f.fix.replacement === "" && (f.fix.edits?.length ?? 0) > 0;
+    out.push(
+      `  ${c.cyan(`= fix${span}:`)} ${visible(f.fix.description)}${removes ? " (removes the statement here)" : ":"}`,
+    );
+    if (!removes)
+      for (const line of f.fix.replacement.split("\n")) out.push(`      ${c.green(visible(line))}`);
+    for (const edit of f.fix.edits ?? []) {
+      const where = edit.create
+        ? `creates ${visible(edit.file)}`
+        : edit.line === edit.endLine && edit.column === edit.endColumn
+          ? `inserts at ${visible(edit.file)}:${edit.line}:${edit.column}`
+          : `replaces ${visible(edit.file)}:${edit.line}:${edit.column}–${edit.endLine}:${edit.endColumn} with`;
+      out.push(`    ${c.cyan(`and ${where}:`)}`);
+      for (const line of edit.text.replace(/\n$/, "").split("\n"))
+        out.push(`      ${c.green(visible(line))}`);
+    }
   }
   return out;
+}
+
+/** Text from the repository with its control characters shown as escapes, so none reaches the terminal. */
+function visible(text: string): string {
+  return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters to escape
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`,
+  );
 }
 
 function summaryLine(result: Pick<Report, "summary">, c: Colors): string {

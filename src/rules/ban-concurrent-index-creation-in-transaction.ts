@@ -53,7 +53,8 @@ function outOfTransaction(
   const block = fixFor(statement, migration);
   if (block.fix) return { help: helpFor(statement.tx), ...block };
   const answer = isolate?.(statement, [statement.sql]);
-  if (!answer?.help) return { help: helpFor(statement.tx) };
+  // Without a mechanical way out, the words of what put it in a transaction say more.
+  if (!answer?.fix || !answer.help) return { help: helpFor(statement.tx) };
   return {
     help: `${answer.help.charAt(0).toUpperCase()}${answer.help.slice(1)}.`,
     ...isolatedFix(answer, "Run the statement outside a transaction"),
