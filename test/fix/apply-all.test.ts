@@ -139,10 +139,14 @@ describe("every fix the suite produces", () => {
       if (after.some((f) => metaOf(f.rule).rejectsStatement || f.rule === "unknown-table")) continue;
       const failures = await verifyFailures(source, root);
       verified += together.length;
-      if (failures.size > 0)
+      // A failure the unfixed repository has too (an index from outside its history) is not the
+      // fixes': the source is verified unfixed only then, to keep PGlite starts few.
+      const baseline = failures.size > 0 ? await verifyFailures(source, base) : new Map<string, number>();
+      const worse = [...failures.keys()].filter((k) => (failures.get(k) ?? 0) > (baseline.get(k) ?? 0));
+      if (worse.length)
         outcomes.push({
           name: `${source.name}: ${together.length} fixes`,
-          problem: `verify on PGlite: ${[...failures.keys()].join("; ")}`,
+          problem: `verify on PGlite: ${worse.join("; ")}`,
         });
     }
     const failing = outcomes.filter((o) => o.problem);
