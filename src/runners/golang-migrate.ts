@@ -5,14 +5,7 @@
 import { basename, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames } from "./files.js";
-import {
-  besides,
-  keepFirstInPlace,
-  moveHelp,
-  moveToNewFiles,
-  statementsText,
-  versionsAfter,
-} from "./isolate.js";
+import { besides, oneStatementFiles, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
 import type { IsolateRequest, Isolation, SqlRunner, TransactionModel } from "./runner.js";
 
@@ -95,22 +88,5 @@ function isolate(request: IsolateRequest): Isolation {
     text: statementsText([moved[i] ?? ""]),
   }));
   const why = "golang-migrate sends a file as one string, and one statement alone runs outside a transaction";
-  return alone
-    ? keepFirstInPlace(
-        request,
-        files,
-        [],
-        `keep it alone in this file and ${moveHelp(
-          files.map((f) => f.path),
-          why,
-        ).replace(/^move it/, "move what follows it")}`,
-      )
-    : moveToNewFiles(
-        request,
-        files,
-        moveHelp(
-          files.map((f) => f.path),
-          why,
-        ),
-      );
+  return oneStatementFiles(request, files, why);
 }

@@ -187,3 +187,26 @@ export function keepFirstInPlace(
     },
   };
 }
+
+/**
+ * For runners where one statement alone in a file runs outside any transaction: a statement alone
+ * in its file stays and what follows it goes to `files`; otherwise all of it does.
+ */
+export function oneStatementFiles(
+  request: IsolateRequest,
+  files: { path: string; text: string }[],
+  why: string,
+): Isolation {
+  const help = moveHelp(
+    files.map((f) => f.path),
+    why,
+  );
+  return request.migration.statements.length === 1
+    ? keepFirstInPlace(
+        request,
+        files,
+        [],
+        `keep it alone in this file and ${help.replace(/^move it/, "move what follows it")}`,
+      )
+    : moveToNewFiles(request, files, help);
+}

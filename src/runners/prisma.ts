@@ -5,14 +5,7 @@
 import { basename, dirname, join, posix, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { atLeast, entries, isFile } from "./files.js";
-import {
-  keepFirstInPlace,
-  moveHelp,
-  moveToNewFiles,
-  sortsRightAfter,
-  statementsText,
-  versionsAfter,
-} from "./isolate.js";
+import { oneStatementFiles, sortsRightAfter, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
 import type { IsolateRequest, Isolation, MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
@@ -109,21 +102,7 @@ function isolate(request: IsolateRequest): Isolation {
     text: statementsText([moved[i] ?? ""]),
   }));
   const why = "Prisma runs a migration of one statement outside any transaction";
-  return alone
-    ? keepFirstInPlace(
-        request,
-        files,
-        [],
-        `keep it alone in this migration and move what follows it to ${added.join(", ")} (${why})`,
-      )
-    : moveToNewFiles(
-        request,
-        files,
-        moveHelp(
-          files.map((f) => f.path),
-          why,
-        ),
-      );
+  return oneStatementFiles(request, files, why);
 }
 
 function migrationDirs(dir: string): string[] {
