@@ -36,6 +36,7 @@ import type { Rule, RuleFinding } from "./rules/rule.js";
 import { unknownTable } from "./rules/unknown-table.js";
 import { unsupportedConstruct } from "./rules/unsupported-construct.js";
 import { filesRecursive } from "./runners/files.js";
+import { isolateWith, type PendingIsolateRequest } from "./runners/isolate.js";
 import type { AssumedVersion, MigrationFileRef, Runner, TransactionModel } from "./runners/runner.js";
 import { assignTransactions } from "./runners/transactions.js";
 import { Catalog } from "./schema/catalog.js";
@@ -216,6 +217,11 @@ class CheckRun {
   /** The repository under check: no file outside it is read (src/sources/read.ts). */
   private readonly root: string;
   private readonly words = new Map<string, Words>();
+  /** What a runner needs to answer `isolate` for a migration's statements. */
+  private readonly isolation = new Map<
+    Migration,
+    Omit<PendingIsolateRequest, "statement" | "sql"> & { runner: Runner }
+  >();
   /** Clause locations of statements generated from code, into that code. */
   private readonly locators = new Map<Statement, (byteLocation: number | undefined) => SourceRange>();
   /** Clause locations of a SQL file's statements, into the file. */
@@ -292,6 +298,14 @@ class CheckRun {
         this.files++;
         this.options.onProgress?.(this.files, total);
         const migration = this.loadMigration(runner, ref, model, label);
+        this.isolation.set(migration, {
+          runner,
+          dir: entry.dir,
+          ref,
+          migration,
+          model,
+          version: version.version,
+        });
         migrations.push(migration);
         // Replay as we go: statement rules see the catalog as it was before each statement.
         this.replay(catalog, migration, migrations.length - 1, true);
@@ -470,11 +484,24 @@ class CheckRun {
       for (const statement of units) {
         if (runRules && migrationIndex >= 0) this.noteUnknownTables(catalog, statement);
         let rejected = false;
+        const isolation = this.isolation.get(migration);
+        const isolate = isolation
+          ? (s: Statement, sql: string[]) => {
+              const { runner, ...request } = isolation;
+              return isolateWith(runner, { ...request, statement: s, sql });
+            }
+          : undefined;
         for (const rule of STATEMENT_RULES) {
-          for (const found of rule.checkStatement?.({ statement, catalog, migration, migrationIndex }) ??
-            []) {
+          for (const raw of rule.checkStatement?.({
+            statement,
+            catalog,
+            migration,
+            migrationIndex,
+            ...(isolate ? { isolate } : {}),
+          }) ?? []) {
+            const { codeFix, ...found } = raw;
             // A text fix is built from the statement's SQL; generated SQL is not the file's text.
-            const finding = statement.generated && found.fix ? withoutFix(found) : found;
+            const finding = statement.generated && found.fix && !codeFix ? withoutFix(found) : found;
             if (runRules) this.report(rule.meta.id, finding);
             // The user may know better (e.g. a runner setting the model cannot see); then the
             // statement is taken to run.

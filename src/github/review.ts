@@ -118,25 +118,37 @@ export function commentBody(f: Finding, key: string, lines: string[] | undefined
       ]
     : [`<!-- pg-index-lint:fp=${key} -->`, `${icon} **pg-index-lint** ${rule}: ${markdownText(f.message)}`];
   out.push("", markdownText(f.help));
-  const suggestion = f.fix && lines ? suggestedLines(f, lines) : undefined;
+  // A fix that creates another file (the statement moved to a new migration) is never a
+  // suggestion: applied alone, it would drop the statement. Edits in existing files (an import)
+  // may follow a suggestion, listed to make by hand.
+  const edits = f.fix?.edits ?? [];
+  const suggestion = f.fix && lines && edits.every((e) => !e.create) ? suggestedLines(f, lines) : undefined;
   if (f.fix && suggestion !== undefined) {
     out.push("", `**Fix:** ${markdownText(f.fix.description)}.`, "", fenced("suggestion", suggestion, false));
   } else if (f.fix) {
     const at = f.fix.range ?? f;
-    out.push(
-      "",
-      `**Fix:** ${markdownText(f.fix.description)}, at ${at.file === f.file ? "line " : `${markdownText(at.file)}:`}${at.line}:`,
-      "",
-      fenced("", f.fix.replacement),
-    );
+    const where = `${at.file === f.file ? "line " : `${markdownText(at.file)}:`}${at.line}`;
+    if (f.fix.replacement === "" && edits.length > 0)
+      out.push("", `**Fix:** ${markdownText(f.fix.description)}: remove the statement at ${where}.`);
+    else
+      out.push(
+        "",
+        `**Fix:** ${markdownText(f.fix.description)}, at ${where}:`,
+        "",
+        fenced("", f.fix.replacement),
+      );
   }
-  // Edits a suggestion cannot carry (an import at the top of the file): listed, to make by hand.
-  for (const edit of f.fix?.edits ?? []) {
+  for (const e of edits) {
+    const name = codeSpan(e.file, { max: 200 });
     out.push(
       "",
-      `Also ${edit.create ? "create" : "change"} ${markdownText(edit.file)}:${edit.line}:`,
+      e.create
+        ? `Also create ${name}:`
+        : e.line === e.endLine && e.column === e.endColumn
+          ? `Also in ${name}, insert at line ${e.line}:`
+          : `Also in ${name}, replace lines ${e.line}–${e.endLine} with:`,
       "",
-      fenced("", edit.text),
+      fenced("", e.text),
     );
   }
   return out.join("\n");

@@ -51,6 +51,18 @@ function toJson(f: Finding) {
                   },
                 }
               : {}),
+            // What else the fix changes: a file it creates, an opt-out line it rewrites.
+            ...(f.fix.edits?.length
+              ? {
+                  edits: f.fix.edits.map((e) => ({
+                    file: e.file,
+                    ...(e.create
+                      ? { create: true }
+                      : { line: e.line, column: e.column, endLine: e.endLine, endColumn: e.endColumn }),
+                    text: e.text,
+                  })),
+                }
+              : {}),
           },
         }
       : {}),

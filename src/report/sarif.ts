@@ -156,39 +156,63 @@ function toResult(f: Finding, ruleIndex: number, fingerprint: string, options: S
     message: { text: `${f.message}\n${f.help}` },
     locations: [{ physicalLocation: { artifactLocation, region } }],
     partialFingerprints: { "pgIndexLint/v1": fingerprint },
-    ...(f.fix
-      ? {
-          fixes: [
-            {
-              description: { text: f.fix.description },
-              artifactChanges: [
-                {
-                  artifactLocation,
-                  replacements: [
-                    {
-                      deletedRegion: f.fix.range
-                        ? {
-                            startLine: f.fix.range.line,
-                            startColumn: f.fix.range.column,
-                            endLine: f.fix.range.endLine,
-                            endColumn: f.fix.range.endColumn,
-                          }
-                        : region,
-                      insertedContent: { text: f.fix.replacement },
-                    },
-                  ],
-                },
-              ],
-            },
-          ],
-        }
-      : {}),
+    ...(f.fix ? { fixes: [sarifFix(f, region, options)] } : {}),
     properties: {
       source: f.source,
       ...(f.table !== undefined ? { table: f.table } : {}),
       ...(f.columns !== undefined ? { columns: f.columns } : {}),
     },
   };
+}
+
+/**
+ * A fix as SARIF's artifact changes, one per file: the replacement, then the other edits. A file
+ * the fix creates is an insertion at its start (SARIF 2.1.0 §3.57 has no "create").
+ */
+function sarifFix(f: Finding, region: Region, options: SarifOptions) {
+  const fix = f.fix as NonNullable<Finding["fix"]>;
+  const changes = new Map<string, { deletedRegion: Region; insertedContent: { text: string } }[]>();
+  const add = (file: string, deletedRegion: Region, text: string) => {
+    const list = changes.get(file) ?? [];
+    list.push({ deletedRegion, insertedContent: { text } });
+    changes.set(file, list);
+  };
+  add(
+    fix.range?.file ?? f.file,
+    fix.range
+      ? {
+          startLine: fix.range.line,
+          startColumn: fix.range.column,
+          endLine: fix.range.endLine,
+          endColumn: fix.range.endColumn,
+        }
+      : region,
+    fix.replacement,
+  );
+  for (const e of fix.edits ?? []) {
+    add(
+      e.file,
+      { startLine: e.line, startColumn: e.column, endLine: e.endLine, endColumn: e.endColumn },
+      e.text,
+    );
+  }
+  return {
+    description: { text: fix.description },
+    artifactChanges: [...changes].map(([file, replacements]) => ({
+      artifactLocation: {
+        uri: encodePath(repoPath(file, options.repoRoot, options.cwd)),
+        uriBaseId: SRCROOT,
+      },
+      replacements,
+    })),
+  };
+}
+
+interface Region {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
 }
 
 /** A relative path as a URI reference: each segment percent-encoded, the slashes kept. */

@@ -109,8 +109,20 @@ function formatFinding(f: Finding, source: string[] | null, c: Colors): string[]
   if (f.measured) out.push(`  ${c.cyan("= verify measured:")} ${t(f.measured)}`);
   if (f.fix) {
     const span = f.fix.range ? ` (lines ${f.fix.range.line}–${f.fix.range.endLine})` : "";
-    out.push(`  ${c.cyan(`= fix${span}:`)} ${t(f.fix.description)}:`);
-    for (const line of f.fix.replacement.split("\n")) out.push(`      ${c.green(t(line))}`);
+    const removes = f.fix.replacement === "" && (f.fix.edits?.length ?? 0) > 0;
+    out.push(
+      `  ${c.cyan(`= fix${span}:`)} ${t(f.fix.description)}${removes ? " (removes the statement here)" : ":"}`,
+    );
+    if (!removes) for (const line of f.fix.replacement.split("\n")) out.push(`      ${c.green(t(line))}`);
+    for (const edit of f.fix.edits ?? []) {
+      const where = edit.create
+        ? `creates ${t(edit.file)}`
+        : edit.line === edit.endLine && edit.column === edit.endColumn
+          ? `inserts at ${t(edit.file)}:${edit.line}:${edit.column}`
+          : `replaces ${t(edit.file)}:${edit.line}:${edit.column}–${edit.endLine}:${edit.endColumn} with`;
+      out.push(`    ${c.cyan(`and ${where}:`)}`);
+      for (const line of edit.text.replace(/\n$/, "").split("\n")) out.push(`      ${c.green(t(line))}`);
+    }
   }
   return out;
 }

@@ -2,8 +2,14 @@ import type { Fix } from "../finding.js";
 import type { Migration, Statement } from "../model.js";
 import { opensBlock, transactionControl } from "../parse/classify.js";
 import { displayName } from "../schema/catalog.js";
-import { droppedIndexes, indexOperation, operationName, reindexTable } from "./index-operations.js";
-import { type Rule, ruleMeta } from "./rule.js";
+import {
+  droppedIndexes,
+  indexOperation,
+  isolatedFix,
+  operationName,
+  reindexTable,
+} from "./index-operations.js";
+import { type Rule, ruleMeta, type StatementContext } from "./rule.js";
 
 /**
  * The seed's mistake has a mechanical fix: a BEGIN … COMMIT block that holds only CONCURRENTLY
@@ -34,6 +40,27 @@ function fixFor(statement: Statement, migration: Migration): { fix?: Fix } {
   };
 }
 
+/**
+ * The help and fix: a BEGIN … COMMIT of only CONCURRENTLY statements loses its BEGIN and COMMIT;
+ * otherwise the runner says how the statement runs outside a transaction (a migration of its
+ * own, its opt-out) and makes the change when it can.
+ */
+function outOfTransaction(
+  statement: Statement,
+  migration: Migration,
+  isolate: StatementContext["isolate"],
+): { help: string; fix?: Fix; codeFix?: boolean } {
+  const block = fixFor(statement, migration);
+  if (block.fix) return { help: helpFor(statement.tx), ...block };
+  const answer = isolate?.(statement, [statement.sql]);
+  // Without a mechanical way out, the words of what put it in a transaction say more.
+  if (!answer?.fix || !answer.help) return { help: helpFor(statement.tx) };
+  return {
+    help: `${answer.help.charAt(0).toUpperCase()}${answer.help.slice(1)}.`,
+    ...isolatedFix(answer, "Run the statement outside a transaction"),
+  };
+}
+
 /** How to get the statement out of its transaction, from what put it there. */
 function helpFor(tx: Statement["tx"]): string {
   if (tx.reason === "explicit") {
@@ -54,7 +81,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     fixable: true,
     rejectsStatement: true,
   }),
-  checkStatement({ statement, catalog, migration }) {
+  checkStatement({ statement, catalog, migration, isolate }) {
     const op = indexOperation(statement.node);
     if (!op?.concurrent || !statement.tx.inTransaction) return [];
     let table: string | undefined;
@@ -72,9 +99,8 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
       {
         range: statement.range,
         message: `${operationName(op)} CONCURRENTLY cannot run inside a transaction block, and PostgreSQL will reject it (SQLSTATE 25001): ${statement.tx.detail}.`,
-        help: helpFor(statement.tx),
         ...(table ? { table } : {}),
-        ...fixFor(statement, migration),
+        ...outOfTransaction(statement, migration, isolate),
       },
     ];
   },

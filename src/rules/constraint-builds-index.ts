@@ -2,7 +2,7 @@ import type { AlterTableCmd, Constraint } from "@pgsql/types";
 import { nodeAs, nodesAs, stringList } from "../parse/nodes.js";
 import { displayName, type TableDef } from "../schema/catalog.js";
 import { makeObjectName, quoteIdent } from "../schema/names.js";
-import { isNewTable } from "./index-operations.js";
+import { isNewTable, isolatedFix } from "./index-operations.js";
 import { type Rule, ruleMeta } from "./rule.js";
 
 interface IndexBuildingConstraint {
@@ -20,7 +20,7 @@ export const constraintBuildsIndex: Rule = {
     fixable: true,
     lock: true,
   }),
-  checkStatement({ statement, catalog, migrationIndex }) {
+  checkStatement({ statement, catalog, migrationIndex, isolate }) {
     const alter = nodeAs(statement.node, "AlterTableStmt");
     if (alter?.objtype !== "OBJECT_TABLE") return [];
     const table = catalog.resolveRelation(alter.relation);
@@ -38,29 +38,27 @@ export const constraintBuildsIndex: Rule = {
         (kind === "PRIMARY KEY"
           ? makeObjectName(relname, "", "pkey")
           : makeObjectName(relname, columns.join("_"), "key"));
+      const quotedTable = quoteIdent(alter.relation?.relname ?? name);
       const qualified = alter.relation?.schemaname
-        ? `${alter.relation.schemaname}.${alter.relation.relname}`
-        : (alter.relation?.relname ?? name);
+        ? `${quoteIdent(alter.relation.schemaname)}.${quotedTable}`
+        : quotedTable;
       const canFix =
         cmds.length === 1 && !viaColumn && !constraint.where_clause && !constraint.including?.length;
-      const replacement = canFix
-        ? `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(indexName)} ON ${qualified} (${columns.map(quoteIdent).join(", ")});\n` +
-          `ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(indexName)} ${kind} USING INDEX ${quoteIdent(indexName)}`
-        : null;
+      // The build runs outside any transaction, the attach right after it: the runner says where.
+      const answer = canFix
+        ? isolate?.(statement, [
+            `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(indexName)} ON ${qualified} (${columns.map(quoteIdent).join(", ")})`,
+            `ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(indexName)} ${kind} USING INDEX ${quoteIdent(indexName)}`,
+          ])
+        : undefined;
+      const where = answer?.help ? ` Here: ${answer.help}.` : "";
       return {
         range: statement.range,
         message: `Adding ${kind} (${columns.join(", ")}) to existing table "${name}" builds a unique index while holding an ACCESS EXCLUSIVE lock: reads and writes wait for the whole build.`,
-        help: `Run CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then ADD CONSTRAINT … ${kind} USING INDEX.${nullableNote(kind, columns, table)}`,
+        help: `Run CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then ADD CONSTRAINT … ${kind} USING INDEX.${where}${nullableNote(kind, columns, table)}`,
         table: name,
         columns,
-        ...(replacement
-          ? {
-              fix: {
-                description: "Build the unique index concurrently, then attach it as the constraint",
-                replacement,
-              },
-            }
-          : {}),
+        ...isolatedFix(answer, "Build the unique index concurrently, then attach it as the constraint"),
       };
     });
   },

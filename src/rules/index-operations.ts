@@ -7,7 +7,9 @@ import type { Fix } from "../finding.js";
 import type { Statement } from "../model.js";
 import { statementShape } from "../parse/classify.js";
 import { listItems, nodeAs, stringList } from "../parse/nodes.js";
+import type { Isolation } from "../runners/runner.js";
 import type { Catalog, TableDef } from "../schema/catalog.js";
+import type { StatementContext } from "./rule.js";
 
 export type IndexOperation =
   | { kind: "create-index"; stmt: IndexStmt; concurrent: boolean }
@@ -68,28 +70,48 @@ export function isNewTable(table: TableDef | undefined, migrationIndex: number):
 }
 
 /**
- * The CONCURRENTLY rewrite of a statement, when it would work where the statement runs. Inside a
- * transaction block, explicit or the runner's, the rewrite would fail with 25001, so the help
- * says how to get out of the transaction instead and no fix is offered.
+ * The CONCURRENTLY rewrite of a statement. Where the statement runs outside a transaction, it is
+ * rewritten in place. Inside one (the runner's, the file's one string, a BEGIN block) the rewrite
+ * would fail with 25001 there, so the runner says how to run it outside: a migration of its own,
+ * or its opt-out; the fix makes that change when the runner can.
  */
 export function concurrentRewrite(
   op: IndexOperation,
   statement: Statement,
   description: string,
   help: string,
-): { help: string; fix?: Fix } {
-  if (statement.tx.inTransaction) {
-    const way =
-      statement.tx.optOut ??
-      (statement.tx.reason === "explicit"
-        ? "move it out of the BEGIN … COMMIT block"
-        : "run it outside the migration runner");
-    return {
-      help: `${help.replace(/, outside a transaction block\.$/, "")}; but this statement runs in a transaction (${statement.tx.detail}), where CONCURRENTLY fails: ${way}.`,
-    };
-  }
+  isolate?: StatementContext["isolate"],
+): { help: string; fix?: Fix; codeFix?: boolean } {
   const replacement = withConcurrently(op, statement.sql);
-  return replacement ? { help, fix: { description, replacement } } : { help };
+  if (!statement.tx.inTransaction) {
+    return replacement ? { help, fix: { description, replacement } } : { help };
+  }
+  const answer = replacement && isolate ? isolate(statement, [replacement]) : null;
+  const way = answer?.help || defaultWay(statement);
+  return {
+    help: `${help.replace(/, outside a transaction block\.$/, "")}; but this statement runs in a transaction (${statement.tx.detail}), where CONCURRENTLY fails: ${way}.`,
+    ...isolatedFix(answer, description),
+  };
+}
+
+/** How to get out of the transaction when the runner was not asked. */
+export function defaultWay(statement: Statement): string {
+  return (
+    statement.tx.optOut ??
+    (statement.tx.reason === "explicit"
+      ? "move it out of the BEGIN … COMMIT block"
+      : "run it outside the migration runner")
+  );
+}
+
+/** The fix of a runner's answer, with the rule's description. */
+export function isolatedFix(
+  answer: Isolation | null | undefined,
+  description: string,
+): { fix?: Fix; codeFix?: boolean } {
+  if (!answer?.fix) return {};
+  const { code, ...fix } = answer.fix;
+  return { fix: { description, ...fix }, ...(code ? { codeFix: true } : {}) };
 }
 
 /** Inserts CONCURRENTLY into a statement's SQL at the place the grammar expects it. */

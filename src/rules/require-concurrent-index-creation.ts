@@ -14,7 +14,7 @@ export const requireConcurrentIndexCreation: Rule = {
     fixable: true,
     lock: true,
   }),
-  checkStatement({ statement, catalog, migrationIndex }) {
+  checkStatement({ statement, catalog, migrationIndex, isolate }) {
     const op = indexOperation(statement.node);
     if (op?.kind !== "create-index" || op.concurrent) return [];
     // CREATE INDEX ON ONLY a partitioned table only adds the parent's catalog entry: instant,
@@ -52,6 +52,7 @@ export const requireConcurrentIndexCreation: Rule = {
             statement,
             "Build the index CONCURRENTLY",
             "Use CREATE INDEX CONCURRENTLY, outside a transaction block.",
+            isolate,
           ),
           table: name,
         },
@@ -62,6 +63,7 @@ export const requireConcurrentIndexCreation: Rule = {
       statement,
       "Build the index CONCURRENTLY",
       "Use CREATE INDEX CONCURRENTLY, outside a transaction block.",
+      isolate,
     );
     return [
       {

@@ -11,7 +11,7 @@ export const requireConcurrentIndexDeletion: Rule = {
     fixable: true,
     lock: true,
   }),
-  checkStatement({ statement, catalog, migration, migrationIndex }) {
+  checkStatement({ statement, catalog, migration, migrationIndex, isolate }) {
     const op = indexOperation(statement.node);
     if (op?.kind !== "drop-index" || op.concurrent) return [];
     const dropped = droppedIndexes(catalog, op.stmt);
@@ -36,7 +36,7 @@ export const requireConcurrentIndexDeletion: Rule = {
         ? "Drop each index in its own DROP INDEX CONCURRENTLY statement, outside a transaction block."
         : "Use DROP INDEX CONCURRENTLY, outside a transaction block.";
     const rewrite = fixable
-      ? concurrentRewrite(op, statement, "Drop the index CONCURRENTLY", help)
+      ? concurrentRewrite(op, statement, "Drop the index CONCURRENTLY", help, isolate)
       : { help };
     return [
       {

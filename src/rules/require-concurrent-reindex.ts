@@ -9,7 +9,7 @@ export const requireConcurrentReindex: Rule = {
     fixable: true,
     lock: true,
   }),
-  checkStatement({ statement, catalog, migrationIndex }) {
+  checkStatement({ statement, catalog, migrationIndex, isolate }) {
     const op = indexOperation(statement.node);
     if (op?.kind !== "reindex" || op.concurrent) return [];
     // System catalogs cannot be reindexed concurrently at all (PostgreSQL docs, REINDEX).
@@ -21,6 +21,7 @@ export const requireConcurrentReindex: Rule = {
       statement,
       "Rebuild CONCURRENTLY",
       "Use REINDEX … CONCURRENTLY (PostgreSQL 12+), outside a transaction block.",
+      isolate,
     );
     return [
       {

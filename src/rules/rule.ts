@@ -8,6 +8,7 @@ import type { Fix, Severity } from "../finding.js";
 import type { Migration, SourceRange, Statement } from "../model.js";
 import type { QueryContext } from "../queries/findings.js";
 import type { IndexProof } from "../queries/prove.js";
+import type { Isolation } from "../runners/runner.js";
 import type { Catalog } from "../schema/catalog.js";
 import type { Words } from "../schema/change.js";
 import type { Requirement } from "./coverage.js";
@@ -59,6 +60,11 @@ export interface RuleFinding {
   fix?: Fix;
   /** What verify measured of the statement (its lock and how long it held it), in words. */
   measured?: string;
+  /**
+   * The fix edits the code that generates the statement (a runner's code-level way out), so it
+   * holds for generated SQL too. Not part of the finding that is reported.
+   */
+  codeFix?: boolean;
 }
 
 export interface StatementContext {
@@ -68,6 +74,12 @@ export interface StatementContext {
   migration: Migration;
   /** Position of `migration` in apply order. */
   migrationIndex: number;
+  /**
+   * Asks the migration's runner how `sql` runs in place of `statement`, its first statement
+   * outside any transaction (a CONCURRENTLY build): in place, a migration of its own, or the
+   * runner's opt-out. Every rule that offers a CONCURRENTLY rewrite asks here. Absent: no fix.
+   */
+  isolate?(statement: Statement, sql: string[]): Isolation;
 }
 
 export interface CatalogContext {

@@ -36,6 +36,8 @@ import { ancestors, DEFAULT_VERSION } from "./pinned-version.js";
 import type {
   AssumedVersion,
   CodeRunner,
+  IsolateRequest,
+  Isolation,
   LoadedMigration,
   MigrationFileRef,
   PreparedSection,
@@ -211,6 +213,7 @@ export const alembicRunner: CodeRunner = {
     return pythonPinnedVersion(dir) ?? DEFAULT_VERSION;
   },
   model: (version) => model(version),
+  isolate,
   modelAt(dir, version) {
     return model(version, transactionPerMigration(dir).on);
   },
@@ -255,6 +258,45 @@ export const alembicRunner: CodeRunner = {
     };
   },
 };
+
+/**
+ * Alembic's way out is `with op.get_context().autocommit_block():` (MigrationContext.autocommit_block,
+ * Alembic 1.2+): an operation already written CONCURRENTLY is wrapped in one, its lines indented
+ * under it. An operation that must also change (postgresql_concurrently=True) gets the words only.
+ */
+function isolate(request: IsolateRequest): Isolation {
+  const { statement, text } = request;
+  const unchanged = request.sql.length === 1 && request.sql[0] === statement.sql;
+  const help = unchanged
+    ? OPT_OUT
+    : `${OPT_OUT}, and build it CONCURRENTLY there (postgresql_concurrently=True, or CONCURRENTLY in its SQL)`;
+  if (!unchanged || statement.tx.reason === "explicit") return { help };
+  const lines = text.split("\n").map((line) => line.replace(/\r$/, ""));
+  const first = lines[statement.range.line - 1] ?? "";
+  const last = lines[statement.range.endLine - 1] ?? "";
+  const indent = /^[ \t]*/.exec(first)?.[0] ?? "";
+  // Only whole lines can move under the block: nothing before the operation, nothing after it.
+  const before = first.slice(0, statement.range.column - 1);
+  const after = last.slice(statement.range.endColumn - 1).trim();
+  if (before !== indent || (after !== "" && !after.startsWith("#"))) return { help };
+  const body = lines
+    .slice(statement.range.line - 1, statement.range.endLine)
+    .map((line) => (line.trim() === "" ? line : `    ${line}`));
+  return {
+    help,
+    fix: {
+      replacement: [`${indent}with op.get_context().autocommit_block():`, ...body].join("\n"),
+      range: {
+        file: statement.range.file,
+        line: statement.range.line,
+        column: 1,
+        endLine: statement.range.endLine,
+        endColumn: last.length + 1,
+      },
+      code: true,
+    },
+  };
+}
 
 /** The runner's transaction sections: each autocommit_block on its own, the rest in the runner's transaction. */
 function sectionsFor(

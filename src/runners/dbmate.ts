@@ -7,8 +7,19 @@ import { UserError } from "../errors.js";
 import { SourceText } from "../parse/source-text.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
+import {
+  besides,
+  keepFirstInPlace,
+  moveHelp,
+  moveToNewFiles,
+  sortsRightAfter,
+  statementsText,
+  versionsAfter,
+} from "./isolate.js";
 import { DEFAULT_VERSION, goPinnedVersion, npmPinnedVersion } from "./pinned-version.js";
 import type {
+  IsolateRequest,
+  Isolation,
   MigrationFileRef,
   PreparedSection,
   PreparedSql,
@@ -28,6 +39,7 @@ const CITATIONS = [
   "amacneil/dbmate pkg/driver/postgres/postgres.go uses lib/pq; Exec without arguments is a simple query, so a multi-statement up section runs in PostgreSQL's implicit transaction even with transaction:false (https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT)",
   "amacneil/dbmate #620 (v2.29.0): a file may hold several `-- migrate:up` … `-- migrate:down` pairs, each run on its own with its own options",
   "amacneil/dbmate pkg/dbmate/db.go FindMigrations(): files are ordered by file name (Go string order), not by numeric version",
+  "amacneil/dbmate README.md 'Options': `-- migrate:up transaction:false` runs the up section outside a transaction, for statements such as CREATE INDEX CONCURRENTLY",
 ];
 
 const MODEL: TransactionModel = {
@@ -149,4 +161,97 @@ export const dbmateRunner: SqlRunner = {
   // ran only the first up section and treated everything after the first `-- migrate:down` as
   // down SQL; files with one section, by far the usual, read the same under both.
   model: () => MODEL,
+  isolate,
 };
+
+/** Go's sort on file names, as FindMigrations() orders them. */
+const byName = (names: string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * dbmate's own way out is `-- migrate:up transaction:false` (README, "Options"), and it still sends
+ * the section as one string: so the statement must be alone in its section. When it is, the
+ * directive gets the option; otherwise it moves to a new file of its own, right after this one.
+ */
+function isolate(request: IsolateRequest): Isolation {
+  const { text, statement, migration } = request;
+  let sections: UpSection[];
+  try {
+    sections = dbmateUpSections(text, request.ref.absPath);
+  } catch {
+    return { help: MODEL.optOut ?? "" };
+  }
+  const section = sections.find((s) => statement.offset >= s.start && statement.offset < s.end);
+  const alone =
+    section !== undefined &&
+    migration.statements.filter((s) => s.offset >= section.start && s.offset < section.end).length === 1;
+  const name = request.ref.absPath.slice(request.ref.absPath.lastIndexOf("/") + 1);
+  const match = /^(\d+)(.*)\.sql$/.exec(name);
+  const names = fileNames(request.dir).filter((n) => MIGRATION_FILE.test(n));
+  const taken = names.flatMap((n) => MIGRATION_FILE.exec(n)?.[1] ?? []);
+  const fileNamesOf = (list: { path: string }[]) =>
+    list.map((f) => f.path.slice(f.path.lastIndexOf("/") + 1));
+  /** New files right after this one, each with its up section; null when no name is free. */
+  const newFiles = (sections: { sql: string[]; noTransaction: boolean }[]) => {
+    const versions = match?.[1] ? versionsAfter(match[1], taken, sections.length) : null;
+    if (!match || !versions) return null;
+    const files = versions.map((version, i) => ({
+      path: besides(migration.file, `${version}${match[2]}_concurrently${i ? "_2" : ""}.sql`),
+      text: `-- migrate:up${sections[i]?.noTransaction ? " transaction:false" : ""}\n${statementsText(sections[i]?.sql ?? [])}\n-- migrate:down\n`,
+    }));
+    return sortsRightAfter(byName, names, name, fileNamesOf(files)) ? files : null;
+  };
+  // Already under transaction:false, it stays; what follows it moves.
+  if (section && alone && (statement.tx.reason === "runner-file" || !statement.tx.inTransaction)) {
+    const directive = text.slice(section.start).split("\n", 1)[0]?.replace(/\r$/, "") ?? "";
+    const line = section.directiveLine;
+    const edited = /\stransaction:\S*/.test(directive)
+      ? directive.replace(/(\s)transaction:\S*/, "$1transaction:false")
+      : `${directive} transaction:false`;
+    const rest = request.sql.slice(1);
+    const files = rest.length ? newFiles([{ sql: rest, noTransaction: false }]) : [];
+    if (files) {
+      const edit = {
+        file: migration.file,
+        line,
+        column: 1,
+        endLine: line,
+        endColumn: directive.length + 1,
+        text: edited,
+      };
+      const then = files.length ? `, and move what follows it to ${fileNamesOf(files).join(", ")}` : "";
+      if (!statement.tx.inTransaction) {
+        return keepFirstInPlace(
+          request,
+          files,
+          [],
+          `move what follows it to ${fileNamesOf(files).join(", ")}`,
+        );
+      }
+      return keepFirstInPlace(
+        request,
+        files,
+        [edit],
+        `write \`${edited.trim()}\` on line ${line}, where this statement is alone in its section${then}`,
+      );
+    }
+  }
+  // The first file holds the statement with transaction:false; what must follow it, the next.
+  const rest = request.sql.slice(1);
+  const files = newFiles([
+    { sql: request.sql.slice(0, 1), noTransaction: true },
+    ...(rest.length ? [{ sql: rest, noTransaction: false }] : []),
+  ]);
+  if (!files) {
+    return {
+      help: "put it alone in a new migration right after this one, under `-- migrate:up transaction:false` (no file name is free between this one and the next)",
+    };
+  }
+  return moveToNewFiles(
+    request,
+    files,
+    moveHelp(
+      files.map((f) => f.path),
+      "under `-- migrate:up transaction:false`, alone in its section",
+    ),
+  );
+}

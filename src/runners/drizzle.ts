@@ -82,6 +82,11 @@ export const drizzleRunner: SqlRunner = {
   pinnedVersion: (dir) => npmPinnedVersion(dir, ["drizzle-orm"]) ?? DEFAULT_VERSION,
   // Every drizzle-orm release with a pg migrator runs all pending files in one transaction.
   model: () => MODEL,
+  // PgDialect.migrate() has no per-file opt-out: nothing inside the migrations folder can run
+  // outside the one transaction, so there is no fix, only the way out.
+  isolate: () => ({
+    help: "drizzle-orm's migrator runs every pending migration in one transaction and has no opt-out: leave the statement out of the migrations folder and run it after migrate(), outside a transaction (psql, or a script of your own)",
+  }),
 };
 
 function readJournal(path: string, dir: string): { entries: JournalEntry[]; lineOf: (i: number) => number } {

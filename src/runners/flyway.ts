@@ -4,11 +4,29 @@
  */
 import { dirname, resolve } from "node:path";
 import { UserError } from "../errors.js";
+import { statementShape } from "../parse/classify.js";
+import { parseSql } from "../parse/sql.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { readText, repositoryRoot } from "../sources/read.js";
-import { atLeast, compareVersions, exists, filesRecursive } from "./files.js";
+import { atLeast, compareVersions, exists, filesRecursive, isFile } from "./files.js";
+import {
+  besides,
+  createFile,
+  keepFirstInPlace,
+  moveHelp,
+  moveToNewFiles,
+  statementsText,
+} from "./isolate.js";
 import { DEFAULT_VERSION, flywayPinnedVersion } from "./pinned-version.js";
-import type { MigrationFileRef, PreparedSql, SqlRunner, StatementShape, TransactionModel } from "./runner.js";
+import type {
+  IsolateRequest,
+  Isolation,
+  MigrationFileRef,
+  PreparedSql,
+  SqlRunner,
+  StatementShape,
+  TransactionModel,
+} from "./runner.js";
 
 // Flyway defaults: sqlMigrationPrefix V, repeatableSqlMigrationPrefix R, separator __, suffix .sql.
 // Undo files (U…) and script configuration files (*.sql.conf) are not migrations to apply.
@@ -22,6 +40,7 @@ const CITATIONS = [
   "flyway/flyway tag flyway-4.1.0 PostgreSQLSqlStatementBuilder.java and SqlScript(allowMixedMigrations): non-transactional detection and the mixed setting first appear in Flyway 4.1.0",
   "flyway/flyway #1607 (merged 2017-04, Flyway 4.2.0): DROP INDEX CONCURRENTLY added to the detection",
   "https://documentation.red-gate.com/fd/flyway-execute-in-transaction-setting-277578997.html: executeInTransaction=false in a script configuration file (<script>.sql.conf) runs that script without a transaction",
+  "https://documentation.red-gate.com/fd/migrations-184127470.html 'Versioned Migrations': a version is numeric parts separated by '.' or '_' (1.1 comes after 1 and before 2), and each must be unique",
   "flyway/flyway #3497, #3682: since 9.1.2 the PostgreSQL transactional advisory lock can make a non-transactional migration wait forever (set postgresql.transactional.lock=false); not a transaction-block issue",
 ];
 
@@ -121,7 +140,91 @@ export const flywayRunner: SqlRunner = {
   },
   pinnedVersion: (dir) => flywayPinnedVersion(dir) ?? DEFAULT_VERSION,
   model,
+  isolate,
 };
+
+/**
+ * Flyway runs a migration made only of statements it knows to be non-transactional without a
+ * transaction; for the others (REINDEX … CONCURRENTLY) a script config file with
+ * executeInTransaction=false does it. A file that holds only this statement gets that config
+ * when it needs one; otherwise the statement moves to a new versioned migration right after this
+ * one (`<version>.1`), and the statements that must follow it to one more (`<version>.2`).
+ */
+function isolate(request: IsolateRequest): Isolation {
+  const { statement, migration, model: txModel } = request;
+  const first = request.sql[0] ?? "";
+  const parsed = parseSql(first, "(fix)").statements[0];
+  const shape = parsed ? statementShape(parsed.node) : null;
+  const detected =
+    shape !== null &&
+    txModel.detectsNonTransactional &&
+    (txModel.nonTransactionalShapes ?? []).includes(shape);
+  const conf = (path: string) => createFile(`${path}.conf`, "executeInTransaction=false\n");
+  const match = VERSIONED.exec(basename(request.ref.absPath));
+  const files = (sql: string[][]) => {
+    const versions = match?.[1] ? freeVersions(request.dir, match[1], sql.length) : null;
+    if (!match || !versions) return null;
+    return versions.map((version, i) => ({
+      path: besides(migration.file, `V${version}__${match[2]}_concurrently${i ? "_2" : ""}.sql`),
+      text: statementsText(sql[i] ?? []),
+    }));
+  };
+  const rest = request.sql.slice(1);
+  // Alone in its file, the statement stays: made only of it, the file runs without a
+  // transaction (with a script config when Flyway does not see why); what follows it moves.
+  if (migration.statements.length === 1 && statement.tx.reason !== "explicit") {
+    const after = rest.length ? files([rest]) : [];
+    const hasConf = isFile(`${request.ref.absPath}.conf`);
+    if (after && (detected || !hasConf)) {
+      const then = after.length
+        ? `, and move what follows it to ${after.map((f) => basename(f.path)).join(", ")}`
+        : "";
+      return keepFirstInPlace(
+        request,
+        after,
+        detected ? [] : [conf(migration.file)],
+        detected
+          ? `keep it alone in this file, which Flyway then runs without a transaction${then}`
+          : `add ${basename(migration.file)}.conf with executeInTransaction=false (Flyway does not see that this statement cannot run in a transaction)${then}`,
+      );
+    }
+  }
+  const moved = files([[first], ...(rest.length ? [rest] : [])]);
+  if (!moved) return { help: txModel.optOut ?? "put the statement in a migration of its own" };
+  const move = moveToNewFiles(
+    request,
+    moved,
+    moveHelp(
+      moved.map((f) => f.path),
+      detected
+        ? "Flyway runs a migration made only of it without a transaction"
+        : "with a script config file executeInTransaction=false, since Flyway does not see that it cannot run in a transaction",
+    ),
+  );
+  if (!detected && move.fix && moved[0]) move.fix.edits = [...(move.fix.edits ?? []), conf(moved[0].path)];
+  return move;
+}
+
+/**
+ * `count` versions after `current` (`<current>.1`, `<current>.2`, written with its separator) that
+ * sort before the next versioned migration and that no migration has; null when none fit.
+ */
+function freeVersions(dir: string, current: string, count: number): string[] | null {
+  const separator = current.includes("_") ? "_" : ".";
+  const versions = filesRecursive(dir).flatMap((path) => VERSIONED.exec(basename(path))?.[1] ?? []);
+  const next = versions.filter((v) => compareVersions(v, current) > 0).sort(compareVersions)[0];
+  for (const stem of [current, `${current}${separator}0`, `${current}${separator}0${separator}0`]) {
+    const out = Array.from({ length: count }, (_, i) => `${stem}${separator}${i + 1}`);
+    const fits = out.every(
+      (v) =>
+        compareVersions(v, current) > 0 &&
+        (next === undefined || compareVersions(v, next) < 0) &&
+        !versions.some((taken) => compareVersions(taken, v) === 0),
+    );
+    if (fits) return out;
+  }
+  return null;
+}
 
 /** A `key=value` line of a Flyway script configuration file. */
 function scriptConfig(text: string, key: string): { value: string; line: number } | undefined {

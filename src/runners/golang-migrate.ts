@@ -2,11 +2,12 @@
  * golang-migrate (github.com/golang-migrate/migrate/v4) with its postgres driver:
  * `<version>_<title>.up.sql`, applied by numeric version.
  */
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames } from "./files.js";
+import { besides, oneStatementFiles, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
-import type { SqlRunner, TransactionModel } from "./runner.js";
+import type { IsolateRequest, Isolation, SqlRunner, TransactionModel } from "./runner.js";
 
 // source/parse.go: `^([0-9]+)_(.*)\.(down|up)\.(.*)$`, the version parsed as an unsigned integer.
 const UP_FILE = /^(\d+)_(.*)\.up\.sql$/;
@@ -56,4 +57,36 @@ export const golangMigrateRunner: SqlRunner = {
   // The postgres driver has sent the file as one Exec in every v4 release; only the opt-in
   // x-multi-statement mode (v4.15.0+) differs, and it is a URL option, not a version.
   model: () => MODEL,
+  isolate,
 };
+
+/**
+ * A file with one statement is one Exec outside any transaction, so each statement that must run
+ * outside one gets a file of its own, versioned right after this file (README.md, 'Multi-statement
+ * mode': put CREATE INDEX CONCURRENTLY in its own file). No .down.sql is written: a project that
+ * keeps them writes the reverse by hand.
+ */
+function isolate(request: IsolateRequest): Isolation {
+  const name = basename(request.ref.absPath);
+  const match = UP_FILE.exec(name);
+  // A statement alone in its file runs outside a transaction already: it stays, and what must
+  // follow it (ADD CONSTRAINT … USING INDEX) gets the next files.
+  const alone = request.migration.statements.length === 1;
+  const moved = alone ? request.sql.slice(1) : request.sql;
+  const taken = fileNames(request.dir).flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []);
+  const versions = match?.[1] ? versionsAfter(match[1], taken, moved.length) : null;
+  if (!match || !versions) {
+    return {
+      help: `put it alone in a new .up.sql file that runs right after this one (no version is free between ${match?.[1] ?? "this file's"} and the next)`,
+    };
+  }
+  const files = versions.map((version, i) => ({
+    path: besides(
+      request.migration.file,
+      `${version}_${match[2]}_concurrently${i ? `_${i + 1}` : ""}.up.sql`,
+    ),
+    text: statementsText([moved[i] ?? ""]),
+  }));
+  const why = "golang-migrate sends a file as one string, and one statement alone runs outside a transaction";
+  return oneStatementFiles(request, files, why);
+}

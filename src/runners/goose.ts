@@ -2,11 +2,19 @@
  * goose (github.com/pressly/goose): `<version>_<name>.sql` files with `-- +goose Up` and
  * `-- +goose Down` annotations; `goose up` runs the Up part of each file.
  */
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
+import { besides, moveHelp, moveToNewFiles, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
-import type { MigrationFileRef, PreparedSql, SqlRunner, TransactionModel } from "./runner.js";
+import type {
+  IsolateRequest,
+  Isolation,
+  MigrationFileRef,
+  PreparedSql,
+  SqlRunner,
+  TransactionModel,
+} from "./runner.js";
 
 // goose parses the version from the file name's numeric prefix (sequential or a timestamp).
 const MIGRATION_FILE = /^(\d+)_.*\.sql$/;
@@ -69,4 +77,46 @@ export const gooseRunner: SqlRunner = {
   },
   pinnedVersion: (dir) => goPinnedVersion(dir, "github.com/pressly/goose/v3") ?? DEFAULT_VERSION,
   model: () => MODEL,
+  isolate,
 };
+
+/**
+ * goose's way out is `-- +goose NO TRANSACTION`, for the whole file: a file that holds only this
+ * statement gets the annotation; otherwise the statement moves to a new file of its own with it,
+ * versioned right after this one, so the file's other statements keep their transaction.
+ */
+function isolate(request: IsolateRequest): Isolation {
+  const { statement, migration } = request;
+  if (migration.statements.length === 1 && statement.tx.reason === "runner-file") {
+    return {
+      help: "put `-- +goose NO TRANSACTION` at the top of this file, which holds only this statement",
+      fix: {
+        replacement: request.sql.join(";\n"),
+        range: statement.range,
+        edits: [
+          {
+            file: migration.file,
+            line: 1,
+            column: 1,
+            endLine: 1,
+            endColumn: 1,
+            text: "-- +goose NO TRANSACTION\n",
+          },
+        ],
+      },
+    };
+  }
+  const match = MIGRATION_FILE.exec(basename(request.ref.absPath));
+  const taken = fileNames(request.dir).flatMap((name) => MIGRATION_FILE.exec(name)?.[1] ?? []);
+  const versions = match?.[1] ? versionsAfter(match[1], taken, 1) : null;
+  const rest = match ? basename(request.ref.absPath).slice(match[1]?.length ?? 0, -".sql".length) : "";
+  if (!match?.[1] || !versions?.[0]) {
+    return {
+      help: "put it in a new migration right after this one, with `-- +goose NO TRANSACTION` (no version is free between this one and the next)",
+    };
+  }
+  const path = besides(migration.file, `${versions[0]}${rest}_concurrently.sql`);
+  // Without a transaction goose runs the statements one by one, each in autocommit.
+  const text = `-- +goose NO TRANSACTION\n-- +goose Up\n${statementsText(request.sql)}\n-- +goose Down\n`;
+  return moveToNewFiles(request, [{ path, text }], moveHelp([path], "with `-- +goose NO TRANSACTION`"));
+}

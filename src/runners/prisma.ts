@@ -2,11 +2,12 @@
  * Prisma Migrate: `migrations/<timestamp>_<name>/migration.sql`, applied by `prisma migrate deploy`
  * (and `migrate dev`) in directory-name order.
  */
-import { join, resolve } from "node:path";
+import { basename, dirname, join, posix, resolve } from "node:path";
 import { sqlMigrationWords } from "../schema/change.js";
 import { atLeast, entries, exists, isFile } from "./files.js";
+import { oneStatementFiles, sortsRightAfter, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
-import type { MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
+import type { IsolateRequest, Isolation, MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
 /** The first Prisma release whose schema engine splits a migration into statements (prisma-engines #5767). */
 export const PRISMA_SPLITS_STATEMENTS_SINCE = "7.4.0";
@@ -17,7 +18,8 @@ const COMMON_CITATIONS = [
   "prisma/prisma commit 3c999359fc 'update engines to 7.4.0-17.57b675f…' (2026-02-11), first shipped in Prisma 7.4.0 (tag 7.4.0 pins engines 7.4.0-20.ab56fe7)",
   "prisma/prisma-engines #5847 (open, 2026-07): when sqlparser cannot parse the script (it rejects DROP INDEX CONCURRENTLY up to 0.62), the splitter falls back to sending the whole script as one simple query, so a multi-statement file with DROP INDEX CONCURRENTLY still runs in an implicit transaction",
   "prisma/prisma-engines #5799 (merged 2026-04): the shadow-database replay of `migrate dev` switched to the same splitting path (engines 7.8.0-4, Prisma 7.8.0); before that, migrate dev failed on such files while migrate deploy passed",
-  "prisma/orm #14456 (CREATE INDEX CONCURRENTLY cannot run inside a transaction block, P3018) for the behaviour before 7.4.0",
+  "prisma/orm #14456 (CREATE INDEX CONCURRENTLY cannot run inside a transaction block, P3018) for the behaviour before 7.4.0; its workaround (comment of 2023-09-14) is one CONCURRENTLY index per migration",
+  "prisma/prisma-engines schema-engine migration directories: listed and applied in the lexicographic order of their folder names (<timestamp>_<name>)",
 ];
 
 function model(version: string | null): TransactionModel {
@@ -69,7 +71,39 @@ export const prismaRunner: SqlRunner = {
   // The prisma CLI carries the schema engine; @prisma/client is released in lockstep with it.
   pinnedVersion: (dir) => npmPinnedVersion(dir, ["prisma", "@prisma/client"]) ?? DEFAULT_VERSION,
   model,
+  isolate,
 };
+
+const byName = (names: string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * A migration that holds one statement runs it outside any transaction, in every Prisma version
+ * (the workaround in orm #14456: one CONCURRENTLY index per migration). The statement moves to
+ * a new migration folder right after this one, `<timestamp + 1>_<name>_concurrently`; a
+ * statement alone in its migration stays, and what must follow it moves.
+ */
+function isolate(request: IsolateRequest): Isolation {
+  const folder = basename(dirname(request.ref.absPath));
+  const match = /^(\d+)_(.*)$/.exec(folder);
+  const alone = request.migration.statements.length === 1;
+  const moved = alone ? request.sql.slice(1) : request.sql;
+  const names = migrationDirs(request.dir);
+  const taken = names.flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []);
+  const versions = match?.[1] ? versionsAfter(match[1], taken, moved.length) : null;
+  const added = versions?.map((v, i) => `${v}_${match?.[2]}_concurrently${i ? "_2" : ""}`) ?? [];
+  if (!versions || !sortsRightAfter(byName, names, folder, added)) {
+    return {
+      help: "put it alone in a new migration folder that sorts right after this one (no timestamp is free between this migration and the next)",
+    };
+  }
+  const root = posix.dirname(posix.dirname(request.migration.file));
+  const files = added.map((name, i) => ({
+    path: posix.join(root, name, "migration.sql"),
+    text: statementsText([moved[i] ?? ""]),
+  }));
+  const why = "Prisma runs a migration of one statement outside any transaction";
+  return oneStatementFiles(request, files, why);
+}
 
 /**
  * The subfolders that hold a `migration.sql` of any kind: one that is a link, a FIFO or a folder is

@@ -3,7 +3,8 @@
  * migrations and in what order, what part of a file is the "up" SQL, and how it wraps that SQL in
  * transactions. The last is data (`TransactionModel`), read by both `check` and `verify`.
  */
-import type { InlineIgnore, InputError, SourceRange, Statement } from "../model.js";
+import type { FileEdit } from "../finding.js";
+import type { InlineIgnore, InputError, Migration, SourceRange, Statement } from "../model.js";
 import type { StatementShape } from "../parse/classify.js";
 import type { Words } from "../schema/change.js";
 
@@ -129,6 +130,45 @@ interface RunnerBase {
    * (Alembic's `transaction_per_migration=True` in env.py). Absent: `model(version)`.
    */
   modelAt?(dir: string, version: string | null): TransactionModel;
+  /**
+   * How to run statements outside a transaction in this runner, in place of `request.statement`:
+   * a new migration named in the runner's convention, or the runner's own opt-out. Absent: the
+   * help names the model's `optOut` and no fix is offered (`defaultIsolation`).
+   */
+  isolate?(request: IsolateRequest): Isolation;
+}
+
+/** What a rule asks a runner: run `sql` where `statement` is, outside any transaction. */
+export interface IsolateRequest {
+  /** The migrations folder of the entry (absolute). */
+  dir: string;
+  ref: MigrationFileRef;
+  migration: Migration;
+  /** The file's text as read (the runner edits it). */
+  text: string;
+  statement: Statement;
+  /**
+   * What replaces the statement, in order: the first must run outside a transaction block (a
+   * CONCURRENTLY statement), the others right after it, in any transaction.
+   */
+  sql: string[];
+  model: TransactionModel;
+  /** The runner's version as the model assumes it. */
+  version: string | null;
+}
+
+/** A runner's answer: how, in words, and the edits that do it when they can be made safely. */
+export interface Isolation {
+  /** One sentence, ending in its own punctuation. */
+  help: string;
+  fix?: {
+    /** Replaces the statement's range (or `range`). */
+    replacement: string;
+    range?: SourceRange;
+    edits?: FileEdit[];
+    /** The fix edits the code that generates the statement, not the statement's SQL. */
+    code?: boolean;
+  };
 }
 
 /** A runner of SQL files: the pipeline parses what `prepare` extracts. */

@@ -1,13 +1,20 @@
 /**
  * Plain `*.sql` files, applied in natural file-name order the way `psql -f` would run them.
  */
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames } from "./files.js";
+import { besides, moveHelp, moveToNewFiles, sortsRightAfter, statementsText } from "./isolate.js";
 import { DEFAULT_VERSION } from "./pinned-version.js";
-import type { SqlRunner, TransactionModel } from "./runner.js";
+import type { IsolateRequest, Isolation, SqlRunner, TransactionModel } from "./runner.js";
 
 const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
+/** Natural file-name order, as `list` applies the files. */
+const order = (names: string[]) =>
+  names
+    .filter((name) => name.endsWith(".sql"))
+    .sort((a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0));
 
 const MODEL: TransactionModel = {
   // psql sends each statement of a script on its own and, in its default autocommit mode, each one
@@ -34,12 +41,31 @@ export const sqlRunner: SqlRunner = {
   versioned: false,
   detect: (dir) => fileNames(dir).some((name) => name.endsWith(".sql")),
   list(dir) {
-    return fileNames(dir)
-      .filter((name) => name.endsWith(".sql"))
-      .sort((a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0))
-      .map((name) => ({ absPath: resolve(dir, name), id: name.slice(0, -".sql".length) }));
+    return order(fileNames(dir)).map((name) => ({
+      absPath: resolve(dir, name),
+      id: name.slice(0, -".sql".length),
+    }));
   },
   prepare: (text) => ({ sql: text, noTransaction: false }),
   pinnedVersion: () => DEFAULT_VERSION,
   model: () => MODEL,
+  isolate,
 };
+
+/**
+ * psql runs a statement outside a transaction unless the file's own BEGIN holds it: the statement
+ * leaves the block for a file of its own that sorts right after this one, where it runs alone.
+ */
+function isolate(request: IsolateRequest): Isolation {
+  const name = basename(request.ref.absPath);
+  const added = [`${name.slice(0, -".sql".length)}_concurrently.sql`];
+  if (!sortsRightAfter(order, fileNames(request.dir), name, added)) {
+    return { help: "move it out of the BEGIN … COMMIT block" };
+  }
+  const path = besides(request.migration.file, added[0] ?? "");
+  return moveToNewFiles(
+    request,
+    [{ path, text: statementsText(request.sql) }],
+    moveHelp([path], "psql runs each statement of it in autocommit"),
+  );
+}
