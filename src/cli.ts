@@ -35,6 +35,8 @@ interface RunFlags {
   keepGoing?: boolean;
   trustMigrations?: boolean;
   cleanup?: boolean;
+  verbose?: boolean;
+  lockThreshold?: string;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -113,7 +115,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           "--trust-migrations",
           "apply the migrations as the URL's role, not a throwaway one with no other rights (only for SQL you trust)",
         )
-        .option("--cleanup", "drop scratch databases and roles that earlier runs left behind, then stop");
+        .option("--cleanup", "drop scratch databases and roles that earlier runs left behind, then stop")
+        .option("--verbose", "list every statement verify ran, with its locks, not only those worth a look")
+        .option(
+          "--lock-threshold <ms>",
+          "list a statement that held any lock longer than this, whatever the lock (default: 1000)",
+        );
     }
     command.action(async (paths: string[], flags: RunFlags) => {
       setExit(flags.cleanup ? await cleanup(flags, io) : await runPasses(name, paths, flags, io));
@@ -188,7 +195,17 @@ async function runPasses(
   progress?.done();
   if (mode === "verify" && io.stderr.isTTY) io.stderr.write("\r\x1b[K");
   const repoRoot = repositoryRoot(io.env);
-  io.stdout.write(reporter.render(report, { color: useColor(io), ...(repoRoot ? { repoRoot } : {}) }));
+  io.stdout.write(
+    reporter.render(report, {
+      color: useColor(io),
+      ...(repoRoot ? { repoRoot } : {}),
+      width: io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 100,
+      ...(flags.verbose ? { verbose: true } : {}),
+      ...(flags.lockThreshold
+        ? { lockThresholdMs: milliseconds("--lock-threshold", flags.lockThreshold) }
+        : {}),
+    }),
+  );
   // Findings explain themselves; a verify stopped by a time limit says so on stderr.
   const { verdict } = report;
   if (verdict.cause === "statement-timeout" || verdict.cause === "timeout")
@@ -231,6 +248,13 @@ function seconds(flag: string, value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new UserError(`${flag} takes a number of seconds (got "${value}")`);
   return n * 1000;
+}
+
+function milliseconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UserError(`${flag} takes a number of milliseconds (got "${value}")`);
+  return n;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {

@@ -17,6 +17,12 @@ export interface ReportContext {
   repoRoot?: string;
   /** The directory finding paths are relative to. Default `process.cwd()`. */
   cwd?: string;
+  /** Columns per line for text: the terminal's width, 100 when not a terminal. */
+  width?: number;
+  /** Text: list every statement verify ran, not only those worth a look. */
+  verbose?: boolean;
+  /** Text: a statement that held a lock longer than this (ms) is listed whatever the lock. */
+  lockThresholdMs?: number;
   /** Absolute URI under which `rules/<id>.md` is published, for links to rule pages. */
   ruleDocsBaseUri?: string;
 }

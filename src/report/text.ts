@@ -8,20 +8,39 @@ import type { Finding } from "../finding.js";
 import type { Report } from "../run.js";
 import { readTextNear } from "../sources/read.js";
 import { terminalLine as t } from "./escape.js";
+import { shortenEnd, visibleLength, wrapLine } from "./fit.js";
 import type { Reporter } from "./reporter.js";
-import { formatVerifyText } from "./verify-text.js";
+import { DEFAULT_LOCK_THRESHOLD_MS, formatVerifyText } from "./verify-text.js";
 
 const MAX_FRAME_LINES = 3;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours to tell code frames
+const ANSI = /\x1b\[[0-9;]*m/g;
 
 export interface TextOptions {
   color: boolean;
+  /** Columns per line: messages and help wrap to it. Default: no wrapping. */
+  width?: number;
+  /** Lines after the set lines, before the findings (verify's verdict per set). */
+  head?: string[];
+  /** Lines after the findings, before the closing summary (verify's tables). */
+  tail?: string[];
 }
 
 export const textReporter: Reporter = {
   format: "text",
-  render: (report, context) =>
-    (report.verify ? formatVerifyText(report.verify, context.color) : "") +
-    formatText(report, { color: context.color }),
+  render: (report, context) => {
+    const width = context.width ?? 100;
+    const verify = report.verify
+      ? formatVerifyText(report.verify, {
+          color: context.color,
+          width,
+          verbose: Boolean(context.verbose),
+          lockThresholdMs: context.lockThresholdMs ?? DEFAULT_LOCK_THRESHOLD_MS,
+        })
+      : undefined;
+    // verify's report fits the width (check's keeps its lines whole, for now).
+    return formatText(report, { color: context.color, ...(verify ? { width, ...verify } : {}) });
+  },
 };
 
 type TextInput = Pick<Report, "sets" | "findings" | "summary"> &
@@ -37,18 +56,24 @@ export function formatText(result: TextInput, options: TextOptions): string {
       : set.version.version
         ? `${set.version.version} (${set.version.source})`
         : `not pinned, assuming the latest behaviour`;
-    out.push(
-      c.dim(
-        `${t(set.path)}: ${set.migrations.length} migration${set.migrations.length === 1 ? "" : "s"}, runner ${set.runner} (${how})${version ? `, version ${version}` : ""}`,
-      ),
-    );
+    const line = `${t(set.path)}: ${set.migrations.length} migration${set.migrations.length === 1 ? "" : "s"}, runner ${set.runner} (${how})${version ? `, version ${version}` : ""}`;
+    out.push(...(options.width ? wrapLine(line, options.width, "  ") : [line]).map((l) => c.dim(l)));
   }
   if (result.sets.length) out.push("");
+  out.push(...(options.head ?? []));
   // The verdict first, so that a long report does not hide it, and again at the end.
   if (result.findings.length > 0) out.push(summaryLine(result, c), "");
   const sources = new Map<string, string[] | null>();
   for (const finding of result.findings) {
-    out.push(...formatFinding(finding, lines(sources, finding.file), c), "");
+    const lines_ = formatFinding(finding, lines(sources, finding.file), c);
+    const width = options.width;
+    // The finding's words wrap; a code frame is the file's own text, shown as it is.
+    const wrapped = width
+      ? lines_.flatMap((l) =>
+          /^\s*\S*\s*\|/.test(l.replace(ANSI, "")) ? [cutFrameLine(l, width)] : wrapLine(l, width, "      "),
+        )
+      : lines_;
+    out.push(...wrapped, "");
   }
   const outside = result.outOfScope?.length ?? 0;
   if (outside || result.omitted)
@@ -63,8 +88,15 @@ export function formatText(result: TextInput, options: TextOptions): string {
       ),
       "",
     );
+  out.push(...(options.tail ?? []));
   out.push(summaryLine(result, c));
   return `${out.join("\n")}\n`;
+}
+
+/** A code frame line wider than the terminal ends in "…": the file's text is there to locate, not to read whole. */
+function cutFrameLine(line: string, width: number): string {
+  if (visibleLength(line) <= width) return line;
+  return `${shortenEnd(line.replace(ANSI, ""), width)}`;
 }
 
 function lines(cache: Map<string, string[] | null>, file: string): string[] | null {

@@ -126,8 +126,14 @@ export interface VerifiedSet {
   failures: { range: SourceRange; code: string; message: string }[];
   /** Migrations not applied because applying stopped at a failure. */
   notApplied: number;
-  /** Every statement that ran, with the locks it took. */
-  statements: { range: SourceRange; durationMs: number; locks: MeasuredLock[] }[];
+  /** Every statement that ran, with the locks it took; `migration` indexes the set's migrations. */
+  statements: {
+    range: SourceRange;
+    durationMs: number;
+    locks: MeasuredLock[];
+    statement: Statement;
+    migration: number;
+  }[];
   /** Where the replay's prediction and the database disagree. */
   differences: { message: string; at?: SourceRange }[];
   /** The catalog read back from the database. */

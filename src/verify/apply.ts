@@ -34,7 +34,7 @@ export type StatementStatus = "applied" | "failed" | "not-reached" | "rolled-bac
 export interface StatementTrace {
   statement: Statement;
   status: StatementStatus;
-  /** Wall time of the round trip; for a file sent as one string, the whole string's. */
+  /** Wall time of the statement's round trip. */
   durationMs: number;
   locks: LockRecord[];
   error?: DatabaseError;
@@ -166,10 +166,15 @@ class Session {
     this.pending = [];
   }
 
+  /** The statements of the open transaction were rolled back with it. */
+  private rolledBack(): void {
+    for (const st of this.pending) if (st.status === "applied") st.status = "rolled-back";
+  }
+
   /** After a failure: roll back the open transaction, and with it every statement it held. */
   async rollbackIfOpen(): Promise<void> {
     if (!this.inTransaction) return;
-    for (const st of this.pending) if (st.status === "applied") st.status = "rolled-back";
+    this.rolledBack();
     this.closed();
     await this.db.query("ROLLBACK").catch(() => undefined);
   }
@@ -203,7 +208,10 @@ class Session {
       statements.length > 1 &&
       (this.set.model.fileSentAsOneString ||
         statements.some((s) => s.tx.reason === "implicit-multi-statement"));
-    if (oneString) return this.applyAsOneString(migration, trace, statements.some(wantsRunner), lastOfSet);
+    if (oneString) {
+      if (statements.some(wantsRunner) && !this.inTransaction) await this.begin();
+      return this.applyAsOneString(migration, trace, lastOfSet);
+    }
 
     for (const [i, statement] of statements.entries()) {
       const st = trace.statements[i] as StatementTrace;
@@ -248,52 +256,52 @@ class Session {
   }
 
   /**
-   * golang-migrate, Prisma before 7.4 and dbmate send a file as one string: PostgreSQL runs it
-   * in one implicit transaction. A lock query appended to the same string sees every lock the
-   * file took, still held.
+   * golang-migrate, Prisma before 7.4 and dbmate send a file as one string: PostgreSQL runs it in
+   * one implicit transaction block. Verify sends its statements one by one inside one explicit
+   * block instead, which PostgreSQL treats the same way (all or nothing; 25001 for a statement
+   * that cannot run in a transaction block, with the same message), so that each statement gets
+   * its own locks and time, and a failure is reported at the statement that failed. The file's
+   * own COMMIT ends the block as it would end the implicit one; the statements after it open the
+   * next, as they would in the string.
    */
   private async applyAsOneString(
     migration: Migration,
     trace: MigrationTrace,
-    wrapped: boolean,
     lastOfSet: boolean,
   ): Promise<StatementTrace | null> {
-    const parts = migration.statements.map((s) => s.sql);
-    const starts: number[] = [];
-    let text = "";
-    for (const part of parts) {
-      starts.push(text.length);
-      // A newline before the semicolon: a statement may end in a -- comment.
-      text += `${part}\n;\n`;
-    }
-    if (wrapped && !this.inTransaction) await this.begin();
-    const started = performance.now();
-    try {
-      const results = await this.db.exec(`${text}${this.locksQuery()};`);
-      const elapsed = performance.now() - started;
-      const rows = (results.at(-1)?.rows ?? []) as unknown as LockRow[];
-      const locks = this.freshLocks(rows, !this.inTransaction);
-      trace.statements.forEach((st, i) => {
+    for (const [i, statement] of migration.statements.entries()) {
+      const st = trace.statements[i] as StatementTrace;
+      const control = transactionControl(statement.node);
+      const started = performance.now();
+      try {
+        if (opensBlock(control) && this.inTransaction) {
+          // In the string, BEGIN turns the implicit block into an explicit one: ours already is.
+        } else if (control !== null) {
+          await this.db.query(statement.sql);
+          if (opensBlock(control)) this.opened();
+          else if (control === "rollback" || control === "rollback-and-chain") {
+            this.rolledBack();
+            if (control === "rollback") this.closed();
+            else this.pending = [];
+          } else if (endsBlock(control)) this.closed();
+        } else {
+          if (!this.inTransaction) await this.begin();
+          const results = await this.db.exec(`${statement.sql}\n;\n${this.locksQuery()};`);
+          st.locks = this.freshLocks((results.at(-1)?.rows ?? []) as unknown as LockRow[], false);
+        }
+        st.durationMs = performance.now() - started;
         st.status = "applied";
-        st.durationMs = i === 0 ? elapsed : 0;
-        st.locks = i === 0 ? locks : [];
         if (this.inTransaction) this.pending.push(st);
-      });
-      if (this.inTransaction && (!this.set.model.allFilesInOneTransaction || lastOfSet)) await this.commit();
-      return null;
-    } catch (error) {
-      const dbError = toDatabaseError(error);
-      const failedAt = failingStatement(migration, starts, dbError);
-      trace.statements.forEach((st, i) => {
-        // PostgreSQL rolled the whole string back: nothing in it was applied.
-        st.status = i === failedAt ? "failed" : "not-reached";
-      });
-      const failed = trace.statements[failedAt] as StatementTrace;
-      failed.durationMs = performance.now() - started;
-      failed.error = dbError;
-      await this.rollbackIfOpen();
-      return failed;
+      } catch (error) {
+        st.durationMs = performance.now() - started;
+        st.status = "failed";
+        st.error = toDatabaseError(error);
+        await this.rollbackIfOpen();
+        return st;
+      }
     }
+    if (this.inTransaction && (!this.set.model.allFilesInOneTransaction || lastOfSet)) await this.commit();
+    return null;
   }
 
   /**
@@ -338,18 +346,6 @@ function inferredLocks(statement: Statement): LockRecord[] {
   return [
     { relation: name, relkind: "r", mode: "ShareUpdateExclusiveLock", preexisting: true, seen: "inferred" },
   ];
-}
-
-/** Which statement of a one-string file failed: by PostgreSQL's error position, else the first non-transactional one. */
-function failingStatement(migration: Migration, starts: number[], error: DatabaseError): number {
-  if (error.position !== undefined) {
-    const at = error.position - 1;
-    let index = 0;
-    for (let i = 0; i < starts.length; i++) if ((starts[i] ?? 0) <= at) index = i;
-    return index;
-  }
-  const special = migration.statements.findIndex((s) => cannotRunInTransaction(s.node));
-  return Math.max(special, 0);
 }
 
 export function toDatabaseError(error: unknown): DatabaseError {

@@ -252,9 +252,11 @@ function measuredSet(
       message: f.error?.message ?? "",
     })),
     notApplied: applied.migrations.filter((m) => m.status === "not-reached").length,
-    statements: applied.migrations.flatMap((m) =>
+    statements: applied.migrations.flatMap((m, migration) =>
       m.statements.map((st) => ({
         range: st.statement.range,
+        statement: st.statement,
+        migration,
         durationMs: st.durationMs,
         locks: st.locks.map((l) => ({
           relation: l.relation,

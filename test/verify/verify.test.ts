@@ -311,6 +311,94 @@ describe.each(engines)("verify on $name", ({ url }) => {
     expect(locks?.[2]).toContain("ShareUpdateExclusiveLock");
   });
 
+  describe("a file sent as one string is traced statement by statement", () => {
+    const prisma = (files: Record<string, string>) => ({ runner: "prisma", version: "6.19.0", files });
+    const table = "CREATE TABLE t (id int PRIMARY KEY, c int);";
+    const locksOf = (st: { locks: { relation: string; mode: string; preexisting: boolean }[] }) =>
+      st.locks
+        .filter((l) => l.relation === "t" || l.relation === "u")
+        .map((l) => `${l.relation} ${l.mode}${l.preexisting ? "" : " new"}`);
+
+    it("gives each statement its own locks and time", async () => {
+      const result = await applySpec(
+        engine,
+        prisma({
+          "20240101000000_t/migration.sql": table,
+          "20240102000000_u/migration.sql":
+            "CREATE TABLE u (id int PRIMARY KEY);\nALTER TABLE t ADD COLUMN d int;\nCREATE INDEX t_d ON t (d);",
+        }),
+      );
+      const statements = result.applied.migrations[1]?.statements ?? [];
+      expect(statements.map((st) => st.status)).toEqual(["applied", "applied", "applied"]);
+      // Before, the whole file's locks landed on its first statement.
+      expect(statements.map(locksOf)).toEqual([
+        ["u ShareLock new", "u AccessExclusiveLock new"],
+        ["t AccessExclusiveLock"],
+        ["t ShareLock"],
+      ]);
+      expect(statements.every((st) => st.durationMs > 0)).toBe(true);
+    });
+
+    it("reports a failure at the statement that failed, and rolls the file back", async () => {
+      const result = await applySpec(
+        engine,
+        prisma({
+          "20240101000000_t/migration.sql": `${table}\nCREATE INDEX t_c ON t (c);`,
+          "20240102000000_u/migration.sql":
+            "CREATE TABLE u (id int PRIMARY KEY);\nALTER TABLE t ADD COLUMN d int;\nCREATE INDEX t_c ON t (d);\nCREATE TABLE v (id int);",
+        }),
+      );
+      expect(where(result)).toBe("migration.sql:3 42P07");
+      expect(result.applied.migrations[1]?.statements.map((st) => st.status)).toEqual([
+        "rolled-back",
+        "rolled-back",
+        "failed",
+        "not-reached",
+      ]);
+      expect(result.live.resolveTable(undefined, "u")).toBeUndefined();
+      expect(result.differences).toEqual([]);
+    });
+
+    it("keeps PostgreSQL's 25001 and its message for CONCURRENTLY, and runs a lone one outside a block", async () => {
+      const result = await applySpec(
+        engine,
+        prisma({
+          "20240101000000_t/migration.sql": table,
+          "20240102000000_i/migration.sql": "CREATE INDEX CONCURRENTLY t_c ON t (c);",
+          "20240103000000_j/migration.sql":
+            "ALTER TABLE t ADD d int;\nCREATE INDEX CONCURRENTLY t_d ON t (d);",
+        }),
+      );
+      expect(where(result)).toBe("migration.sql:2 25001");
+      expect(result.applied.failure?.error?.message).toBe(
+        "CREATE INDEX CONCURRENTLY cannot run inside a transaction block",
+      );
+      expect(result.applied.migrations.map((m) => m.status)).toEqual(["applied", "applied", "failed"]);
+    });
+
+    it("follows the file's own COMMIT: the statements after it are the string's next block", async () => {
+      const result = await applySpec(engine, {
+        runner: "golang-migrate",
+        files: {
+          "1_t.up.sql": table,
+          "2_u.up.sql":
+            "BEGIN;\nALTER TABLE t ADD d int;\nCOMMIT;\nCREATE TABLE u (id int);\nCREATE INDEX CONCURRENTLY t_d ON t (d);",
+        },
+      });
+      expect(where(result)).toBe("2_u.up.sql:5 25001");
+      expect(result.applied.migrations[1]?.statements.map((st) => st.status)).toEqual([
+        "applied",
+        "applied",
+        "applied",
+        "rolled-back",
+        "failed",
+      ]);
+      expect(result.live.resolveTable(undefined, "t")?.columns.has("d")).toBe(true);
+      expect(result.live.resolveTable(undefined, "u")).toBeUndefined();
+      expect(result.differences).toEqual([]);
+    });
+  });
+
   describe("static and live catalogs agree", () => {
     const pages = readdirSync("rules").filter((f) => f.endsWith(".md"));
     const fixtures: { name: string; spec: RepoSpec }[] = pages.flatMap((page) =>
