@@ -28,7 +28,7 @@ beforeAll(async () => {
   workspace = join(tmp, "workspace");
   mkdirSync(join(workspace, "services"), { recursive: true });
   cpSync(example, join(workspace, SERVICE), { recursive: true });
-}, 120_000);
+});
 
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -119,7 +119,7 @@ describe("the Action on a pull request", () => {
   beforeAll(async () => {
     api = await github.start();
     first = await runAction({ "sarif-file": "pg-index-lint.sarif" }, { api });
-  }, 60_000);
+  });
   afterAll(() => github.stop());
 
   it("lists the PR's files and comments, creates the comment, then posts one review", () => {
@@ -228,7 +228,7 @@ describe("the Action on a pull request", () => {
     expect(github.comments).toHaveLength(1);
     expect(github.comments[0]?.body).toContain("/blob/head2/");
     expect(github.reviewComments).toHaveLength(5);
-  }, 60_000);
+  });
 
   it("says so in the comment when a later push fixes everything", async () => {
     github.options.files = [
@@ -241,7 +241,7 @@ describe("the Action on a pull request", () => {
     // The schema's older problems stay visible, apart, without failing the check.
     expect(github.comments[0]?.body).toContain("on tables this pull request does not touch");
     github.options.files = prFiles();
-  }, 60_000);
+  });
 });
 
 describe("the Action with a read-only token (a pull request from a fork)", () => {
@@ -265,7 +265,7 @@ describe("the Action with a read-only token (a pull request from a fork)", () =>
     expect(result.stdout).toContain("::error title=pg-index-lint%3A ");
     expect(result.summary).toContain("### pg-index-lint");
     expect(github.calls()).not.toContain("POST /repos/acme/factory/pulls/7/reviews");
-  }, 60_000);
+  });
 });
 
 describe("the Action when the API fails once", () => {
@@ -288,7 +288,7 @@ describe("the Action when the API fails once", () => {
     expect(github.calls().filter((c) => c === "GET /repos/acme/factory/issues/7/comments")).toHaveLength(2);
     expect(github.comments).toHaveLength(1);
     expect(result.stdout).not.toContain("::warning::pg-index-lint: GitHub API");
-  }, 60_000);
+  });
 });
 
 describe("the Action on a push", () => {
@@ -306,7 +306,7 @@ describe("the Action on a push", () => {
       "::add-mask::s3cr@t",
     ]);
     expect(result.stdout.split("\n").slice(masks.length).join("\n")).not.toMatch(/s3cr/);
-  }, 60_000);
+  });
 
   it("reports every finding, comments nowhere, and verifies on embedded PGlite", async () => {
     const result = await runAction(
@@ -320,7 +320,7 @@ describe("the Action on a push", () => {
     expect(result.summary).toContain("#### Verify: `migrations` on embedded PGlite");
     expect(result.summary).toContain("| products (sku) WHERE sku IS NOT NULL | ❌ missing |");
     expect(result.summary).toContain("#### Impact with synthetic rows");
-  }, 120_000);
+  });
 });
 
 describe("the CLI and the Action are two callers of one run()", () => {
@@ -347,7 +347,7 @@ describe("the CLI and the Action are two callers of one run()", () => {
       expect(actionReport.summary).toEqual(cliReport.summary);
       expect(action.code).toBe(fromCli.code);
       expect(action.code).toBe(failOn === "never" ? 0 : 1);
-    }, 120_000);
+    });
   }
 });
 
@@ -380,7 +380,7 @@ describe("the Action with two steps in one pull request (a monorepo)", () => {
     expect(github.comments).toHaveLength(3);
     expect(github.comments[1]?.body).toContain("/blob/head9/");
     expect(github.comments[0]?.body).not.toContain("/blob/head9/");
-  }, 180_000);
+  });
 });
 
 describe("the Action's inputs for verify's limits and extra arguments", () => {
@@ -398,7 +398,7 @@ describe("the Action's inputs for verify's limits and extra arguments", () => {
     expect(bad.stdout).toContain(
       '::error::pg-index-lint: input args: "--rm" is not one of --timeout, --statement-timeout',
     );
-  }, 300_000);
+  });
 });
 
 describe("the Action on a repository whose names and SQL are hostile", () => {
@@ -444,7 +444,7 @@ describe("the Action on a repository whose names and SQL are hostile", () => {
     writeFileSync(join(workspace, EVIL, ".pg-index-lint.yml"), "migrations:\n  - path: migrations\n");
     for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace, EVIL, name), text);
     result = await runAction({ "working-directory": EVIL, verify: "true", "fail-on": "never" }, { api });
-  }, 300_000);
+  });
   afterAll(() => github.stop());
 
   /**

@@ -54,7 +54,7 @@ describe("the factory service's queries", () => {
     files = loadQueryFiles("queries", EXAMPLE);
     const tables = join(EXAMPLE, "stats/tables.csv");
     stats = new TableStats([readStatsExport(readFileSync(tables, "utf8"), tables)]);
-  }, 60_000);
+  });
 
   it("reads the export and the query folder without errors", () => {
     expect(exported.errors).toEqual([]);

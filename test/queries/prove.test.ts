@@ -28,7 +28,7 @@ describe.each(engines)("verify proves the suggested indexes on $name", ({ url })
       env: {},
       ...(url ? { databaseUrl: url } : {}),
     }));
-  }, 240_000);
+  });
 
   it("applies the migrations without failure", () => {
     expect(report.sets.map((s) => s.apply.failure ?? null)).toEqual([null]);

@@ -110,8 +110,8 @@ describe.skipIf(!serverUrl)("--use-existing-database", () => {
       await c.query(`CREATE ROLE ${role} LOGIN NOCREATEDB NOCREATEROLE`);
       await c.query(`CREATE DATABASE ${empty} OWNER ${role}`);
     });
-  }, 60_000);
-  afterAll(cleanup, 60_000);
+  });
+  afterAll(cleanup);
 
   it("accepts a database made from template1 with nothing added", async () => {
     const engine = await openEngine({
@@ -120,7 +120,7 @@ describe.skipIf(!serverUrl)("--use-existing-database", () => {
       useExistingDatabase: true,
     });
     await engine.close();
-  }, 30_000);
+  });
 
   it.each(KINDS.map((k, i) => ({ ...k, i })))(
     "refuses a database holding a $kind, naming it, and leaves the database as it was",
@@ -164,7 +164,7 @@ describe.skipIf(!serverUrl)("--use-existing-database", () => {
     const template = await withAdmin((c) => listContents(c), "template1");
     const copy = await withAdmin((c) => listContents(c), empty);
     expect(copy.map((o) => o.key).sort()).toEqual(template.map((o) => o.key).sort());
-  }, 30_000);
+  });
 });
 
 describe("comparing with the template", () => {

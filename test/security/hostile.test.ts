@@ -177,7 +177,7 @@ describe.each(engines)("hostile migrations on $name, given a superuser URL", ({ 
     await resetWorld();
     before = await world();
     result = await run(attempts(name), url);
-  }, 120_000);
+  });
   afterAll(() => resetWorld(false), 60_000);
 
   const server = Boolean(url);
@@ -217,7 +217,7 @@ describe.each(engines)("hostile migrations on $name, given a superuser URL", ({ 
       expect(alone.applied).toContain("01_copy_to_program.sql");
     }
     expect(existsSync(touched(name))).toBe(false);
-  }, 60_000);
+  });
 
   it("pg_read_file('/etc/passwd'), COPY FROM it, lo_import, file_fdw: refused; none of its contents in the result", () => {
     if (server) {
@@ -267,7 +267,7 @@ describe("dblink into another database", () => {
     expect(error.message).toBe(
       'PGlite has no extension "dblink"; run verify against a PostgreSQL server with --database-url',
     );
-  }, 60_000);
+  });
 
   it.skipIf(!serverUrl)(
     "on the server (when it has dblink): CREATE EXTENSION is refused; the other database's table is intact",
@@ -311,7 +311,7 @@ describe.skipIf(!serverUrl)("with trustMigrations: true the SQL runs as the URL'
       true,
     );
     after = await world();
-  }, 120_000);
+  });
   afterAll(() => resetWorld(false), 60_000);
 
   it("it can drop another database", () => {

@@ -97,7 +97,7 @@ describe.skipIf(!serverUrl)("leftovers on the server", () => {
     } finally {
       await session.end();
     }
-  }, 60_000);
+  });
 
   it("cleanupLeftovers (verify --cleanup) drops what is a minute old and unused, and says what it keeps", async () => {
     const minutes = await plant(5 * 60);
@@ -111,7 +111,7 @@ describe.skipIf(!serverUrl)("leftovers on the server", () => {
     expect(lines).toContain(
       `kept database ${fresh.database}: ${report.kept.find((k) => k.name === `database ${fresh.database}`)?.why}`,
     );
-  }, 60_000);
+  });
 
   it("after kill -9, the names were printed first, and a run an hour later drops them", async () => {
     const child = await startChild(serverUrl as string);
@@ -146,7 +146,7 @@ describe.skipIf(!serverUrl)("leftovers on the server", () => {
     await engine.close();
     expect(await databaseExists(later.database)).toBe(false);
     expect(await roleExists(later.role)).toBe(false);
-  }, 60_000);
+  });
 
   it("a second Ctrl-C leaves at once, naming the database and the role it leaves", async () => {
     const child = await startChild(serverUrl as string);
@@ -174,7 +174,7 @@ describe.skipIf(!serverUrl)("leftovers on the server", () => {
       await holder.query("ROLLBACK").catch(() => {});
       await holder.end();
     }
-  }, 60_000);
+  });
 });
 
 describe.skipIf(!serverUrl)("a migration that ends verify's own sessions", () => {
@@ -204,13 +204,13 @@ describe.skipIf(!serverUrl)("a migration that ends verify's own sessions", () =>
     const failure = result?.report.sets[0]?.apply.failure;
     expect(failure?.error?.code).toBe("42501");
     expect(failure?.error?.message).toMatch(/--trust-migrations/);
-  }, 60_000);
+  });
 
   it("ending its own session stops the run with one line, and nothing is left", async () => {
     const { error } = await run("SELECT pg_terminate_backend(pg_backend_pid());\n");
     expect(error).toBeInstanceOf(UserError);
     expect(error?.message).toMatch(/^lost the connection to postgres:\/\//);
-  }, 60_000);
+  });
 
   it("with trustMigrations, ending every pg-index-lint session (the cleanup one too) still leaves nothing", async () => {
     const { error } = await run(
@@ -220,5 +220,5 @@ describe.skipIf(!serverUrl)("a migration that ends verify's own sessions", () =>
     // The applying session lives on, the observer and the cleanup session do not: the run goes on,
     // and the cleanup opens a new session.
     expect(error).toBeUndefined();
-  }, 60_000);
+  });
 });

@@ -47,7 +47,7 @@ describe("PGlite", () => {
     await engine.close();
     expect(lines.join("\n")).toContain("embedded PGlite: a separate PostgreSQL instance inside this process");
     expect(lines.join("\n")).toContain("needing no throwaway role");
-  }, 60_000);
+  });
 });
 
 describe.skipIf(!serverUrl)("a superuser URL", () => {
@@ -58,7 +58,7 @@ describe.skipIf(!serverUrl)("a superuser URL", () => {
   beforeAll(async () => {
     ({ engine, lines } = await open(serverUrl));
     ({ current_user: role, db: database } = await who(engine));
-  }, 30_000);
+  });
   afterAll(async () => {
     await engine?.close();
   });
@@ -172,7 +172,7 @@ describe.skipIf(!serverUrl)("closing a restricted run", () => {
     expect(await databaseExists(db)).toBe(false);
     expect(await roleExists(role)).toBe(false);
     expect(await settings()).toEqual([]);
-  }, 30_000);
+  });
 });
 
 describe.skipIf(!serverUrl)("trustMigrations", () => {
@@ -195,7 +195,7 @@ describe.skipIf(!serverUrl)("trustMigrations", () => {
     } finally {
       await engine.close();
     }
-  }, 30_000);
+  });
 });
 
 describe.skipIf(!serverUrl)("roles that are not superusers", () => {
@@ -233,7 +233,7 @@ describe.skipIf(!serverUrl)("roles that are not superusers", () => {
     } finally {
       await engine.close();
     }
-  }, 30_000);
+  });
 
   it("CREATEROLE and CREATEDB: a throwaway role too, which the run drops with its database", async () => {
     const { engine } = await open(serverWith({ user: createrole }));
@@ -256,7 +256,7 @@ describe.skipIf(!serverUrl)("roles that are not superusers", () => {
     }
     expect(await databaseExists(db)).toBe(false);
     expect(await roleExists(role)).toBe(false);
-  }, 30_000);
+  });
 
   it("gives the throwaway role a random password, sent to the server only as a SCRAM verifier", async () => {
     // pg_hba on the test machine trusts local connections, so a login without the password would
@@ -271,5 +271,5 @@ describe.skipIf(!serverUrl)("roles that are not superusers", () => {
     } finally {
       await engine.close();
     }
-  }, 30_000);
+  });
 });

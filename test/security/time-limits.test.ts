@@ -58,7 +58,7 @@ describe.each(engines)("engine: $name", ({ name, url }) => {
     } finally {
       await engine.close();
     }
-  }, 60_000);
+  });
 
   it("ends a statement that catches its cancellation, and its session with it", async () => {
     const engine = await open(1_000);
@@ -79,7 +79,7 @@ describe.each(engines)("engine: $name", ({ name, url }) => {
     } finally {
       await engine.close();
     }
-  }, 60_000);
+  });
 
   it("stops the statement running at the run's deadline, then allows a few seconds to read back, then nothing", async () => {
     const engine = await open(0);
@@ -108,7 +108,7 @@ describe.each(engines)("engine: $name", ({ name, url }) => {
     } finally {
       await engine.close();
     }
-  }, 60_000);
+  });
 });
 
 describe.each(engines)("a whole run on $name", ({ name, url }) => {
@@ -168,7 +168,7 @@ describe.each(engines)("a whole run on $name", ({ name, url }) => {
       );
     }
     await expectNothingLeft(outcome);
-  }, 60_000);
+  });
 
   it("keeps --statement-timeout 3 when the migration sets statement_timeout = 0", async () => {
     const outcome = await run("SET statement_timeout = 0;\nSELECT pg_sleep(600);\n", {
@@ -189,7 +189,7 @@ describe.each(engines)("a whole run on $name", ({ name, url }) => {
       );
     }
     await expectNothingLeft(outcome);
-  }, 60_000);
+  });
 
   it("ends a statement that catches its cancellation within 10 s with --timeout 3, and cleans up", async () => {
     const outcome = await run(`SET statement_timeout = 0;\n${STUBBORN}\n`, { timeoutMs: 3_000 });
@@ -205,5 +205,5 @@ describe.each(engines)("a whole run on $name", ({ name, url }) => {
         : /^embedded PGlite was stopped when verify ran out of time \(--timeout\) while it ran: DO \$\$/,
     );
     await expectNothingLeft(outcome);
-  }, 60_000);
+  });
 });

@@ -117,5 +117,5 @@ INSERT INTO t VALUES (1), (2);
     const database = notes[0]?.match(/pg_index_lint_[0-9]{10}_[0-9a-f]{8}/)?.[0] as string;
     expect(database).toBeDefined();
     expect(await scratchObjects()).not.toContain(`database ${database}`);
-  }, 60_000);
+  });
 });

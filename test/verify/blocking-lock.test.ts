@@ -54,5 +54,5 @@ describe.each(engines)("blocking-lock on $name", ({ url }) => {
     // A foreign key on an existing table scans it: NOT VALID, then VALIDATE.
     expect(help(3)).toMatch(/NOT VALID/);
     expect(help(4)).toMatch(/rewrites the whole table/);
-  }, 120_000);
+  });
 });

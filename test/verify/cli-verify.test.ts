@@ -69,7 +69,7 @@ describe.each(engines)("verify examples/factory-service on $name", ({ args }) =>
       "missing",
       "missing",
     ]);
-  }, 60_000);
+  });
 
   it("proves required indexes and shows the lock table in text", async () => {
     const root = repo({
@@ -90,7 +90,7 @@ describe.each(engines)("verify examples/factory-service on $name", ({ args }) =>
     expect(stdout).toMatch(
       /→ (Index Scan|Bitmap Heap Scan) using t_a: served \(table empty: sequential scans disabled for the plan\)/,
     );
-  }, 60_000);
+  });
 
   it("stops a statement at --statement-timeout with one clear line and exit 2", async () => {
     const root = repo({ "m/001.sql": "CREATE TABLE t (a int);\nSELECT pg_sleep(20);" });
@@ -101,7 +101,7 @@ describe.each(engines)("verify examples/factory-service on $name", ({ args }) =>
       /001\.sql:2: the statement ran past --statement-timeout|PGlite was stopped by the statement timeout \(1000 ms\)/,
     );
     if (args.length) expect(await scratchLeft(stderr)).toEqual([]);
-  }, 60_000);
+  });
 });
 
 type JsonFinding = { rule: string; file: string; line: number; message: string; source: string };
@@ -225,7 +225,7 @@ describe("verify adds to check's findings rather than repeating them", () => {
     // The measurement is a field of its own; the finding's message stays check's.
     expect(report.findings[0].message).not.toMatch(/held it for/);
     expect(report.findings[0].measured).toMatch(/^SHARE on t, which blocks writes .* held it for [\d.]+ ms/);
-  }, 60_000);
+  });
 });
 
 describe("verify and inline ignores", () => {
@@ -250,7 +250,7 @@ describe("verify and inline ignores", () => {
       ).stdout,
     );
     expect(ignored.findings).toEqual([]);
-  }, 60_000);
+  });
 });
 
 describe.runIf(serverUrl)(serverSuite("verify against a server"), () => {
@@ -262,7 +262,7 @@ describe.runIf(serverUrl)(serverSuite("verify against a server"), () => {
     const { code, stderr } = await run(["verify", root, "--database-url", serverUrl as string]);
     expect(code).toBe(2);
     expect(await scratchLeft(stderr)).toEqual([]);
-  }, 60_000);
+  });
 
   it("leaves no scratch database behind", async () => {
     const { stderr } = await run([
@@ -272,7 +272,7 @@ describe.runIf(serverUrl)(serverSuite("verify against a server"), () => {
       serverUrl as string,
     ]);
     expect(await scratchLeft(stderr)).toEqual([]);
-  }, 60_000);
+  });
 
   it("gives one clear line and exit 2 for an unreachable server, with the password masked", async () => {
     const { code, stderr } = await run([

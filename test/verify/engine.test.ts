@@ -115,7 +115,7 @@ describe.each(engines)("engine: $name", ({ url }) => {
   let engine: Engine;
   beforeAll(async () => {
     engine = await open(url);
-  }, 30_000);
+  });
   afterAll(async () => {
     await engine?.close();
   });
@@ -175,7 +175,7 @@ describe.each(engines)("statement timeout: $name", ({ url }) => {
     } finally {
       await engine.close();
     }
-  }, 30_000);
+  });
 });
 
 describe("PGlite", () => {
@@ -197,7 +197,7 @@ describe("PGlite", () => {
     } finally {
       await engine.close();
     }
-  }, 30_000);
+  });
 
   it("refuses an extension PGlite lacks, pointing at --database-url", async () => {
     const error = await rejection(open(undefined, { extensions: ["postgis"] }));
@@ -226,7 +226,7 @@ describe("PGlite", () => {
       // No build yet (npx vitest without npm run build): the fallback start is tested below.
     }
     if (built) expect(engine.startup.from).toBe("snapshot");
-  }, 30_000);
+  });
 
   it("runs initdb when the snapshot was built by another PGlite version", async () => {
     const dir = scratchDir("pglite-snapshot-");
@@ -242,7 +242,7 @@ describe("PGlite", () => {
     } finally {
       await engine.close();
     }
-  }, 60_000);
+  });
 
   it("stops after a statement timeout: later statements fail with a UserError", async () => {
     const engine = await open(undefined, { statementTimeoutMs: 200 });
@@ -254,7 +254,7 @@ describe("PGlite", () => {
     } finally {
       await engine.close();
     }
-  }, 30_000);
+  });
 });
 
 describe.skipIf(!serverUrl)(serverSuite("PostgreSQL server"), () => {
@@ -304,7 +304,7 @@ describe.skipIf(!serverUrl)(serverSuite("PostgreSQL server"), () => {
     expect(error).toBeInstanceOf(UserError);
     expect(error.message).toMatch(/^the verify database was closed while a statement ran/);
     expect(await databaseExists(name)).toBe(false);
-  }, 30_000);
+  });
 
   it("sets statement_timeout and application_name on both sessions; the observer sees main's locks", async () => {
     const engine = await open(serverUrl, { statementTimeoutMs: 12_345 });
@@ -456,7 +456,7 @@ describe.skipIf(!serverUrl)(serverSuite("PostgreSQL server"), () => {
       expect(await exited).toBe(signal === "SIGINT" ? 130 : 143);
       expect(stderr).toContain(`${signal}: cleaning up the verify database`);
       expect(await databaseExists(name)).toBe(false);
-    }, 30_000);
+    });
   });
 });
 

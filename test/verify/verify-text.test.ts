@@ -81,7 +81,7 @@ describe.each(engines)("verify's text report on $name", ({ args }) => {
     const threshold = await cli(["verify", dir, "--lock-threshold", "0", ...args]);
     expect(threshold.replace(/\s+/g, " ")).toMatch(/held a lock over 0 ms/);
     expect(threshold).toMatch(/\n {2}20240101000000_\S*\/migration\.sql:1 /);
-  }, 120_000);
+  });
 
   it("keeps every line within the terminal's width, shortening paths in the middle, never the finding", async () => {
     const dir = root();
@@ -98,5 +98,5 @@ describe.each(engines)("verify's text report on $name", ({ args }) => {
         /set a short lock_timeout|start the migration with SET lock_timeout \(a few seconds\), and retry it when it times out\./,
       );
     }
-  }, 120_000);
+  });
 });

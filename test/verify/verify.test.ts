@@ -53,7 +53,7 @@ describe.each(engines)("verify on $name", ({ url }) => {
       env: {},
       extensions: ["pg_trgm", "citext"],
     });
-  }, 60_000);
+  });
   afterAll(async () => {
     await engine?.close();
   });
