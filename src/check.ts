@@ -268,6 +268,18 @@ class CheckRun {
     }
   }
 
+  /** Migrations the runner runs that are code: a located note each, never silence. */
+  private codeMigrations(runner: Runner, dir: string): void {
+    if (!runner.codeMigrations) return;
+    const found = runner.codeMigrations(dir).filter((m) => this.keep(m.absPath));
+    this.unsupported(
+      found.map((m) => ({
+        range: { file: displayPath(m.absPath), line: 1, column: 1, endLine: 1, endColumn: 1 },
+        message: `This is ${m.what}; pg-index-lint reads SQL only, so the indexes and tables it makes are not in the replay and its statements were not checked.`,
+      })),
+    );
+  }
+
   wordsFor = (range: SourceRange): Words =>
     this.words.get(range.file) ?? this.fallbackWords ?? SQL_MIGRATION_WORDS;
 
@@ -280,6 +292,7 @@ class CheckRun {
       return { entry, runner, files: runner.list(entry.dir).filter((ref) => this.keep(ref.absPath)) };
     });
     const total = prepared.reduce((n, p) => n + p.files.length, 0);
+    for (const { entry, runner } of prepared) this.codeMigrations(runner, entry.dir);
     for (const { entry, runner, files } of prepared) {
       this.fallbackWords ??= runner.words;
       const version = assumeVersion(runner, entry.dir, entry.version);

@@ -4,10 +4,12 @@
  * suggestion to the commented lines). Each comment holds a hidden fingerprint, so a re-run does
  * not post the same comment twice.
  */
+
 import { createHash } from "node:crypto";
 import type { Finding } from "../finding.js";
 import { numberedFingerprints } from "../finding.js";
 import { codeSpan, fencedBlock, longestRun, markdownText, splitPostgresMessage } from "../report/escape.js";
+import { metaOf } from "../rules/index.js";
 import type { ApiComment, NewReviewComment, PrFile } from "./api.js";
 import { commentRange, rightSideLines } from "./diff.js";
 
@@ -106,7 +108,7 @@ export function commentBody(f: Finding, key: string, lines: string[] | undefined
   const icon = f.severity === "error" ? "❌" : "⚠️";
   const ruleId = codeSpan(f.rule, { max: 80 });
   const rule = ruleUrl ? `[${ruleId}](${ruleUrl})` : ruleId;
-  const postgres = f.rule === "migration-failed" ? splitPostgresMessage(f.message) : undefined;
+  const postgres = metaOf(f.rule).quotesPostgres ? splitPostgresMessage(f.message) : undefined;
   const out = postgres
     ? [
         `<!-- pg-index-lint:fp=${key} -->`,

@@ -102,7 +102,7 @@ function weigh(
       severity: "warning",
       note: `Note: ${rows}, under ${count(sizes.lockRows)}, so the lock is held briefly.`,
     };
-  const builds = rule !== "require-concurrent-index-deletion";
+  const builds = metaOf(rule).lockHeld !== "queue";
   const pages = size.pages ?? 0;
   const ms = pages * (PAGE_BYTES / READ_BYTES_PER_MS) + size.rows * MS_PER_ROW;
   const estimate = builds

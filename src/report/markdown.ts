@@ -5,8 +5,10 @@
  * 65,536 characters, "Body is too long") it lists the findings that fit, each whole with its Fix
  * line, and says where the rest are. Everything from the repository is inert text (escape.ts).
  */
+
 import type { Finding } from "../finding.js";
 import { coversRequirement, requirementLabel } from "../rules/coverage.js";
+import { metaOf } from "../rules/index.js";
 import type { Report } from "../run.js";
 import { lockModeName } from "../schema/locks.js";
 import type { VerifyReport } from "../verify/verify.js";
@@ -223,7 +225,7 @@ function findingRows(findings: Finding[], options: MarkdownOptions): string[] {
 
 /** A finding's message for a cell; PostgreSQL's own words quoted in a code span, capped. */
 function message(f: Finding): string {
-  const postgres = f.rule === "migration-failed" ? splitPostgresMessage(f.message) : undefined;
+  const postgres = metaOf(f.rule).quotesPostgres ? splitPostgresMessage(f.message) : undefined;
   if (!postgres) return cell(f.message);
   return `PostgreSQL rejected this statement (SQLSTATE ${cell(postgres.code)}): ${codeSpan(postgres.postgres, { table: true, max: 300 })}. ${cell(postgres.after)}`;
 }

@@ -6,6 +6,7 @@ export const migrationFailed: Rule = {
     defaultSeverity: "error",
     summary: "PostgreSQL rejected a statement while verify applied the migrations.",
     fixable: false,
+    quotesPostgres: true,
   }),
   checkVerify({ sets, keepGoing }) {
     const findings: RuleFinding[] = [];

@@ -10,6 +10,7 @@ export const requireConcurrentIndexDeletion: Rule = {
     summary: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table.",
     fixable: true,
     lock: true,
+    lockHeld: "queue",
   }),
   checkStatement({ statement, catalog, migration, migrationIndex, isolate }) {
     const op = indexOperation(statement.node);

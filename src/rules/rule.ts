@@ -43,6 +43,14 @@ export interface RuleMeta {
   /** For input errors: the help every finding of the rule carries. */
   help?: string;
   /**
+   * With `lock`: what holds the lock. "build" (the default) holds it while an index is built, for
+   * a time that grows with the table; "queue" takes it briefly, but queues every query behind the
+   * longest running one (a drop).
+   */
+  lockHeld?: "build" | "queue";
+  /** Its message quotes PostgreSQL's own error (`… (SQLSTATE …)`), which reports quote apart. */
+  quotesPostgres?: boolean;
+  /**
    * Rules whose finding asks for an index this rule's finding also asks for (same table, its
    * columns leading this one's): the policy folds such a finding into this rule's, so one need is
    * reported once, with the other rule's location in its message.

@@ -31,6 +31,8 @@ import type {
 // Flyway defaults: sqlMigrationPrefix V, repeatableSqlMigrationPrefix R, separator __, suffix .sql.
 // Undo files (U…) and script configuration files (*.sql.conf) are not migrations to apply.
 const VERSIONED = /^V(\d+(?:[._]\d+)*)__(.*)\.sql$/;
+/** A Java (or Kotlin) migration class, `V<version>__<description>`, which Flyway runs in version order too. */
+const CODE_MIGRATION = /^[VR]\d*(?:[._]\d+)*__.*\.(java|kt)$/;
 const REPEATABLE = /^R__(.*)\.sql$/;
 
 const CITATIONS = [
@@ -117,6 +119,14 @@ export const flywayRunner: SqlRunner = {
       ...versioned.map((f) => ({ absPath: resolve(dir, f.path), id: f.version.replace(/_/g, ".") })),
       ...repeatable.map((f) => ({ absPath: resolve(dir, f.path), id: `R__${f.description}` })),
     ];
+  },
+  codeMigrations(dir) {
+    return filesRecursive(dir)
+      .filter((path) => CODE_MIGRATION.test(basename(path)))
+      .map((path) => ({
+        absPath: resolve(dir, path),
+        what: "a Java-based migration, which Flyway runs in version order with the SQL ones",
+      }));
   },
   prepare(raw, ref): PreparedSql {
     const text = withoutPlaceholders(raw);

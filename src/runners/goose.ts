@@ -18,6 +18,8 @@ import type {
 
 // goose parses the version from the file name's numeric prefix (sequential or a timestamp).
 const MIGRATION_FILE = /^(\d+)_.*\.sql$/;
+/** A Go migration (goose.AddMigration… in `<version>_<name>.go`), run in version order with the SQL ones. */
+const GO_MIGRATION = /^(\d+)_.*(?<!_test)\.go$/;
 // Annotations must start the line (pressly.github.io/goose/blog/2022/overview-sql-file); goose
 // reads their keyword without regard to case, and real histories write `-- +goose no transaction`.
 const UP = /^-- \+goose Up\b.*$/im;
@@ -61,6 +63,14 @@ export const gooseRunner: SqlRunner = {
         return va < vb ? -1 : va > vb ? 1 : a.name < b.name ? -1 : 1;
       })
       .map((f) => ({ absPath: resolve(dir, f.name), id: f.match[1] ?? f.name }));
+  },
+  codeMigrations(dir) {
+    return fileNames(dir)
+      .filter((name) => GO_MIGRATION.test(name))
+      .map((name) => ({
+        absPath: resolve(dir, name),
+        what: "a Go migration, which goose runs in version order with the SQL ones",
+      }));
   },
   prepare(text): PreparedSql {
     const up = UP.exec(text);

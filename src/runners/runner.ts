@@ -121,6 +121,11 @@ interface RunnerBase {
   detect(dir: string): boolean;
   /** The migration files under `dir`, in apply order. Throws `UserError` on a broken layout. */
   list(dir: string): MigrationFileRef[];
+  /**
+   * Migrations under `dir` that the runner also runs but that are code, not SQL (Flyway's Java
+   * migrations, goose's Go ones): the tool cannot read them, and says so rather than skip them.
+   */
+  codeMigrations?(dir: string): { absPath: string; what: string }[];
   /** Reads the pinned runner version from `package.json`, lock files, `go.mod`, … near `dir`. */
   pinnedVersion(dir: string): AssumedVersion;
   /** The transaction model for a version (null: latest). */
