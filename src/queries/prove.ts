@@ -20,7 +20,10 @@ export interface IndexProof {
   query: string;
   before: ProbeResult;
   after: ProbeResult;
-  /** The plan after the build uses an index that covers the candidate. */
+  /**
+   * The plan after the build uses the candidate's index and its estimated cost is at most half the
+   * cost before (when the planner gave both costs).
+   */
   proven: boolean;
   /** The build failed: PostgreSQL's message. */
   error?: string;
@@ -94,7 +97,7 @@ export async function proveCandidates(
       query: top.sql,
       before,
       after,
-      proven: !error && after.served && after.indexesUsed.includes(candidate.name),
+      proven: !error && after.served && after.indexesUsed.includes(candidate.name) && halves(before, after),
     };
     if (error) proof.error = error;
     proofs.push(proof);
@@ -144,4 +147,10 @@ export async function proveSuggestions(
       return { candidate, query, before: probe(), after: probe(), proven: false, error };
     });
   }
+}
+
+/** The index must at least halve the plan's estimated cost, or it is not worth its writes. */
+export function halves(before: ProbeResult, after: ProbeResult): boolean {
+  if (before.totalCost === undefined || after.totalCost === undefined) return true;
+  return after.totalCost <= before.totalCost / 2;
 }

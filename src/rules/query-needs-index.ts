@@ -33,9 +33,13 @@ export const queryNeedsIndex: Rule = {
       .map((p) => {
         const c = p.candidate;
         const at = c.queries[0]?.range ?? { file: "", line: 1, column: 1, endLine: 1, endColumn: 1 };
-        const plan = p.after.topNode
-          ? `the plan is ${p.after.topNode}${p.after.indexesUsed.length ? ` using ${p.after.indexesUsed.join(", ")}` : ""}`
-          : "there is no plan";
+        const uses = p.after.served && p.after.indexesUsed.includes(c.name);
+        const cost = (r: typeof p.before) => (r.totalCost === undefined ? "?" : r.totalCost.toFixed(1));
+        const plan = uses
+          ? `the plan's estimated cost only went from ${cost(p.before)} to ${cost(p.after)}, less than half off`
+          : p.after.topNode
+            ? `the plan is ${p.after.topNode}${p.after.indexesUsed.length ? ` using ${p.after.indexesUsed.join(", ")}` : ""}`
+            : "there is no plan";
         return {
           range: at,
           message: p.error

@@ -17,6 +17,8 @@ export interface ProbeResult {
   served: boolean;
   /** The plan's top node, e.g. "Index Scan" or "Seq Scan". */
   topNode: string;
+  /** The planner's estimated total cost of the plan (its top node's "Total Cost"). */
+  totalCost?: number;
   /** Sequential scans were disabled because the table was empty, so the plan shows what an index would do. */
   seqscanDisabled: boolean;
   /** When EXPLAIN failed, PostgreSQL's message. */
@@ -27,6 +29,7 @@ export interface ProbeResult {
 
 interface PlanNode {
   "Node Type"?: string;
+  "Total Cost"?: number;
   "Index Name"?: string;
   Plans?: PlanNode[];
 }
@@ -62,6 +65,7 @@ export async function runProbe(
     const nulls = Array.from({ length: params }, () => "NULL");
     const root = (await explainExecute(db, `pg_index_lint_probe_${n}`, query, nulls, "FORMAT JSON"))?.Plan;
     result.topNode = root?.["Node Type"] ?? "";
+    if (typeof root?.["Total Cost"] === "number") result.totalCost = root["Total Cost"];
     const used: string[] = [];
     const walk = (node: PlanNode | undefined) => {
       if (!node) return;

@@ -7,8 +7,9 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/finding.js";
-import { proofRows } from "../../src/queries/prove.js";
+import { halves, proofRows } from "../../src/queries/prove.js";
 import { readStatsExport, TableStats } from "../../src/queries/table-stats.js";
+import type { ProbeResult } from "../../src/verify/probes.js";
 import type { VerifyReport } from "../../src/verify/verify.js";
 import { engineCases, SERVER_SKIPPED, serverUrl } from "../server.js";
 import { runVerify } from "../verify-run.js";
@@ -50,6 +51,8 @@ describe.each(engines)("verify proves the suggested indexes on $name", ({ url })
       expect(p.before.indexesUsed).not.toContain(p.candidate.name);
       expect(p.after.indexesUsed).toContain(p.candidate.name);
       expect(p.after.topNode).not.toBe("Seq Scan");
+      // The planner's estimate at least halves: the condition for keeping the suggestion.
+      expect(p.after.totalCost).toBeLessThanOrEqual((p.before.totalCost ?? 0) / 2);
     }
     // Shown with the probe queries, as served.
     expect(report.probes.filter((p) => p.served).map((p) => p.indexesUsed[0])).toEqual(
@@ -74,5 +77,17 @@ describe.each(engines)("verify proves the suggested indexes on $name", ({ url })
         audit_log: 500,
       },
     );
+  });
+});
+
+describe("a suggestion is kept only when the index at least halves the plan's estimated cost", () => {
+  const probe = (totalCost?: number) => ({ totalCost }) as unknown as ProbeResult;
+  it.each([
+    [1000, 400, true],
+    [1000, 500, true],
+    [1000, 501, false],
+    [undefined, 900, true],
+  ])("before %s, after %s: %s", (before, after, kept) => {
+    expect(halves(probe(before), probe(after))).toBe(kept);
   });
 });
