@@ -138,6 +138,22 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program
+    .command("suggest")
+    .description(
+      "print the indexes the config's queries need as a required-indexes block to paste into the config",
+    )
+    .argument("[path...]", "where the config is looked up from")
+    .option("-c, --config <file>", "the config file (default: .pg-index-lint.yml, found walking up)")
+    .action(async (paths: string[], flags: { config?: string }) => {
+      const { suggest } = await import("./queries/suggest.js");
+      const result = await suggest({ paths, ...(flags.config ? { config: flags.config } : {}) });
+      io.stdout.write(result.yaml);
+      if (!result.count)
+        io.stderr.write("pg-index-lint: every query the config names is served by an index\n");
+      setExit(0);
+    });
+
+  program
     .command("init")
     .description(
       "find the PostgreSQL migrations and models of the repository at dir (default: here), write .pg-index-lint.yml there, and run a first check",
