@@ -24,14 +24,22 @@
  *   every migration, with no metadata.toml: `run_in_transaction` came with the harness rewrite
  *   (commit 35d68bafd, first released in 2.0.0).
  */
-import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, posix, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
+import { readTextNear } from "../sources/read.js";
 import { atLeast, byVersionThenName, entries, isFile } from "./files.js";
+import { createFile, moveHelp, removalRange, statementsText } from "./isolate.js";
 import { fileTransactionOneString } from "./models.js";
 import { cargoPinnedVersion, DEFAULT_VERSION } from "./pinned-version.js";
-import type { MigrationFileRef, PreparedSql, SqlRunner, TransactionModel } from "./runner.js";
+import type {
+  IsolateRequest,
+  Isolation,
+  MigrationFileRef,
+  PreparedSql,
+  SqlRunner,
+  TransactionModel,
+} from "./runner.js";
 
 /** The first Diesel release that reads `run_in_transaction` from metadata.toml. */
 export const DIESEL_OPT_OUT_SINCE = "2.0.0";
@@ -112,16 +120,12 @@ export const dieselRunner: SqlRunner = {
       .sort(byVersionThenName)
       .map((f) => ({ absPath: resolve(dir, f.name, "up.sql"), id: f.name }));
   },
+  isolate,
   prepare(text, ref): PreparedSql {
     if (text.length === 0)
       throw new UserError("Diesel refuses an empty up.sql (EmptyMigration)", ref.absPath);
     const metadataPath = join(dirname(ref.absPath), "metadata.toml");
-    let metadata: string | null = null;
-    try {
-      metadata = readFileSync(metadataPath, "utf8");
-    } catch {
-      metadata = null;
-    }
+    const metadata = isFile(metadataPath) ? readTextNear(metadataPath, dirname(metadataPath)) : null;
     const setting = metadata === null ? null : readRunInTransaction(metadata);
     if (!setting || setting.value) return { sql: text, noTransaction: false };
     return {
@@ -137,3 +141,53 @@ export const dieselRunner: SqlRunner = {
   pinnedVersion: (dir) => cargoPinnedVersion(dir, ["diesel_migrations", "diesel"]) ?? DEFAULT_VERSION,
   model,
 };
+
+/**
+ * Diesel 2.0+ runs a migration whose metadata.toml says `run_in_transaction = false` outside a
+ * transaction, and sends up.sql as one string, so one statement alone there runs in autocommit.
+ * Each statement moves to a migration folder of its own, versioned one second after this one in
+ * Diesel's `YYYY-MM-DD-HHMMSS` form, with that metadata.toml and a down.sql to fill in.
+ */
+function isolate(request: IsolateRequest): Isolation {
+  if (request.version !== null && !atLeast(request.version, DIESEL_OPT_OUT_SINCE))
+    return {
+      help: `Diesel ${request.version} runs every migration in a transaction (run_in_transaction arrived in 2.0): upgrade, or build the index outside Diesel`,
+    };
+  const folder = basename(dirname(request.ref.absPath));
+  const match = /^(\d{4})-(\d{2})-(\d{2})-(\d{6})(-\d+)?_(.*)$/.exec(folder);
+  const taken = new Set(migrationFolders(request.dir).map(dieselVersion));
+  const names: string[] = [];
+  if (match) {
+    const [, y, mo, d, hms, , name] = match;
+    let version = BigInt(`${y}${mo}${d}${hms}`);
+    const later = [...taken].map((v) => BigInt(v)).filter((v) => v > version);
+    const next = later.sort((a, b) => (a < b ? -1 : 1))[0];
+    for (let i = 0; i < request.sql.length; i++) {
+      version += 1n;
+      const digits = version.toString();
+      // A second past the current time of day must still be a time Diesel would write.
+      if ((next !== undefined && version >= next) || Number(digits.slice(-2)) > 59 || taken.has(digits))
+        break;
+      names.push(
+        `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}-${digits.slice(8)}_${name}_concurrently${i ? `_${i + 1}` : ""}`,
+      );
+    }
+  }
+  if (names.length !== request.sql.length)
+    return {
+      help: "put it alone in a new migration folder that runs right after this one, with run_in_transaction = false in its metadata.toml (no version is free between this migration and the next)",
+    };
+  const root = posix.dirname(posix.dirname(request.migration.file));
+  const edits = names.flatMap((name, i) => [
+    createFile(posix.join(root, name, "up.sql"), statementsText([request.sql[i] ?? ""])),
+    createFile(posix.join(root, name, "metadata.toml"), "run_in_transaction = false\n"),
+    createFile(posix.join(root, name, "down.sql"), "-- Undo the statement in up.sql here.\n"),
+  ]);
+  return {
+    help: moveHelp(
+      names,
+      "Diesel runs a migration with run_in_transaction = false in its metadata.toml outside a transaction",
+    ),
+    fix: { replacement: "", range: removalRange(request), edits },
+  };
+}

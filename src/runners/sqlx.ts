@@ -23,13 +23,29 @@
  * at or above the folder names the `sqlx` crate (or `sqlx-cli`), and the folder holds a
  * `<digits>_<name>.sql` file. dbmate and goose, whose files carry their own markers, come first.
  */
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { atLeast, byVersionThenName, fileNames } from "./files.js";
+import {
+  besides,
+  createFile,
+  keepFirstInPlace,
+  moveHelp,
+  moveToNewFiles,
+  statementsText,
+  versionsAfter,
+} from "./isolate.js";
 import { fileTransactionOneString } from "./models.js";
 import { cargoDependsOn, cargoPinnedVersion, DEFAULT_VERSION } from "./pinned-version.js";
-import type { MigrationFileRef, PreparedSql, SqlRunner, TransactionModel } from "./runner.js";
+import type {
+  IsolateRequest,
+  Isolation,
+  MigrationFileRef,
+  PreparedSql,
+  SqlRunner,
+  TransactionModel,
+} from "./runner.js";
 
 /** The first sqlx release that reads `-- no-transaction`. */
 export const SQLX_NO_TX_SINCE = "0.8.0";
@@ -87,6 +103,7 @@ export const sqlxRunner: SqlRunner = {
   detect: (dir) =>
     fileNames(dir).some((name) => NUMBERED.test(name)) &&
     (cargoDependsOn(dir, "sqlx") || cargoDependsOn(dir, "sqlx-cli")),
+  isolate,
   list(dir): MigrationFileRef[] {
     // Rust's sort_by_key is stable; read_dir order is not defined, so ties fall back to the name.
     return sqlxFiles(dir)
@@ -105,3 +122,72 @@ export const sqlxRunner: SqlRunner = {
   pinnedVersion: (dir) => cargoPinnedVersion(dir, ["sqlx", "sqlx-core"]) ?? DEFAULT_VERSION,
   model,
 };
+
+/**
+ * sqlx 0.8+ runs a migration whose first line is `-- no-transaction` outside a transaction, and
+ * sends it as one string, so one statement alone there runs in autocommit. A statement alone in
+ * its file gets that line; otherwise each moves to a new migration, versioned right after this one.
+ */
+function isolate(request: IsolateRequest): Isolation {
+  if (request.version !== null && !atLeast(request.version, SQLX_NO_TX_SINCE))
+    return {
+      help: `sqlx ${request.version} runs every migration in a transaction (\`${NO_TX}\` arrived in 0.8): upgrade, or build the index outside sqlx`,
+    };
+  const why = `sqlx runs a migration whose first line is \`${NO_TX}\` outside a transaction`;
+  const name = basename(request.ref.absPath);
+  const match = /^(\d+)_(.*?)(\.up)?\.sql$/.exec(name);
+  const rest = request.sql.slice(1);
+  const alone = request.migration.statements.length === 1;
+  const moved = alone ? rest : request.sql;
+  const taken = fileNames(request.dir).flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []);
+  const versions = match?.[1] ? versionsAfter(match[1], taken, moved.length) : [];
+  if (!match || !versions)
+    return {
+      help: `put it alone in a new migration whose first line is \`${NO_TX}\`, right after this one (no version is free between this file's and the next)`,
+    };
+  const reversible = Boolean(match[3]);
+  const files = versions.flatMap((version, i) => {
+    const stem = `${version}_${match[2]}_concurrently${i ? `_${i + 1}` : ""}`;
+    const up = {
+      path: besides(request.migration.file, `${stem}${reversible ? ".up" : ""}.sql`),
+      text: `${NO_TX}\n${statementsText([moved[i] ?? ""])}`,
+    };
+    return reversible
+      ? [
+          up,
+          {
+            path: besides(request.migration.file, `${stem}.down.sql`),
+            text: `${NO_TX}\n-- Undo ${stem}.up.sql here.\n`,
+          },
+        ]
+      : [up];
+  });
+  if (!alone)
+    return moveToNewFiles(
+      request,
+      files,
+      moveHelp(
+        files.map((f) => f.path),
+        why,
+      ),
+    );
+  // The line goes first in the file: in the statement's replacement when the statement starts it.
+  const { line, column } = request.statement.range;
+  const atStart = line === 1 && column === 1;
+  const header = atStart ? [] : [{ ...createFile(request.migration.file, `${NO_TX}\n`), create: false }];
+  const kept = keepFirstInPlace(
+    request,
+    files,
+    header,
+    `start this file with \`${NO_TX}\` (${why})${
+      files.length
+        ? `, and ${moveHelp(
+            files.map((f) => f.path),
+            why,
+          ).replace(/^move it/, "move what follows it")}`
+        : ""
+    }`,
+  );
+  if (atStart && kept.fix) kept.fix.replacement = `${NO_TX}\n${kept.fix.replacement}`;
+  return kept;
+}

@@ -30,8 +30,9 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { entries, fileNames, isFile } from "./files.js";
+import { besides, moveHelp, moveToNewFiles, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION } from "./pinned-version.js";
-import type { MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
+import type { IsolateRequest, Isolation, MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
 // pkg/migration/file.go migrateFilePattern.
 const MIGRATION_FILE = /^([0-9]+)_(.*)\.sql$/;
@@ -74,6 +75,7 @@ export const supabaseRunner: SqlRunner = {
   exampleFile: "20240101000000_example.sql",
   versioned: false,
   detect: (dir) => isSupabaseFolder(dir) && fileNames(dir).some((name) => MIGRATION_FILE.test(name)),
+  isolate,
   list(dir): MigrationFileRef[] {
     // fs.ReadDir sorts every entry by name, comparing bytes; folders are then skipped.
     return entries(dir)
@@ -91,4 +93,33 @@ export const supabaseRunner: SqlRunner = {
 function oldInit(name: string): boolean {
   const stamp = OLD_INIT.exec(name)?.[1];
   return stamp !== undefined && BigInt(stamp) < 20211209000000n;
+}
+
+/**
+ * The Supabase CLI sends a file's statements as one pipeline, which PostgreSQL runs as one implicit
+ * transaction, and has no opt-out; a CONCURRENTLY statement works only as a file's first
+ * statement. Each statement moves to a new migration of its own, right after this one.
+ */
+function isolate(request: IsolateRequest): Isolation {
+  const match = MIGRATION_FILE.exec(basename(request.ref.absPath));
+  const taken = fileNames(request.dir).flatMap((n) => MIGRATION_FILE.exec(n)?.[1] ?? []);
+  const versions = match?.[1] ? versionsAfter(match[1], taken, request.sql.length) : null;
+  if (!match || !versions)
+    return {
+      help: "put it first and alone in a new migration that runs right after this one (no timestamp is free between this file's and the next)",
+    };
+  const files = versions.map((version, i) => ({
+    path: besides(request.migration.file, `${version}_${match[2]}_concurrently${i ? `_${i + 1}` : ""}.sql`),
+    text: statementsText([request.sql[i] ?? ""]),
+  }));
+  const why =
+    "the Supabase CLI runs a file's statements in one implicit transaction, which a CONCURRENTLY statement may only start";
+  return moveToNewFiles(
+    request,
+    files,
+    moveHelp(
+      files.map((f) => f.path),
+      why,
+    ),
+  );
 }

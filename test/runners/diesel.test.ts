@@ -91,7 +91,7 @@ describe("Diesel check", () => {
       [
         "ban-concurrent-index-creation-in-transaction",
         1,
-        "Put the statement alone in a migration of its own whose metadata.toml says `run_in_transaction = false` (Diesel still sends up.sql as one string).",
+        "Move it to a migration of its own, 2024-01-02-000001_i_concurrently (Diesel runs a migration with run_in_transaction = false in its metadata.toml outside a transaction).",
       ],
     ]);
   });

@@ -35,7 +35,7 @@ describe("goose", () => {
       [
         "ban-concurrent-index-creation-in-transaction",
         2,
-        "Put `-- +goose NO TRANSACTION` at the top of the migration, and keep the statement in a file of its own.",
+        "Put `-- +goose NO TRANSACTION` at the top of this file, which holds only this statement.",
       ],
     ]);
   });

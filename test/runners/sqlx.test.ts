@@ -59,7 +59,7 @@ describe("sqlx check", () => {
         "ban-concurrent-index-creation-in-transaction",
         "2_i.up.sql",
         1,
-        "Put the statement alone in a migration of its own whose first line is `-- no-transaction` (sqlx still sends the file as one string).",
+        "Start this file with `-- no-transaction` (sqlx runs a migration whose first line is `-- no-transaction` outside a transaction).",
       ],
     ]);
   });

@@ -32,7 +32,7 @@ describe("Supabase CLI check", () => {
       [
         "ban-concurrent-index-creation-in-transaction",
         2,
-        "Put the statement first in a migration file of its own (the Supabase CLI sends a file as one pipeline, where only a leading CONCURRENTLY statement runs outside the implicit transaction).",
+        "Move it to a migration of its own, 20240102000001_i_concurrently.sql (the Supabase CLI runs a file's statements in one implicit transaction, which a CONCURRENTLY statement may only start).",
       ],
     ]);
     expect(result.findings[0]?.message).toContain("one pipeline closed by a single Sync");
