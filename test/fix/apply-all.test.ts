@@ -37,9 +37,16 @@ function options(source: FixSource, root: string) {
 
 /** A finding's identity inside its copy: rule, path in the repository, message without positions. */
 function key(f: Finding, root: string, file = f.file): string {
-  // Messages name other files by their path, which holds the copy's folder.
-  const message = f.message.replaceAll(displayPath(root), "<repo>").replace(/:\d+(:\d+)?/g, "");
-  return [f.rule, relative(root, resolve(file)), message].join(" | ");
+  // Messages name other files by their path, which holds the copy's folder; a query's rank among
+  // the needs left changes when another need is fixed, and is not a new finding.
+  const message = f.message
+    .replaceAll(displayPath(root), "<repo>")
+    .replace(/:\d+(:\d+)?/g, "")
+    .replace(/; rank \d+ of \d+ by execution time/, "");
+  // A finding that names its table and columns is that need, whatever its message adds about
+  // the indexes around it (a fixed neighbour changes what "does not count" says).
+  const about = f.table && f.columns?.length ? `${f.table} (${f.columns.join(", ")})` : message;
+  return [f.rule, relative(root, resolve(file)), about].join(" | ");
 }
 
 function counts(keys: string[]): Map<string, number> {
