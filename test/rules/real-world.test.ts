@@ -92,7 +92,7 @@ describe("real-world patterns", () => {
     ).toEqual([]);
   });
 
-  it("offers no in-place CONCURRENTLY fix inside a multi-statement golang-migrate file, and says why", async () => {
+  it("offers no in-place CONCURRENTLY fix inside a multi-statement golang-migrate file: the fix is a new file after it", async () => {
     const result = await checkRepo({
       runner: "golang-migrate",
       files: {
@@ -101,9 +101,13 @@ describe("real-world patterns", () => {
       },
     });
     const finding = result.findings.find((f) => f.rule === "require-concurrent-index-creation");
-    expect(finding?.fix).toBeUndefined();
+    // Not in place: the statement leaves the file, and a new file after it holds it alone.
+    expect(finding?.fix?.replacement).toBe("");
+    expect(finding?.fix?.edits?.map((e) => [e.file.split("/").pop(), e.create, e.text])).toEqual([
+      ["3_i_concurrently.up.sql", true, "CREATE INDEX CONCURRENTLY i ON t (a);\n"],
+    ]);
     expect(finding?.help).toMatch(
-      /runs in a transaction \(golang-migrate.*one string.*\), where CONCURRENTLY fails: put the statement alone/,
+      /runs in a transaction \(golang-migrate.*one string.*\), where CONCURRENTLY fails/,
     );
   });
 
