@@ -3,40 +3,11 @@
  * runner's own layout, applies, and leaves the repository clean of the finding and of any
  * statement PostgreSQL would reject.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { check } from "../../src/check.js";
-import { applyEdits, fixEdits } from "../../src/fix/apply.js";
-import { type RepoSpec, writeRepo } from "../harness.js";
+import { fixOnce } from "./fix-once.js";
 
 const TABLE = "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n";
 const rejected = ["ban-concurrent-index-creation-in-transaction", "syntax-error", "invalid-migration"];
-
-async function fixOnce(spec: RepoSpec, rule: string, extra: Record<string, string> = {}) {
-  const root = writeRepo(spec);
-  for (const [path, text] of Object.entries(extra)) writeFileSync(join(root, path), text);
-  const before = (await check({ paths: [root] })).findings;
-  const finding = before.find((f) => f.rule === rule);
-  expect(finding, `${rule} in ${JSON.stringify(before.map((f) => f.rule))}`).toBeDefined();
-  const edits = finding ? fixEdits(finding) : [];
-  const applied = applyEdits(edits, (file) => {
-    try {
-      return readFileSync(file, "utf8");
-    } catch {
-      return null;
-    }
-  });
-  if (!applied.ok) throw new Error(applied.reason);
-  for (const [file, text] of applied.files) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-  }
-  const after = (await check({ paths: [root] })).findings;
-  const created = edits.filter((e) => e.create).map((e) => e.file.split("/").slice(-2).join("/"));
-  const read = (path: string) => readFileSync(join(root, "migrations", path), "utf8");
-  return { finding, after, created, read };
-}
 
 const clean = (after: { rule: string }[], rule: string) =>
   after.filter((f) => rejected.includes(f.rule) || f.rule === rule);

@@ -3,37 +3,12 @@
  * fix's files are named in the runner's convention, and the repository, fixed, checks clean of
  * the finding and of any statement PostgreSQL would reject.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { check } from "../../src/check.js";
-import { applyEdits, fixEdits } from "../../src/fix/apply.js";
-import { type RepoSpec, writeRepo } from "../harness.js";
+import { writeRepo } from "../harness.js";
+import { fixOnce } from "./fix-once.js";
 
 const TABLE = "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n";
-
-async function fixOnce(spec: RepoSpec, rule: string) {
-  const root = writeRepo(spec);
-  const before = (await check({ paths: [root] })).findings;
-  const finding = before.find((f) => f.rule === rule);
-  expect(finding, `${rule} in ${JSON.stringify(before.map((f) => f.rule))}`).toBeDefined();
-  const edits = finding ? fixEdits(finding) : [];
-  const applied = applyEdits(edits, (file) => {
-    try {
-      return readFileSync(file, "utf8");
-    } catch {
-      return null;
-    }
-  });
-  if (!applied.ok) throw new Error(applied.reason);
-  for (const [file, text] of applied.files) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-  }
-  const after = (await check({ paths: [root] })).findings;
-  const created = edits.filter((e) => e.create).map((e) => e.file.split("/").slice(-2).join("/"));
-  return { finding, after, created, help: finding?.help ?? "" };
-}
 
 const rejected = ["ban-concurrent-index-creation-in-transaction", "syntax-error", "invalid-migration"];
 
