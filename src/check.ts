@@ -292,8 +292,8 @@ class CheckRun {
       return { entry, runner, files: runner.list(entry.dir).filter((ref) => this.keep(ref.absPath)) };
     });
     const total = prepared.reduce((n, p) => n + p.files.length, 0);
-    for (const { entry, runner } of prepared) this.codeMigrations(runner, entry.dir);
     for (const { entry, runner, files } of prepared) {
+      this.codeMigrations(runner, entry.dir);
       this.fallbackWords ??= runner.words;
       const version = assumeVersion(runner, entry.dir, entry.version);
       const model = runner.modelAt

@@ -42,14 +42,8 @@ export function nextMigrationFile(set: QuerySet, name: string): string | undefin
   return set.files.includes(file) ? undefined : file;
 }
 
-/** The findings of one final catalog; `first` also reports the sources' own input errors. */
-export function queryFindings(
-  workload: Workload,
-  catalog: Catalog,
-  wordsFor: (range: SourceRange) => Words,
-  newFile: (c: CandidateIndex) => string | undefined,
-  first = true,
-): RuleFinding[] {
+/** The workload analysed against one final catalog, and its candidates outside `exclude`, ranked. */
+export function workloadCandidates(workload: Workload, catalog: Catalog) {
   const analysis = analyzeWorkload(workload.sources, {
     catalog,
     ...(workload.stats ? { stats: workload.stats } : {}),
@@ -58,7 +52,18 @@ export function queryFindings(
   const excluded = new Set(workload.exclude);
   const isExcluded = (c: { table: string; schema?: string }) =>
     excluded.has(c.table) || excluded.has(`${c.schema ?? "public"}.${c.table}`);
-  const candidates = analysis.candidates.filter((c) => !isExcluded(c));
+  return { analysis, candidates: analysis.candidates.filter((c) => !isExcluded(c)) };
+}
+
+/** The findings of one final catalog; `first` also reports the sources' own input errors. */
+export function queryFindings(
+  workload: Workload,
+  catalog: Catalog,
+  wordsFor: (range: SourceRange) => Words,
+  newFile: (c: CandidateIndex) => string | undefined,
+  first = true,
+): RuleFinding[] {
+  const { analysis, candidates } = workloadCandidates(workload, catalog);
   const measured = candidates.some((c) => c.totalMs !== null);
   const findings: RuleFinding[] = candidates.map((c, i) => {
     const top = c.queries[0] as CandidateQuery;

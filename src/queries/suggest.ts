@@ -6,7 +6,7 @@
 import { stringify } from "yaml";
 import { analyze, type CheckOptions } from "../check.js";
 import { UserError } from "../errors.js";
-import { analyzeWorkload } from "./analyze.js";
+import { workloadCandidates } from "./findings.js";
 
 export interface Suggestion {
   /** The YAML block: `required-indexes:` and one entry per candidate, in rank order. */
@@ -25,12 +25,7 @@ export async function suggest(options: CheckOptions): Promise<Suggestion> {
   }
   const catalog = analysis.sets[0]?.catalog ?? analysis.modelSets[0]?.catalog;
   if (!catalog) throw new UserError("suggest found no migrations or models to compare the queries with");
-  const excluded = new Set(workload.exclude);
-  const candidates = analyzeWorkload(workload.sources, {
-    catalog,
-    ...(workload.stats ? { stats: workload.stats } : {}),
-    thresholds: workload.thresholds,
-  }).candidates.filter((c) => !excluded.has(c.table) && !excluded.has(`${c.schema ?? "public"}.${c.table}`));
+  const { candidates } = workloadCandidates(workload, catalog);
   const entries = candidates.map((c) => ({
     table: c.requiredIndex.table,
     columns: c.requiredIndex.columns,

@@ -29,7 +29,7 @@ import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { readTextNear } from "../sources/read.js";
 import { atLeast, byVersionThenName, entries, isFile } from "./files.js";
-import { createFile, moveHelp, removalRange, statementsText } from "./isolate.js";
+import { moveHelp, moveToNewFiles, statementsText } from "./isolate.js";
 import { fileTransactionOneString } from "./models.js";
 import { cargoPinnedVersion, DEFAULT_VERSION } from "./pinned-version.js";
 import type {
@@ -178,16 +178,12 @@ function isolate(request: IsolateRequest): Isolation {
       help: "put it alone in a new migration folder that runs right after this one, with run_in_transaction = false in its metadata.toml (no version is free between this migration and the next)",
     };
   const root = posix.dirname(posix.dirname(request.migration.file));
-  const edits = names.flatMap((name, i) => [
-    createFile(posix.join(root, name, "up.sql"), statementsText([request.sql[i] ?? ""])),
-    createFile(posix.join(root, name, "metadata.toml"), "run_in_transaction = false\n"),
-    createFile(posix.join(root, name, "down.sql"), "-- Undo the statement in up.sql here.\n"),
+  const files = names.flatMap((name, i) => [
+    { path: posix.join(root, name, "up.sql"), text: statementsText([request.sql[i] ?? ""]) },
+    { path: posix.join(root, name, "metadata.toml"), text: "run_in_transaction = false\n" },
+    { path: posix.join(root, name, "down.sql"), text: "-- Undo the statement in up.sql here.\n" },
   ]);
-  return {
-    help: moveHelp(
-      names,
-      "Diesel runs a migration with run_in_transaction = false in its metadata.toml outside a transaction",
-    ),
-    fix: { replacement: "", range: removalRange(request), edits },
-  };
+  const why =
+    "Diesel runs a migration with run_in_transaction = false in its metadata.toml outside a transaction";
+  return moveToNewFiles(request, files, moveHelp(names, why));
 }
