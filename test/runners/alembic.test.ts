@@ -327,4 +327,49 @@ k;
     ]);
     expect(translateRevision(py, "downgrade").statements.map((s) => s.sql)).toEqual(["DROP INDEX i"]);
   });
+
+  const dialectBranches: { name: string; body: string; sql: string[] }[] = [
+    {
+      name: "skips a MySQL branch and reads the PostgreSQL elif",
+      body: '    if url.startswith("mysql"):\n        op.create_index("m", "t", ["x"])\n    elif url.startswith("postgres"):\n        op.create_index("p", "t", ["x"])\n',
+      sql: ["CREATE INDEX p ON t (x)"],
+    },
+    {
+      name: "reads the else branch after a non-PostgreSQL dialect test",
+      body: '    if bind.dialect.name == "sqlite":\n        op.create_index("s", "t", ["x"])\n    else:\n        op.create_index("o", "t", ["x"])\n',
+      sql: ["CREATE INDEX o ON t (x)"],
+    },
+    {
+      name: "reads nothing from a branch for MySQL only",
+      body: '    if str(bind.engine.url).startswith("mysql"):\n        op.create_index("m", "t", ["x"])\n',
+      sql: [],
+    },
+    {
+      name: "reads a negated test of another dialect",
+      body: '    if not url.startswith(\'mysql\'):\n        op.create_index("n", "t", ["x"])\n',
+      sql: ["CREATE INDEX n ON t (x)"],
+    },
+    {
+      name: "reads a membership test that names postgresql",
+      body: '    if bind.dialect.name in ("postgresql", "sqlite"):\n        op.create_index("a", "t", ["x"])\n    else:\n        op.create_index("b", "t", ["x"])\n',
+      sql: ["CREATE INDEX a ON t (x)"],
+    },
+  ];
+  for (const c of dialectBranches) {
+    it(`${c.name}, without a warning`, () => {
+      const result = translateRevision(parsePython(up(c.body), "v.py"), "upgrade");
+      expect(result.statements.map((s) => s.sql)).toEqual(c.sql);
+      expect(result.skipped).toEqual([]);
+    });
+  }
+
+  it("still warns on a condition that is not a dialect test, after skipping a MySQL branch", () => {
+    const body =
+      '    if url.startswith("mysql"):\n        op.create_index("m", "t", ["x"])\n    elif has_index():\n        op.create_index("h", "t", ["x"])\n';
+    const result = translateRevision(parsePython(up(body), "v.py"), "upgrade");
+    expect(result.statements.map((s) => s.sql)).toEqual(["CREATE INDEX h ON t (x)"]);
+    expect(result.skipped.map((s) => [s.range.line, s.message])).toEqual([
+      [7, expect.stringMatching(/does not evaluate this condition/)],
+    ]);
+  });
 });
