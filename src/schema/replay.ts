@@ -160,9 +160,111 @@ export function dynamicDdl(node: Node, sql: string): string[] {
       node.PLpgSQL_stmt_dynexecute as { query?: { PLpgSQL_expr?: { query?: string } } } | undefined
     )?.query?.PLpgSQL_expr?.query;
     if (text === undefined || literalText(text) !== undefined) return;
-    if (/\b(create|alter|drop)\b[\s\S]*\b(index|table)\b/i.test(text)) out.push(text.trim());
+    if (!/\b(create|alter|drop)\b[\s\S]*\b(index|table)\b/i.test(text)) return;
+    if (leavesIndexesAlone(text)) return;
+    out.push(text.trim());
   });
   return out;
+}
+
+/**
+ * ALTER TABLE actions that neither create, drop nor rename a table or an index, nor change its
+ * keys: storage parameters, persistence, triggers, CHECK and NOT NULL constraints, defaults,
+ * statistics and ownership. Partitioned tables' maintenance functions run many of these through
+ * `EXECUTE format(…)`; a note that such a statement "may create tables or indexes" is wrong.
+ */
+const INDEX_NEUTRAL_ACTIONS = new Set([
+  "AT_SetRelOptions",
+  "AT_ResetRelOptions",
+  "AT_ReplaceRelOptions",
+  "AT_SetLogged",
+  "AT_SetUnLogged",
+  "AT_EnableTrig",
+  "AT_EnableAlwaysTrig",
+  "AT_EnableReplicaTrig",
+  "AT_EnableTrigAll",
+  "AT_EnableTrigUser",
+  "AT_DisableTrig",
+  "AT_DisableTrigAll",
+  "AT_DisableTrigUser",
+  "AT_ColumnDefault",
+  "AT_SetNotNull",
+  "AT_DropNotNull",
+  "AT_SetStatistics",
+  "AT_SetStorage",
+  "AT_SetCompression",
+  "AT_ChangeOwner",
+  "AT_ValidateConstraint",
+  "AT_EnableRowSecurity",
+  "AT_DisableRowSecurity",
+  "AT_ForceRowSecurity",
+  "AT_NoForceRowSecurity",
+]);
+
+/**
+ * Whether SQL built at run time is an ALTER TABLE whose every action leaves tables and indexes as
+ * they are. The statement is rebuilt from the template of `format(…)` (or the literal pieces of a
+ * `||` concatenation), with each placeholder or computed piece standing for one name, and parsed.
+ * Anything that does not parse, or any other statement, is not known to be harmless.
+ */
+function leavesIndexesAlone(expression: string): boolean {
+  let stmt: Node | undefined;
+  try {
+    stmt = parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt;
+  } catch {
+    return false;
+  }
+  const target = nodeAs(stmt, "SelectStmt")?.targetList?.[0];
+  const value = nodeAs(target, "ResTarget")?.val;
+  const template = builtTemplate(value);
+  if (template === undefined) return false;
+  const sql = template.replace(/%(?:\d+\$)?-?\d*([sIL%])/g, (_, kind: string) =>
+    kind === "%" ? "%" : kind === "L" ? "'x'" : "x",
+  );
+  let built: Node[];
+  try {
+    built = (parseSync(sql).stmts ?? []).flatMap((raw) => (raw.stmt ? [raw.stmt] : []));
+  } catch {
+    return false;
+  }
+  return (
+    built.length > 0 &&
+    built.every((node) => {
+      const alter = nodeAs(node, "AlterTableStmt");
+      if (alter?.objtype !== "OBJECT_TABLE") return false;
+      return (alter.cmds ?? []).every((c) => {
+        const cmd = nodeAs(c, "AlterTableCmd");
+        if (!cmd?.subtype) return false;
+        if (INDEX_NEUTRAL_ACTIONS.has(cmd.subtype)) return true;
+        const constraint = nodeAs(cmd.def, "Constraint");
+        return (
+          cmd.subtype === "AT_AddConstraint" &&
+          (constraint?.contype === "CONSTR_CHECK" || constraint?.contype === "CONSTR_NOTNULL")
+        );
+      });
+    })
+  );
+}
+
+/** The SQL text an expression builds, with `x` for each piece computed at run time. */
+function builtTemplate(value: Node | undefined): string | undefined {
+  const call = nodeAs(value, "FuncCall");
+  if (call) {
+    const name = stringList(call.funcname).at(-1);
+    if (name !== "format") return "x";
+    const first = nodeAs(call.args?.[0], "A_Const");
+    return first?.sval?.sval;
+  }
+  const constant = nodeAs(value, "A_Const");
+  if (constant) return constant.sval?.sval ?? "x";
+  const op = nodeAs(value, "A_Expr");
+  if (op && op.kind === "AEXPR_OP" && stringList(op.name).join() === "||") {
+    const left = builtTemplate(op.lexpr);
+    const right = builtTemplate(op.rexpr);
+    return left === undefined || right === undefined ? undefined : left + right;
+  }
+  if (nodeAs(value, "ColumnRef")) return "x";
+  return undefined;
 }
 
 /** The value of a string literal ('…' or $tag$…$tag$), or undefined for any other expression. */

@@ -38,6 +38,31 @@ describe("real-world patterns", () => {
     expect(catalog?.resolveTable(undefined, "t")?.indexes.has("t_id")).toBe(true);
   });
 
+  it("gives no note for run-time ALTER TABLE that only sets storage, persistence, triggers or CHECK constraints", async () => {
+    const result = await checkRepo({
+      files:
+        "CREATE TABLE t (id int, a int);\n" +
+        "CREATE FUNCTION tune(p text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN\n" +
+        "  EXECUTE format('ALTER TABLE %I SET (autovacuum_vacuum_scale_factor = ''0.1'', fillfactor = %s)', p, 90);\n" +
+        "  EXECUTE format('ALTER TABLE %s SET LOGGED', p);\n" +
+        "  EXECUTE 'ALTER TABLE ' || quote_ident(p) || ' DISABLE TRIGGER ALL';\n" +
+        "  EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (a IS NOT NULL AND a >= %L)', p, p || '_chk', 1);\n" +
+        "END $f$;\n" +
+        "CREATE FUNCTION grow(p text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN\n" +
+        "  EXECUTE format('ALTER TABLE %I SET (fillfactor = 90), ADD CONSTRAINT %I UNIQUE (a)', p, p || '_key');\n" +
+        "  EXECUTE format('ALTER TABLE t ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', p, 1, 2);\n" +
+        "END $f$;",
+    });
+    expect(result.findings.map((f) => `${f.line} ${f.rule}`)).toEqual([
+      "8 unsupported-construct",
+      "8 unsupported-construct",
+    ]);
+    expect(result.findings.map((f) => f.message)).toEqual([
+      expect.stringMatching(/ADD CONSTRAINT %I UNIQUE/),
+      expect.stringMatching(/ATTACH PARTITION/),
+    ]);
+  });
+
   it("a statement PostgreSQL rejects fails its whole transaction: nothing else in the file is applied", async () => {
     // golang-migrate sends the file as one string: the CONCURRENTLY build fails the CREATE TABLE too,
     // so there is no table whose foreign key could lack an index.
