@@ -495,7 +495,7 @@ class CheckRun {
           )
         : [outer];
       for (const statement of units) {
-        if (runRules && migrationIndex >= 0) this.noteUnknownTables(catalog, statement);
+        if (runRules && migrationIndex >= 0) this.noteUnknownTables(catalog, statement, migration.runner);
         let rejected = false;
         const isolation = this.isolation.get(migration);
         const isolate = isolation
@@ -536,10 +536,13 @@ class CheckRun {
   }
 
   /** A statement that uses a table no migration created: say so once per table. */
-  private noteUnknownTables(catalog: Catalog, statement: Statement): void {
+  private noteUnknownTables(catalog: Catalog, statement: Statement, runnerId: string): void {
+    // The runner's own history table exists before the first migration runs.
+    const history = new Set(findRunner(runnerId)?.historyTables ?? []);
     for (const relation of usedRelations(statement.node)) {
       if (!relation.relname || catalog.resolveRelation(relation)) continue;
       const name = relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
+      if (history.has(name) || (relation.schemaname === "public" && history.has(relation.relname))) continue;
       if (this.unknownTables.has(name)) continue;
       this.unknownTables.add(name);
       this.report(unknownTable.meta.id, {

@@ -214,6 +214,22 @@ describe("the schema a history starts from", () => {
     ]);
   });
 
+  it("the runner's own history table is never an unknown table", async () => {
+    const history: [string, string, string][] = [
+      ["golang-migrate", "1_a.up.sql", "schema_migrations"],
+      ["flyway", "V1__a.sql", "flyway_schema_history"],
+      ["goose", "00001_a.sql", "goose_db_version"],
+      ["prisma", "20240101000000_a/migration.sql", "_prisma_migrations"],
+    ];
+    for (const [runner, file, table] of history) {
+      const body = `ALTER TABLE ${table} ADD COLUMN data_version int;\nALTER TABLE other ADD COLUMN x int;\n`;
+      const text = runner === "goose" ? `-- +goose Up\n${body}` : body;
+      const found = await rulesOf({ runner, files: { [file]: text } });
+      const line = runner === "goose" ? 3 : 2;
+      expect(found, runner).toEqual([`${file}:${line} unknown-table`]);
+    }
+  });
+
   it("with base: a SQL file, the replay knows the table and its indexes; psql meta-commands are skipped", async () => {
     const root = writeRepo({
       files: migrations,
