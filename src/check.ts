@@ -233,6 +233,8 @@ class CheckRun {
   private readonly fileOrder = new Map<string, number>();
   /** Tables a migration used without any creating them, reported once each (per migrations entry). */
   private readonly unknownTables = new Set<string>();
+  /** The first statement that builds DDL at run time, which may make tables the replay never sees. */
+  private dynamicDdlAt: SourceRange | undefined;
 
   constructor(
     readonly config: LoadedConfig,
@@ -478,6 +480,7 @@ class CheckRun {
     for (const outer of migration.statements) {
       if (runRules) {
         for (const built of dynamicDdl(outer.node, outer.sql)) {
+          this.dynamicDdlAt ??= outer.range;
           this.unsupported([
             {
               range: outer.range,
@@ -547,7 +550,9 @@ class CheckRun {
       this.unknownTables.add(name);
       this.report(unknownTable.meta.id, {
         range: statement.range,
-        message: `Table "${name}" is used here, but no migration before this statement creates it: the history starts from a schema the replay does not have, so findings about "${name}" assume it exists, with no indexes.`,
+        message: this.dynamicDdlAt
+          ? `Table "${name}" is used here, but no statement the replay can read creates it: SQL built at run time (from ${this.dynamicDdlAt.file}:${this.dynamicDdlAt.line} on) may make it, or the history starts from a schema the replay does not have, so findings about "${name}" assume it exists, with no indexes.`
+          : `Table "${name}" is used here, but no migration before this statement creates it: the history starts from a schema the replay does not have, so findings about "${name}" assume it exists, with no indexes.`,
         help: "Give this migrations entry the schema it starts from in the config, `base: path/to/schema.sql` (a pg_dump --schema-only) or `base: { models: true }`, so that the replay knows the table.",
         table: name,
       });

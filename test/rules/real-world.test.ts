@@ -214,6 +214,21 @@ describe("the schema a history starts from", () => {
     ]);
   });
 
+  it("an unknown table after SQL built at run time names that SQL as a possible maker, not only a missing base", async () => {
+    const result = await checkRepo({
+      files: {
+        "001.sql":
+          "CREATE FUNCTION parts(p text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN EXECUTE format('CREATE TABLE %I (id int)', p || '_0'); END $f$;\nSELECT parts('ev');\n",
+        "002.sql": "ALTER TABLE ev_0 ADD COLUMN x int;\n",
+      },
+    });
+    const unknown = result.findings.filter((f) => f.rule === "unknown-table");
+    expect(unknown.map((f) => [f.file.split("/").pop(), f.line])).toEqual([["002.sql", 1]]);
+    expect(unknown[0]?.message).toMatch(
+      /SQL built at run time \(from \S*migrations\/001\.sql:1 on\) may make it/,
+    );
+  });
+
   it("the runner's own history table is never an unknown table", async () => {
     const history: [string, string, string][] = [
       ["golang-migrate", "1_a.up.sql", "schema_migrations"],
