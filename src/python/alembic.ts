@@ -806,6 +806,12 @@ export function runsOnPostgres(condition: string): boolean | null {
   }
   const paren = /^\((.*)\)$/s.exec(text);
   if (paren) text = (paren[1] as string).trim();
+  // `url.startswith("sqlite") is False` (CTFd), `… == True`.
+  const truth = /^(.*?)\s+(?:is|==)\s+(True|False)$/s.exec(text);
+  if (truth) {
+    text = (truth[1] as string).trim();
+    if (truth[2] === "False") negated = !negated;
+  }
   const name = String.raw`[\w.\[\]()]+`;
   const literal = String.raw`["']([\w+]+)["']`;
   const tests: [RegExp, (m: RegExpExecArray) => { names: string[]; negate: boolean }][] = [

@@ -350,6 +350,11 @@ k;
       sql: ["CREATE INDEX n ON t (x)"],
     },
     {
+      name: "reads a test of another dialect compared with `is False`",
+      body: '    if url.startswith("sqlite") is False:\n        op.create_index("f", "t", ["x"])\n',
+      sql: ["CREATE INDEX f ON t (x)"],
+    },
+    {
       name: "reads a membership test that names postgresql",
       body: '    if bind.dialect.name in ("postgresql", "sqlite"):\n        op.create_index("a", "t", ["x"])\n    else:\n        op.create_index("b", "t", ["x"])\n',
       sql: ["CREATE INDEX a ON t (x)"],
