@@ -89,8 +89,12 @@ interface WalkContext {
   depth: number;
 }
 
-/** Calls that are known not to touch the schema. */
-const QUIET_CALLS = /^(print|logger\.\w+|log\.\w+|logging\.\w+|warnings\.warn|LOG\.\w+|_?log\w*)$/;
+/**
+ * Calls that never change the schema: logging, and a DB-API result's or session's bookkeeping
+ * (`result.close()`, `db.session.commit()`).
+ */
+const QUIET_CALLS =
+  /^(print|logger\.\w+|log\.\w+|logging\.\w+|warnings\.warn|LOG\.\w+|_?log\w*|[\w.]+\.(close|commit|rollback|flush|fetchall|fetchone|fetchmany|scalar|scalar_one|scalars))$/;
 
 /** Alembic operations that change nothing the catalog models (data, comments, CHECK constraints). */
 const NO_SCHEMA_EFFECT = new Set([

@@ -310,6 +310,14 @@ k;
     });
   }
 
+  it("gives no note for a result's or session's bookkeeping calls", () => {
+    const result = translate(
+      '    rows = conn.execute(sa.text("SELECT 1"))\n    rows.close()\n    db.session.commit()\n    op.create_index("i", "t", ["x"])',
+    );
+    expect(result.skipped).toEqual([]);
+    expect(result.statements.map((s) => s.sql)).toEqual(["SELECT 1", "CREATE INDEX i ON t (x)"]);
+  });
+
   it("follows a helper defined in the same file and called without arguments", () => {
     const source = `revision = "r"\ndown_revision = None\n\ndef _indexes():\n    op.create_index("i", "t", ["x"])\n\ndef upgrade():\n    _indexes()\n`;
     const result = translateRevision(parsePython(source, "v.py"), "upgrade");
