@@ -484,7 +484,7 @@ class CheckRun {
           this.unsupported([
             {
               range: outer.range,
-              message: `This statement builds SQL at run time (EXECUTE ${oneLine(built)}), which may create tables or indexes that pg-index-lint cannot see, so they were not checked.`,
+              message: `This statement builds SQL at run time (EXECUTE ${oneLine(built)}), which may create, alter or drop tables or indexes in ways pg-index-lint cannot see; those changes were not checked.`,
             },
           ]);
         }
