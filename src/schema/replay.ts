@@ -468,7 +468,10 @@ function createTableAs(catalog: Catalog, stmt: CreateTableAsStmt, ctx: ReplayCon
   if (catalog.tables.has(qualify(schema, relation.relname))) return;
   const table = newTable(schema, relation, ctx, false);
   if (temporary) table.temporary = true;
-  if (stmt.objtype === "OBJECT_MATVIEW") table.materialized = true;
+  if (stmt.objtype === "OBJECT_MATVIEW") {
+    table.materialized = true;
+    table.reads = relationsRead(stmt.query);
+  }
   const select = nodeAs(stmt.query, "SelectStmt");
   const named = stringList(stmt.into?.colNames);
   const targets = (select?.targetList ?? []).map((t, i) => {
@@ -776,6 +779,8 @@ function drop(catalog: Catalog, stmt: DropStmt): void {
     const name = parts.at(-1);
     const schema = parts.length > 1 ? parts.at(-2) : undefined;
     if (!name) continue;
+    if (stmt.behavior === "DROP_CASCADE" && stmt.removeType !== "OBJECT_INDEX")
+      dropDependentViews(catalog, schema, name);
     if (stmt.removeType === "OBJECT_TABLE" || stmt.removeType === "OBJECT_MATVIEW") {
       const table = catalog.resolveTable(schema, name);
       if (!table) continue;
@@ -792,6 +797,44 @@ function drop(catalog: Catalog, stmt: DropStmt): void {
       if (found) catalog.removeIndex(found.table, found.index.name);
     }
   }
+}
+
+/**
+ * `DROP VIEW|TABLE|MATERIALIZED VIEW x CASCADE` drops every materialized view that reads x (and
+ * those that read them). Without this, a view re-created right after (lemmy's `DROP VIEW user_view
+ * CASCADE; CREATE MATERIALIZED VIEW user_mview AS SELECT * FROM user_view`) looked like the old one,
+ * and an index on it like an index on an existing view.
+ */
+function dropDependentViews(catalog: Catalog, schema: string | undefined, name: string): void {
+  const matches = (read: string) => {
+    const [readSchema, readName] = read.includes(".") ? read.split(".", 2) : [undefined, read];
+    return readName === name && (readSchema === undefined || schema === undefined || readSchema === schema);
+  };
+  for (const view of [...catalog.tables.values()]) {
+    if (!view.materialized || !view.reads?.some(matches)) continue;
+    if (!catalog.tables.has(qualify(view.schema, view.name))) continue;
+    for (const index of [...view.indexes.keys()]) catalog.removeIndex(view, index);
+    catalog.tables.delete(qualify(view.schema, view.name));
+    dropDependentViews(catalog, view.schema, view.name);
+  }
+}
+
+/** The relations a query reads (every RangeVar in it), as `name` or `schema.name`. */
+function relationsRead(query: unknown): string[] {
+  const out = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+      return;
+    }
+    if (typeof value !== "object" || value === null) return;
+    const node = value as Record<string, unknown>;
+    const range = node.RangeVar as RangeVar | undefined;
+    if (range?.relname) out.add(range.schemaname ? `${range.schemaname}.${range.relname}` : range.relname);
+    for (const child of Object.values(node)) walk(child);
+  };
+  walk(query);
+  return [...out];
 }
 
 function rename(catalog: Catalog, stmt: RenameStmt): void {

@@ -38,6 +38,19 @@ describe("real-world patterns", () => {
     expect(catalog?.resolveTable(undefined, "t")?.indexes.has("t_id")).toBe(true);
   });
 
+  it("DROP VIEW … CASCADE drops the materialized views that read it: re-created, they are new", async () => {
+    const found = await rulesOf({
+      files: {
+        "001.sql":
+          "CREATE TABLE u (id int);\nCREATE VIEW uv AS SELECT * FROM u;\nCREATE MATERIALIZED VIEW um AS SELECT * FROM uv;\nCREATE MATERIALIZED VIEW um2 AS SELECT * FROM um;\nCREATE MATERIALIZED VIEW other AS SELECT * FROM u;\n",
+        "002.sql":
+          "DROP VIEW uv CASCADE;\nCREATE VIEW uv AS SELECT * FROM u;\nCREATE MATERIALIZED VIEW um AS SELECT * FROM uv;\nCREATE UNIQUE INDEX um_id ON um (id);\nCREATE MATERIALIZED VIEW um2 AS SELECT * FROM um;\nCREATE UNIQUE INDEX um2_id ON um2 (id);\nCREATE UNIQUE INDEX other_id ON other (id);\n",
+      },
+    });
+    // um and um2 (which reads um) went with the CASCADE; `other` reads u, not uv, and stays existing.
+    expect(found).toEqual(["002.sql:7 require-concurrent-index-creation"]);
+  });
+
   it("gives no note for run-time ALTER TABLE that only sets storage, persistence, triggers or CHECK constraints", async () => {
     const result = await checkRepo({
       files:
