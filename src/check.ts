@@ -233,6 +233,8 @@ class CheckRun {
   private readonly fileOrder = new Map<string, number>();
   /** Tables a migration used without any creating them, reported once each (per migrations entry). */
   private readonly unknownTables = new Set<string>();
+  /** The first statement that builds DDL at run time, which may make tables the replay never sees. */
+  private dynamicDdlAt: SourceRange | undefined;
 
   constructor(
     readonly config: LoadedConfig,
@@ -478,10 +480,11 @@ class CheckRun {
     for (const outer of migration.statements) {
       if (runRules) {
         for (const built of dynamicDdl(outer.node, outer.sql)) {
+          this.dynamicDdlAt ??= outer.range;
           this.unsupported([
             {
               range: outer.range,
-              message: `This statement builds SQL at run time (EXECUTE ${oneLine(built)}), which may create tables or indexes that pg-index-lint cannot see, so they were not checked.`,
+              message: `This statement builds SQL at run time (EXECUTE ${oneLine(built)}), which may create, alter or drop tables or indexes in ways pg-index-lint cannot see; those changes were not checked.`,
             },
           ]);
         }
@@ -495,7 +498,7 @@ class CheckRun {
           )
         : [outer];
       for (const statement of units) {
-        if (runRules && migrationIndex >= 0) this.noteUnknownTables(catalog, statement);
+        if (runRules && migrationIndex >= 0) this.noteUnknownTables(catalog, statement, migration.runner);
         let rejected = false;
         const isolation = this.isolation.get(migration);
         const isolate = isolation
@@ -536,15 +539,20 @@ class CheckRun {
   }
 
   /** A statement that uses a table no migration created: say so once per table. */
-  private noteUnknownTables(catalog: Catalog, statement: Statement): void {
+  private noteUnknownTables(catalog: Catalog, statement: Statement, runnerId: string): void {
+    // The runner's own history table exists before the first migration runs.
+    const history = new Set(findRunner(runnerId)?.historyTables ?? []);
     for (const relation of usedRelations(statement.node)) {
       if (!relation.relname || catalog.resolveRelation(relation)) continue;
       const name = relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
+      if (history.has(name) || (relation.schemaname === "public" && history.has(relation.relname))) continue;
       if (this.unknownTables.has(name)) continue;
       this.unknownTables.add(name);
       this.report(unknownTable.meta.id, {
         range: statement.range,
-        message: `Table "${name}" is used here, but no migration before this statement creates it: the history starts from a schema the replay does not have, so findings about "${name}" assume it exists, with no indexes.`,
+        message: this.dynamicDdlAt
+          ? `Table "${name}" is used here, but no statement the replay can read creates it: SQL built at run time (from ${this.dynamicDdlAt.file}:${this.dynamicDdlAt.line} on) may make it, or the history starts from a schema the replay does not have, so findings about "${name}" assume it exists, with no indexes.`
+          : `Table "${name}" is used here, but no migration before this statement creates it: the history starts from a schema the replay does not have, so findings about "${name}" assume it exists, with no indexes.`,
         help: "Give this migrations entry the schema it starts from in the config, `base: path/to/schema.sql` (a pg_dump --schema-only) or `base: { models: true }`, so that the replay knows the table.",
         table: name,
       });

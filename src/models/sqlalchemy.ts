@@ -385,11 +385,20 @@ function readColumns(
       continue;
     }
     if (target.value.name !== "CallExpression") continue;
-    const callee = lastPart(dottedName(info.py, target.value.firstChild));
+    let call: SyntaxNode = target.value;
+    let callee = lastPart(dottedName(info.py, call.firstChild));
+    if (callee === "column_property") {
+      // `x = column_property(Column(...), Parent.x)`: a joined subclass maps its own column with
+      // the parent's name (CTFd's Solves); the Column inside is the declaration.
+      const inner = meaningfulChildren(call.getChild("ArgList") ?? call)[0];
+      if (inner?.name !== "CallExpression") continue;
+      call = inner;
+      callee = lastPart(dottedName(info.py, call.firstChild));
+    }
     if (!callee || !COLUMN_CALLS.has(callee)) continue;
-    const value = evaluate(info.scope, target.value);
+    const value = evaluate(info.scope, call);
     if (value.kind === "call" && value.spread) {
-      reader.skip(target.value, "This column passes *args or **kwargs; it was skipped.");
+      reader.skip(call, "This column passes *args or **kwargs; it was skipped.");
       continue;
     }
     const column = reader.column(value, target.name, target.annotation);

@@ -89,8 +89,12 @@ interface WalkContext {
   depth: number;
 }
 
-/** Calls that are known not to touch the schema. */
-const QUIET_CALLS = /^(print|logger\.\w+|log\.\w+|logging\.\w+|warnings\.warn|LOG\.\w+|_?log\w*)$/;
+/**
+ * Calls that never change the schema: logging, and a DB-API result's or session's bookkeeping
+ * (`result.close()`, `db.session.commit()`).
+ */
+const QUIET_CALLS =
+  /^(print|logger\.\w+|log\.\w+|logging\.\w+|warnings\.warn|LOG\.\w+|_?log\w*|[\w.]+\.(close|commit|rollback|flush|fetchall|fetchone|fetchmany|scalar|scalar_one|scalars))$/;
 
 /** Alembic operations that change nothing the catalog models (data, comments, CHECK constraints). */
 const NO_SCHEMA_EFFECT = new Set([
@@ -167,13 +171,15 @@ class Translator {
         this.withStatement(node, scope, ctx);
         return;
       case "IfStatement": {
-        const condition = meaningfulChildren(node)[1];
-        this.skip(
-          condition ?? node,
-          "pg-index-lint does not evaluate this condition: it checked the operations of the first branch as if it runs, and skipped any elif/else branch.",
-        );
-        const body = node.getChild("Body");
-        if (body) this.walk(statementsOf(body), new Scope(this.py, scope).collect(statementsOf(body)), ctx);
+        const branch = this.branchOnPostgres(node);
+        if (branch === null) return;
+        if (!branch.decided)
+          this.skip(
+            branch.condition ?? node,
+            "pg-index-lint does not evaluate this condition: it checked the operations of this branch as if it runs, and skipped the branches after it.",
+          );
+        const body = branch.body;
+        this.walk(statementsOf(body), new Scope(this.py, scope).collect(statementsOf(body)), ctx);
         return;
       }
       case "ForStatement":
@@ -194,6 +200,36 @@ class Translator {
       default:
         return;
     }
+  }
+
+  /**
+   * The branch of an if/elif/else that runs when the migration runs on PostgreSQL. A condition that
+   * tests the dialect (`url.startswith("mysql")`, `bind.dialect.name == "postgresql"`, and their
+   * negations) is decided: migrations that serve several databases keep each one's DDL in its own
+   * branch, and reading the MySQL branch on PostgreSQL invents constraints that never exist there.
+   * The first condition that is not a dialect test is undecided: its branch is taken as running
+   * (`decided: false`). Null when no branch runs on PostgreSQL.
+   */
+  private branchOnPostgres(
+    node: SyntaxNode,
+  ): { body: SyntaxNode; condition: SyntaxNode | null; decided: boolean } | null {
+    const parts = meaningfulChildren(node);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as SyntaxNode;
+      if (part.name === "else") {
+        const body = parts[i + 1];
+        return body?.name === "Body" ? { body, condition: null, decided: true } : null;
+      }
+      if (part.name !== "if" && part.name !== "elif") continue;
+      const condition = parts[i + 1];
+      const body = parts[i + 2];
+      if (!condition || body?.name !== "Body") return null;
+      const runs = runsOnPostgres(textOf(this.py, condition));
+      if (runs === null) return { body, condition, decided: false };
+      if (runs) return { body, condition, decided: true };
+      i += 2;
+    }
+    return null;
   }
 
   private withStatement(node: SyntaxNode, scope: Scope, ctx: WalkContext): void {
@@ -754,4 +790,66 @@ function sqlOffset(text: string, line: number, column: number): number {
     offset = next + 1;
   }
   return offset + column - 1;
+}
+
+/** The database names SQLAlchemy's URLs and dialects use, as a condition on them spells them. */
+const DIALECTS = /^(postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?$/;
+
+/**
+ * Whether a condition that tests the database dialect holds on PostgreSQL: true or false for
+ * `X.startswith("mysql")`, `X == "postgresql"`, `X != "sqlite"`, `"mysql" in X`, `X in ("mysql", "sqlite")`
+ * and their `not` forms; null for any other condition.
+ */
+export function runsOnPostgres(condition: string): boolean | null {
+  let text = condition.trim();
+  let negated = false;
+  const not = /^not\s+(.*)$/s.exec(text);
+  if (not) {
+    negated = true;
+    text = (not[1] as string).trim();
+  }
+  const paren = /^\((.*)\)$/s.exec(text);
+  if (paren) text = (paren[1] as string).trim();
+  // `url.startswith("sqlite") is False` (CTFd), `… == True`.
+  const truth = /^(.*?)\s+(?:is|==)\s+(True|False)$/s.exec(text);
+  if (truth) {
+    text = (truth[1] as string).trim();
+    if (truth[2] === "False") negated = !negated;
+  }
+  const name = String.raw`[\w.\[\]()]+`;
+  const literal = String.raw`["']([\w+]+)["']`;
+  const tests: [RegExp, (m: RegExpExecArray) => { names: string[]; negate: boolean }][] = [
+    [
+      new RegExp(`^${name}\\.startswith\\(\\s*${literal}\\s*\\)$`),
+      (m) => ({ names: [m[1] as string], negate: false }),
+    ],
+    [
+      new RegExp(`^${name}\\s*(==|!=)\\s*${literal}$`),
+      (m) => ({ names: [m[2] as string], negate: m[1] === "!=" }),
+    ],
+    [
+      new RegExp(`^${literal}\\s*(==|!=)\\s*${name}$`),
+      (m) => ({ names: [m[1] as string], negate: m[2] === "!=" }),
+    ],
+    [
+      new RegExp(`^${literal}\\s+(not\\s+)?in\\s+${name}$`),
+      (m) => ({ names: [m[1] as string], negate: Boolean(m[2]) }),
+    ],
+    [
+      new RegExp(`^${name}\\s+(not\\s+)?in\\s+[(\\[]\\s*((?:${literal}\\s*,?\\s*)+)[)\\]]$`),
+      (m) => ({
+        names: [...(m[2] as string).matchAll(/["']([\w+]+)["']/g)].map((n) => n[1] as string),
+        negate: Boolean(m[1]),
+      }),
+    ],
+  ];
+  for (const [re, read] of tests) {
+    const m = re.exec(text);
+    if (!m) continue;
+    const { names, negate } = read(m);
+    if (!names.every((n) => DIALECTS.test(n))) return null;
+    const matches = names.some((n) => n.startsWith("postgres"));
+    return matches !== (negate !== negated);
+  }
+  return null;
 }

@@ -172,6 +172,8 @@ export const alembicRunner: CodeRunner = {
   words: ALEMBIC_WORDS,
   exampleFile: "0001_example.py",
   versioned: true,
+  // version_table in env.py's context.configure(), default "alembic_version".
+  historyTables: ["alembic_version"],
   detect(dir) {
     const versions = join(dir, "versions");
     if (isFile(join(dir, "env.py")) && entries(versions).some((e) => e.isDirectory() === false)) return true;

@@ -124,6 +124,8 @@ export const dbmateRunner: SqlRunner = {
   words: SQL_MIGRATION_WORDS,
   exampleFile: "20240101000000_example.sql",
   versioned: true,
+  // dbmate --migrations-table, default "schema_migrations".
+  historyTables: ["schema_migrations"],
   detect: (dir) => sampleHasMarker(dir, MIGRATION_FILE, /^--\s*migrate:up/m),
   list(dir): MigrationFileRef[] {
     // Go's sort on FileName compares bytes: "10_x.sql" comes before "2_x.sql", as dbmate applies them.

@@ -104,6 +104,8 @@ export const dieselRunner: SqlRunner = {
   words: SQL_MIGRATION_WORDS,
   exampleFile: "2024-01-01-000000_example/up.sql",
   versioned: true,
+  // diesel_migrations records applied versions in "__diesel_schema_migrations".
+  historyTables: ["__diesel_schema_migrations"],
   detect: (dir) => migrationFolders(dir).some((name) => isFile(join(dir, name, "up.sql"))),
   list(dir): MigrationFileRef[] {
     const folders = migrationFolders(dir);

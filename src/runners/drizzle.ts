@@ -44,6 +44,8 @@ export const drizzleRunner: SqlRunner = {
   words: sqlMigrationWords({ regenerate: "drizzle-kit generate" }),
   exampleFile: "0000_example.sql",
   versioned: true,
+  // drizzle-orm's migrator: migrationsSchema "drizzle", migrationsTable "__drizzle_migrations".
+  historyTables: ["drizzle.__drizzle_migrations"],
   detect: (dir) => existsSync(join(dir, JOURNAL)),
   list(dir): MigrationFileRef[] {
     const journalPath = resolve(dir, JOURNAL);

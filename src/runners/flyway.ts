@@ -100,6 +100,8 @@ export const flywayRunner: SqlRunner = {
   words: SQL_MIGRATION_WORDS,
   exampleFile: "V1__example.sql",
   versioned: true,
+  // flyway.table, default "flyway_schema_history" since Flyway 5 ("schema_version" before).
+  historyTables: ["flyway_schema_history", "schema_version"],
   detect: (dir) => filesRecursive(dir).some((path) => VERSIONED.test(basename(path))),
   list(dir): MigrationFileRef[] {
     // Flyway scans its filesystem locations recursively.

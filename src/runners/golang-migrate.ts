@@ -43,6 +43,8 @@ export const golangMigrateRunner: SqlRunner = {
   words: SQL_MIGRATION_WORDS,
   exampleFile: "1_example.up.sql",
   versioned: true,
+  // database/postgres/postgres.go: DefaultMigrationsTable = "schema_migrations" (x-migrations-table).
+  historyTables: ["schema_migrations"],
   detect: (dir) => fileNames(dir).some((name) => UP_FILE.test(name)),
   list(dir) {
     return fileNames(dir)

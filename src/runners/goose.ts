@@ -52,6 +52,8 @@ export const gooseRunner: SqlRunner = {
   words: SQL_MIGRATION_WORDS,
   exampleFile: "00001_example.sql",
   versioned: true,
+  // goose -table, default "goose_db_version".
+  historyTables: ["goose_db_version"],
   detect: (dir) => sampleHasMarker(dir, MIGRATION_FILE, /^-- \+goose Up\b/im),
   list(dir): MigrationFileRef[] {
     return fileNames(dir)

@@ -58,6 +58,8 @@ export const prismaRunner: SqlRunner = {
   words: sqlMigrationWords({ regenerate: "prisma migrate dev" }),
   exampleFile: "20240101000000_example/migration.sql",
   versioned: true,
+  // Prisma Migrate records applied migrations in "_prisma_migrations".
+  historyTables: ["_prisma_migrations"],
   detect(dir) {
     return isFile(join(dir, "migration_lock.toml")) || migrationDirs(dir).length > 0;
   },

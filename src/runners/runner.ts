@@ -117,6 +117,12 @@ interface RunnerBase {
   exampleFile: string;
   /** Its transaction behaviour changed across versions, so the model depends on the pinned one. */
   versioned: boolean;
+  /**
+   * The tables the runner itself creates to record what it applied (golang-migrate's
+   * `schema_migrations`), by their default names: migrations may alter them, and they are never
+   * unknown to the database. Qualified with a schema when the runner puts them in one of its own.
+   */
+  historyTables?: readonly string[];
   /** Does `dir` look like this runner's migrations folder? Used when the config names no runner. */
   detect(dir: string): boolean;
   /** The migration files under `dir`, in apply order. Throws `UserError` on a broken layout. */

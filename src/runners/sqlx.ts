@@ -100,6 +100,8 @@ export const sqlxRunner: SqlRunner = {
   words: SQL_MIGRATION_WORDS,
   exampleFile: "20240101000000_example.sql",
   versioned: true,
+  // sqlx::migrate records applied migrations in "_sqlx_migrations".
+  historyTables: ["_sqlx_migrations"],
   detect: (dir) =>
     fileNames(dir).some((name) => NUMBERED.test(name)) &&
     (cargoDependsOn(dir, "sqlx") || cargoDependsOn(dir, "sqlx-cli")),

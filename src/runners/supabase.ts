@@ -74,6 +74,8 @@ export const supabaseRunner: SqlRunner = {
   words: SQL_MIGRATION_WORDS,
   exampleFile: "20240101000000_example.sql",
   versioned: false,
+  // The Supabase CLI records applied migrations in supabase_migrations.schema_migrations.
+  historyTables: ["supabase_migrations.schema_migrations"],
   detect: (dir) => isSupabaseFolder(dir) && fileNames(dir).some((name) => MIGRATION_FILE.test(name)),
   isolate,
   list(dir): MigrationFileRef[] {

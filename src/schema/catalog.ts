@@ -71,6 +71,11 @@ export interface TableDef {
   partitioned: boolean;
   /** A materialized view: it holds indexes, but no one writes to it; REFRESH rewrites it. */
   materialized?: boolean;
+  /**
+   * For a materialized view: the relations its query reads, as written (`name` or `schema.name`),
+   * so that `DROP … CASCADE` of one of them drops the view too, as PostgreSQL's dependencies do.
+   */
+  reads?: string[];
   /** A temporary table: it lives in pg_temp and ends with the session that made it. */
   temporary?: boolean;
   /** For a partition: the qualified key of its partitioned parent. */

@@ -160,9 +160,111 @@ export function dynamicDdl(node: Node, sql: string): string[] {
       node.PLpgSQL_stmt_dynexecute as { query?: { PLpgSQL_expr?: { query?: string } } } | undefined
     )?.query?.PLpgSQL_expr?.query;
     if (text === undefined || literalText(text) !== undefined) return;
-    if (/\b(create|alter|drop)\b[\s\S]*\b(index|table)\b/i.test(text)) out.push(text.trim());
+    if (!/\b(create|alter|drop)\b[\s\S]*\b(index|table)\b/i.test(text)) return;
+    if (leavesIndexesAlone(text)) return;
+    out.push(text.trim());
   });
   return out;
+}
+
+/**
+ * ALTER TABLE actions that neither create, drop nor rename a table or an index, nor change its
+ * keys: storage parameters, persistence, triggers, CHECK and NOT NULL constraints, defaults,
+ * statistics and ownership. Partitioned tables' maintenance functions run many of these through
+ * `EXECUTE format(…)`; a note that such a statement "may create tables or indexes" is wrong.
+ */
+const INDEX_NEUTRAL_ACTIONS = new Set([
+  "AT_SetRelOptions",
+  "AT_ResetRelOptions",
+  "AT_ReplaceRelOptions",
+  "AT_SetLogged",
+  "AT_SetUnLogged",
+  "AT_EnableTrig",
+  "AT_EnableAlwaysTrig",
+  "AT_EnableReplicaTrig",
+  "AT_EnableTrigAll",
+  "AT_EnableTrigUser",
+  "AT_DisableTrig",
+  "AT_DisableTrigAll",
+  "AT_DisableTrigUser",
+  "AT_ColumnDefault",
+  "AT_SetNotNull",
+  "AT_DropNotNull",
+  "AT_SetStatistics",
+  "AT_SetStorage",
+  "AT_SetCompression",
+  "AT_ChangeOwner",
+  "AT_ValidateConstraint",
+  "AT_EnableRowSecurity",
+  "AT_DisableRowSecurity",
+  "AT_ForceRowSecurity",
+  "AT_NoForceRowSecurity",
+]);
+
+/**
+ * Whether SQL built at run time is an ALTER TABLE whose every action leaves tables and indexes as
+ * they are. The statement is rebuilt from the template of `format(…)` (or the literal pieces of a
+ * `||` concatenation), with each placeholder or computed piece standing for one name, and parsed.
+ * Anything that does not parse, or any other statement, is not known to be harmless.
+ */
+function leavesIndexesAlone(expression: string): boolean {
+  let stmt: Node | undefined;
+  try {
+    stmt = parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt;
+  } catch {
+    return false;
+  }
+  const target = nodeAs(stmt, "SelectStmt")?.targetList?.[0];
+  const value = nodeAs(target, "ResTarget")?.val;
+  const template = builtTemplate(value);
+  if (template === undefined) return false;
+  const sql = template.replace(/%(?:\d+\$)?-?\d*([sIL%])/g, (_, kind: string) =>
+    kind === "%" ? "%" : kind === "L" ? "'x'" : "x",
+  );
+  let built: Node[];
+  try {
+    built = (parseSync(sql).stmts ?? []).flatMap((raw) => (raw.stmt ? [raw.stmt] : []));
+  } catch {
+    return false;
+  }
+  return (
+    built.length > 0 &&
+    built.every((node) => {
+      const alter = nodeAs(node, "AlterTableStmt");
+      if (alter?.objtype !== "OBJECT_TABLE") return false;
+      return (alter.cmds ?? []).every((c) => {
+        const cmd = nodeAs(c, "AlterTableCmd");
+        if (!cmd?.subtype) return false;
+        if (INDEX_NEUTRAL_ACTIONS.has(cmd.subtype)) return true;
+        const constraint = nodeAs(cmd.def, "Constraint");
+        return (
+          cmd.subtype === "AT_AddConstraint" &&
+          (constraint?.contype === "CONSTR_CHECK" || constraint?.contype === "CONSTR_NOTNULL")
+        );
+      });
+    })
+  );
+}
+
+/** The SQL text an expression builds, with `x` for each piece computed at run time. */
+function builtTemplate(value: Node | undefined): string | undefined {
+  const call = nodeAs(value, "FuncCall");
+  if (call) {
+    const name = stringList(call.funcname).at(-1);
+    if (name !== "format") return "x";
+    const first = nodeAs(call.args?.[0], "A_Const");
+    return first?.sval?.sval;
+  }
+  const constant = nodeAs(value, "A_Const");
+  if (constant) return constant.sval?.sval ?? "x";
+  const op = nodeAs(value, "A_Expr");
+  if (op && op.kind === "AEXPR_OP" && stringList(op.name).join() === "||") {
+    const left = builtTemplate(op.lexpr);
+    const right = builtTemplate(op.rexpr);
+    return left === undefined || right === undefined ? undefined : left + right;
+  }
+  if (nodeAs(value, "ColumnRef")) return "x";
+  return undefined;
 }
 
 /** The value of a string literal ('…' or $tag$…$tag$), or undefined for any other expression. */
@@ -366,7 +468,10 @@ function createTableAs(catalog: Catalog, stmt: CreateTableAsStmt, ctx: ReplayCon
   if (catalog.tables.has(qualify(schema, relation.relname))) return;
   const table = newTable(schema, relation, ctx, false);
   if (temporary) table.temporary = true;
-  if (stmt.objtype === "OBJECT_MATVIEW") table.materialized = true;
+  if (stmt.objtype === "OBJECT_MATVIEW") {
+    table.materialized = true;
+    table.reads = relationsRead(stmt.query);
+  }
   const select = nodeAs(stmt.query, "SelectStmt");
   const named = stringList(stmt.into?.colNames);
   const targets = (select?.targetList ?? []).map((t, i) => {
@@ -674,6 +779,8 @@ function drop(catalog: Catalog, stmt: DropStmt): void {
     const name = parts.at(-1);
     const schema = parts.length > 1 ? parts.at(-2) : undefined;
     if (!name) continue;
+    if (stmt.behavior === "DROP_CASCADE" && stmt.removeType !== "OBJECT_INDEX")
+      dropDependentViews(catalog, schema, name);
     if (stmt.removeType === "OBJECT_TABLE" || stmt.removeType === "OBJECT_MATVIEW") {
       const table = catalog.resolveTable(schema, name);
       if (!table) continue;
@@ -690,6 +797,44 @@ function drop(catalog: Catalog, stmt: DropStmt): void {
       if (found) catalog.removeIndex(found.table, found.index.name);
     }
   }
+}
+
+/**
+ * `DROP VIEW|TABLE|MATERIALIZED VIEW x CASCADE` drops every materialized view that reads x (and
+ * those that read them). Without this, a view re-created right after (lemmy's `DROP VIEW user_view
+ * CASCADE; CREATE MATERIALIZED VIEW user_mview AS SELECT * FROM user_view`) looked like the old one,
+ * and an index on it like an index on an existing view.
+ */
+function dropDependentViews(catalog: Catalog, schema: string | undefined, name: string): void {
+  const matches = (read: string) => {
+    const [readSchema, readName] = read.includes(".") ? read.split(".", 2) : [undefined, read];
+    return readName === name && (readSchema === undefined || schema === undefined || readSchema === schema);
+  };
+  for (const view of [...catalog.tables.values()]) {
+    if (!view.materialized || !view.reads?.some(matches)) continue;
+    if (!catalog.tables.has(qualify(view.schema, view.name))) continue;
+    for (const index of [...view.indexes.keys()]) catalog.removeIndex(view, index);
+    catalog.tables.delete(qualify(view.schema, view.name));
+    dropDependentViews(catalog, view.schema, view.name);
+  }
+}
+
+/** The relations a query reads (every RangeVar in it), as `name` or `schema.name`. */
+function relationsRead(query: unknown): string[] {
+  const out = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+      return;
+    }
+    if (typeof value !== "object" || value === null) return;
+    const node = value as Record<string, unknown>;
+    const range = node.RangeVar as RangeVar | undefined;
+    if (range?.relname) out.add(range.schemaname ? `${range.schemaname}.${range.relname}` : range.relname);
+    for (const child of Object.values(node)) walk(child);
+  };
+  walk(query);
+  return [...out];
 }
 
 function rename(catalog: Catalog, stmt: RenameStmt): void {

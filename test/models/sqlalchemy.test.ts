@@ -55,6 +55,27 @@ describe("SQLAlchemy model forms", () => {
         foreignKeys: ["batches_product_id_fkey (product_id) → public.products (id)"],
       },
       {
+        name: "a joined subclass's column_property(Column(...), Parent.column)",
+        source: `class Submission(Base):
+    __tablename__ = "submissions"
+    id = Column(Integer, primary_key=True)
+    challenge_id = Column(Integer, ForeignKey("challenges.id"))
+
+class Solve(Submission):
+    __tablename__ = "solves"
+    id = Column(Integer, ForeignKey("submissions.id"), primary_key=True)
+    challenge_id = column_property(
+        Column(Integer, ForeignKey("challenges.id", ondelete="CASCADE")), Submission.challenge_id
+    )
+`,
+        table: "solves",
+        indexes: ["solves_pkey UNIQUE btree (id)"],
+        foreignKeys: [
+          "solves_id_fkey (id) → public.submissions (id)",
+          "solves_challenge_id_fkey (challenge_id) → public.challenges (id)",
+        ],
+      },
+      {
         name: "2.0 Mapped[...] = mapped_column(...) and a bare Mapped annotation",
         source: `class User(Base):
     __tablename__ = "users"

@@ -38,6 +38,44 @@ describe("real-world patterns", () => {
     expect(catalog?.resolveTable(undefined, "t")?.indexes.has("t_id")).toBe(true);
   });
 
+  it("DROP VIEW … CASCADE drops the materialized views that read it: re-created, they are new", async () => {
+    const found = await rulesOf({
+      files: {
+        "001.sql":
+          "CREATE TABLE u (id int);\nCREATE VIEW uv AS SELECT * FROM u;\nCREATE MATERIALIZED VIEW um AS SELECT * FROM uv;\nCREATE MATERIALIZED VIEW um2 AS SELECT * FROM um;\nCREATE MATERIALIZED VIEW other AS SELECT * FROM u;\n",
+        "002.sql":
+          "DROP VIEW uv CASCADE;\nCREATE VIEW uv AS SELECT * FROM u;\nCREATE MATERIALIZED VIEW um AS SELECT * FROM uv;\nCREATE UNIQUE INDEX um_id ON um (id);\nCREATE MATERIALIZED VIEW um2 AS SELECT * FROM um;\nCREATE UNIQUE INDEX um2_id ON um2 (id);\nCREATE UNIQUE INDEX other_id ON other (id);\n",
+      },
+    });
+    // um and um2 (which reads um) went with the CASCADE; `other` reads u, not uv, and stays existing.
+    expect(found).toEqual(["002.sql:7 require-concurrent-index-creation"]);
+  });
+
+  it("gives no note for run-time ALTER TABLE that only sets storage, persistence, triggers or CHECK constraints", async () => {
+    const result = await checkRepo({
+      files:
+        "CREATE TABLE t (id int, a int);\n" +
+        "CREATE FUNCTION tune(p text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN\n" +
+        "  EXECUTE format('ALTER TABLE %I SET (autovacuum_vacuum_scale_factor = ''0.1'', fillfactor = %s)', p, 90);\n" +
+        "  EXECUTE format('ALTER TABLE %s SET LOGGED', p);\n" +
+        "  EXECUTE 'ALTER TABLE ' || quote_ident(p) || ' DISABLE TRIGGER ALL';\n" +
+        "  EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (a IS NOT NULL AND a >= %L)', p, p || '_chk', 1);\n" +
+        "END $f$;\n" +
+        "CREATE FUNCTION grow(p text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN\n" +
+        "  EXECUTE format('ALTER TABLE %I SET (fillfactor = 90), ADD CONSTRAINT %I UNIQUE (a)', p, p || '_key');\n" +
+        "  EXECUTE format('ALTER TABLE t ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', p, 1, 2);\n" +
+        "END $f$;",
+    });
+    expect(result.findings.map((f) => `${f.line} ${f.rule}`)).toEqual([
+      "8 unsupported-construct",
+      "8 unsupported-construct",
+    ]);
+    expect(result.findings.map((f) => f.message)).toEqual([
+      expect.stringMatching(/ADD CONSTRAINT %I UNIQUE/),
+      expect.stringMatching(/ATTACH PARTITION/),
+    ]);
+  });
+
   it("a statement PostgreSQL rejects fails its whole transaction: nothing else in the file is applied", async () => {
     // golang-migrate sends the file as one string: the CONCURRENTLY build fails the CREATE TABLE too,
     // so there is no table whose foreign key could lack an index.
@@ -187,6 +225,37 @@ describe("the schema a history starts from", () => {
       "001.sql:2 require-concurrent-index-creation",
       "001.sql:1 unknown-table",
     ]);
+  });
+
+  it("an unknown table after SQL built at run time names that SQL as a possible maker, not only a missing base", async () => {
+    const result = await checkRepo({
+      files: {
+        "001.sql":
+          "CREATE FUNCTION parts(p text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN EXECUTE format('CREATE TABLE %I (id int)', p || '_0'); END $f$;\nSELECT parts('ev');\n",
+        "002.sql": "ALTER TABLE ev_0 ADD COLUMN x int;\n",
+      },
+    });
+    const unknown = result.findings.filter((f) => f.rule === "unknown-table");
+    expect(unknown.map((f) => [f.file.split("/").pop(), f.line])).toEqual([["002.sql", 1]]);
+    expect(unknown[0]?.message).toMatch(
+      /SQL built at run time \(from \S*migrations\/001\.sql:1 on\) may make it/,
+    );
+  });
+
+  it("the runner's own history table is never an unknown table", async () => {
+    const history: [string, string, string][] = [
+      ["golang-migrate", "1_a.up.sql", "schema_migrations"],
+      ["flyway", "V1__a.sql", "flyway_schema_history"],
+      ["goose", "00001_a.sql", "goose_db_version"],
+      ["prisma", "20240101000000_a/migration.sql", "_prisma_migrations"],
+    ];
+    for (const [runner, file, table] of history) {
+      const body = `ALTER TABLE ${table} ADD COLUMN data_version int;\nALTER TABLE other ADD COLUMN x int;\n`;
+      const text = runner === "goose" ? `-- +goose Up\n${body}` : body;
+      const found = await rulesOf({ runner, files: { [file]: text } });
+      const line = runner === "goose" ? 3 : 2;
+      expect(found, runner).toEqual([`${file}:${line} unknown-table`]);
+    }
   });
 
   it("with base: a SQL file, the replay knows the table and its indexes; psql meta-commands are skipped", async () => {

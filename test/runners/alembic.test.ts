@@ -310,6 +310,14 @@ k;
     });
   }
 
+  it("gives no note for a result's or session's bookkeeping calls", () => {
+    const result = translate(
+      '    rows = conn.execute(sa.text("SELECT 1"))\n    rows.close()\n    db.session.commit()\n    op.create_index("i", "t", ["x"])',
+    );
+    expect(result.skipped).toEqual([]);
+    expect(result.statements.map((s) => s.sql)).toEqual(["SELECT 1", "CREATE INDEX i ON t (x)"]);
+  });
+
   it("follows a helper defined in the same file and called without arguments", () => {
     const source = `revision = "r"\ndown_revision = None\n\ndef _indexes():\n    op.create_index("i", "t", ["x"])\n\ndef upgrade():\n    _indexes()\n`;
     const result = translateRevision(parsePython(source, "v.py"), "upgrade");
@@ -326,5 +334,55 @@ k;
       "CREATE INDEX i ON t (x)",
     ]);
     expect(translateRevision(py, "downgrade").statements.map((s) => s.sql)).toEqual(["DROP INDEX i"]);
+  });
+
+  const dialectBranches: { name: string; body: string; sql: string[] }[] = [
+    {
+      name: "skips a MySQL branch and reads the PostgreSQL elif",
+      body: '    if url.startswith("mysql"):\n        op.create_index("m", "t", ["x"])\n    elif url.startswith("postgres"):\n        op.create_index("p", "t", ["x"])\n',
+      sql: ["CREATE INDEX p ON t (x)"],
+    },
+    {
+      name: "reads the else branch after a non-PostgreSQL dialect test",
+      body: '    if bind.dialect.name == "sqlite":\n        op.create_index("s", "t", ["x"])\n    else:\n        op.create_index("o", "t", ["x"])\n',
+      sql: ["CREATE INDEX o ON t (x)"],
+    },
+    {
+      name: "reads nothing from a branch for MySQL only",
+      body: '    if str(bind.engine.url).startswith("mysql"):\n        op.create_index("m", "t", ["x"])\n',
+      sql: [],
+    },
+    {
+      name: "reads a negated test of another dialect",
+      body: '    if not url.startswith(\'mysql\'):\n        op.create_index("n", "t", ["x"])\n',
+      sql: ["CREATE INDEX n ON t (x)"],
+    },
+    {
+      name: "reads a test of another dialect compared with `is False`",
+      body: '    if url.startswith("sqlite") is False:\n        op.create_index("f", "t", ["x"])\n',
+      sql: ["CREATE INDEX f ON t (x)"],
+    },
+    {
+      name: "reads a membership test that names postgresql",
+      body: '    if bind.dialect.name in ("postgresql", "sqlite"):\n        op.create_index("a", "t", ["x"])\n    else:\n        op.create_index("b", "t", ["x"])\n',
+      sql: ["CREATE INDEX a ON t (x)"],
+    },
+  ];
+  for (const c of dialectBranches) {
+    it(`${c.name}, without a warning`, () => {
+      const result = translateRevision(parsePython(up(c.body), "v.py"), "upgrade");
+      expect(result.statements.map((s) => s.sql)).toEqual(c.sql);
+      expect(result.skipped).toEqual([]);
+    });
+  }
+
+  it("still warns on a condition that is not a dialect test, after skipping a MySQL branch", () => {
+    const body =
+      '    if url.startswith("mysql"):\n        op.create_index("m", "t", ["x"])\n    elif has_index():\n        op.create_index("h", "t", ["x"])\n';
+    const result = translateRevision(parsePython(up(body), "v.py"), "upgrade");
+    expect(result.statements.map((s) => s.sql)).toEqual(["CREATE INDEX h ON t (x)"]);
+    expect(result.skipped.map((s) => [s.range.line, s.message])).toEqual([
+      [7, expect.stringMatching(/does not evaluate this condition/)],
+    ]);
   });
 });
