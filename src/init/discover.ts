@@ -135,14 +135,14 @@ export function discover(root: string, options: DiscoverOptions = {}): Discovery
       detected && !["alembic", "prisma", "drizzle"].includes(detected.id) ? detected : runner("sql");
     // A Flyway location may hold only repeatable migrations (R__name.sql).
     if (source.id === "sql" && folder.files.some((f) => /^R__.+\.sql$/.test(f))) source = runner("flyway");
-    if (source.id === "sql" && !folder.rel.split("/").some((s) => MIGRATIONS_NAME.test(s))) {
-      skip(folder.rel, "SQL files in a folder whose path does not say migrations, schema or db");
-      continue;
-    }
     // sqlc reads queries and a schema, never runs them: its config names them.
     const input = sqlc.get(folder.rel);
     if (input && (input.kind === "queries" || source.id === "sql")) {
       skip(folder.rel, input.reason);
+      continue;
+    }
+    if (source.id === "sql" && !folder.rel.split("/").some((s) => MIGRATIONS_NAME.test(s))) {
+      skip(folder.rel, "SQL files in a folder whose path does not say migrations, schema or db");
       continue;
     }
     const queries = annotatedQueries(folder);
