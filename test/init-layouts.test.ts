@@ -241,3 +241,39 @@ describe("init: Alembic for several databases", () => {
     );
   });
 });
+
+describe("init: models", () => {
+  const schema = (model: string) =>
+    `datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n\nmodel ${model} {\n  id Int @id\n}\n\nmodel Shared {\n  id Int @id\n}\n`;
+
+  it("adds no models for two Prisma schemas of separate databases, and says why", async () => {
+    const root = repo({
+      "packages/main-db/prisma/schema.prisma": schema("User"),
+      "packages/main-db/prisma/migrations/20240101000000_init/migration.sql":
+        'CREATE TABLE "User" ("id" INTEGER PRIMARY KEY);\nCREATE TABLE "Shared" ("id" INTEGER PRIMARY KEY);\n',
+      "packages/ops-db/prisma/schema.prisma": schema("Run"),
+      "packages/ops-db/prisma/migrations/20240101000000_init/migration.sql":
+        'CREATE TABLE "Run" ("id" INTEGER PRIMARY KEY);\nCREATE TABLE "Shared" ("id" INTEGER PRIMARY KEY);\n',
+    });
+    const result = await initConfig(root, { orms: ["prisma"] });
+    expect(parse(readFileSync(join(root, ".pg-index-lint.yml"), "utf8")).models).toBeUndefined();
+    expect(result.stdout).toContain(
+      "packages/ops-db/prisma: one of 2 Prisma schemas with a datasource each (separate databases)",
+    );
+  });
+
+  it("does not count a Drizzle schema that is commented out", async () => {
+    const root = repo({
+      "drizzle/meta/_journal.json": '{"dialect": "postgresql", "entries": []}',
+      "drizzle/0000_init.sql": "CREATE TABLE users (id serial PRIMARY KEY);\n",
+      "src/db/schema/users.ts":
+        'import { pgTable, serial } from "drizzle-orm/pg-core";\nexport const users = pgTable("users", { id: serial("id").primaryKey() });\n',
+      "old-schema.ts":
+        '// import { pgTable } from "drizzle-orm/pg-core";\n// export const users = pgTable("users", {});\n',
+    });
+    await initConfig(root, { orms: ["drizzle"] });
+    expect(parse(readFileSync(join(root, ".pg-index-lint.yml"), "utf8")).models).toEqual([
+      { path: "src/db/schema", orm: "drizzle" },
+    ]);
+  });
+});

@@ -5,12 +5,12 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { UserError } from "../errors.js";
 import { isRevisionText } from "../runners/alembic.js";
 import type { AssumedVersion, MigrationFileRef } from "../runners/runner.js";
 import { assumeVersion, detectRunner, ORM_IDS, runner } from "../sources/index.js";
 import type { MigrationSource } from "../sources/source.js";
-import { parse as parseYaml } from "yaml";
 import { dialectByName, judgeContent, type SqlSample } from "./dialect.js";
 import { sqlxDriver } from "./driver.js";
 import { type Folder, walkRepository } from "./walk.js";
@@ -510,8 +510,10 @@ function findModels(
       } else if (/\.(ts|mts|cts|js|mjs)$/.test(name) && !name.endsWith(".d.ts")) {
         const text = readSmall(join(folder.abs, name));
         if (!text?.includes("drizzle-orm/")) continue;
-        if (/\bpgTable(?:Creator)?\s*[(<]/.test(text)) hits.drizzle.push(folder.rel);
-        else if (/\b(mysqlTable|sqliteTable|singlestoreTable)\s*[(<]/.test(text))
+        // A schema left commented out declares nothing.
+        const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
+        if (/\bpgTable(?:Creator)?\s*[(<]/.test(code)) hits.drizzle.push(folder.rel);
+        else if (/\b(mysqlTable|sqliteTable|singlestoreTable)\s*[(<]/.test(code))
           other.drizzle.set(folder.rel, `Drizzle tables for another database (${show(rel)})`);
       }
     }
@@ -522,6 +524,17 @@ function findModels(
     for (const [rel, reason] of other[orm]) skip(rel, reason);
     const files = hits[orm];
     if (files.length === 0) continue;
+    // Each schema.prisma with a datasource of its own is a separate database; a config's models
+    // are one schema, so merging them would declare every shared model twice.
+    const schemas = [...new Set(files)];
+    if (orm === "prisma" && schemas.length > 1) {
+      for (const rel of schemas)
+        skip(
+          rel,
+          `one of ${schemas.length} Prisma schemas with a datasource each (separate databases); a config's models are one schema, so none was added`,
+        );
+      continue;
+    }
     const readable = orms.includes(orm);
     out.push({ rel: show(commonFolder(files)), orm, name: names[orm], files: files.length, readable });
   }
