@@ -109,6 +109,8 @@ export interface SqlSample {
 export interface ContentVerdict {
   /** Another dialect's markers, with the first place each was seen: "AUTO_INCREMENT in 1_init.up.sql:3". */
   foreign: { dialect: string; evidence: string[] } | null;
+  /** Every dialect whose markers were seen, with its evidence. */
+  markers: Map<string, string[]>;
   parsed: number;
   /** Files libpg-query refused, with the first one's error. */
   failed: number;
@@ -156,6 +158,7 @@ export function judgeContent(samples: readonly SqlSample[]): ContentVerdict {
     foreign = { dialect: "SQLite", evidence: [...idiom, "and no PostgreSQL-only syntax"] };
   return {
     foreign,
+    markers: seen,
     parsed: samples.length - failed,
     failed,
     ...(firstFailure ? { firstFailure } : {}),

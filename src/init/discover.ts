@@ -352,9 +352,12 @@ function sqlDialect(root: string, folder: Folder, source: MigrationSource): stri
   const samples = sqlSamples(root, folder, source);
   if (samples.length === 0) return "no migration files the runner would run";
   const content = judgeContent(samples);
-  const evidence = content.foreign
-    ? `; its content has ${content.foreign.dialect} markers: ${content.foreign.evidence.join(", ")}`
-    : "";
+  // The name's own dialect's markers first: SQLite also accepts MySQL's backquotes.
+  const shown =
+    named && content.markers.has(named.dialect)
+      ? { dialect: named.dialect, evidence: content.markers.get(named.dialect) as string[] }
+      : content.foreign;
+  const evidence = shown ? `; its content has ${shown.dialect} markers: ${shown.evidence.join(", ")}` : "";
   if (named?.dialect === "PostgreSQL") return null;
   if (named) return `${named.dialect}, by its name ("${named.segment}")${evidence}`;
   const driver = source.id === "sqlx" ? sqlxDriver(root, folder.abs) : null;
