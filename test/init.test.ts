@@ -30,7 +30,8 @@ const FIVE_DATABASES = {
   "db/migrations/postgres/1_init.down.sql": "DROP TABLE users;\n",
   "db/migrations/mysql/1_init.up.sql":
     "CREATE TABLE `users` (`id` bigint NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`)) ENGINE=InnoDB;\n",
-  "db/migrations/sqlite3/1_init.up.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT);\n",
+  "db/migrations/sqlite3/1_init.up.sql":
+    "CREATE TABLE `users` (id INTEGER PRIMARY KEY AUTOINCREMENT);\nCREATE TABLE `kv` (k TEXT);\n",
   "db/migrations/clickhouse/1_init.up.sql":
     "CREATE TABLE events (id UInt64, at DateTime) ENGINE = MergeTree() ORDER BY at;\n",
   "db/migrations/cockroachdb/1_init.up.sql": "CREATE TABLE users (id UUID PRIMARY KEY);\n",

@@ -77,11 +77,27 @@ const MARKERS: readonly Marker[] = [
   { dialect: "SQLite", what: "AUTOINCREMENT", re: /\bAUTOINCREMENT\b/i },
   { dialect: "SQLite", what: "PRAGMA", re: /^\s*PRAGMA\b/im },
   { dialect: "SQLite", what: "WITHOUT ROWID", re: /\bWITHOUT\s+ROWID\b/i },
+  // SQLite's date function; PostgreSQL has none of that name (its own is to_char).
+  { dialect: "SQLite", what: "strftime(…)", re: /\bstrftime\s*\(/i },
   { dialect: "CockroachDB", what: "INTERLEAVE IN PARENT", re: /\bINTERLEAVE\s+IN\s+PARENT\b/i },
   { dialect: "CockroachDB", what: "INVERTED INDEX", re: /\bINVERTED\s+INDEX\b/i },
   { dialect: "SQL Server", what: "IDENTITY(…, …)", re: /\bIDENTITY\s*\(\s*\d+\s*,/i },
   { dialect: "SQL Server", what: "a GO batch separator", re: /^\s*GO\s*$/m },
 ];
+
+/**
+ * SQLite's idiom that PostgreSQL also accepts: `INTEGER PRIMARY KEY` is SQLite's rowid alias (its
+ * auto-numbered key). It tells SQLite only in a folder with no PostgreSQL-only syntax at all.
+ */
+const SQLITE_IDIOM: Marker = {
+  dialect: "SQLite",
+  what: "INTEGER PRIMARY KEY",
+  re: /\bINTEGER\s+(?:NOT\s+NULL\s+)?PRIMARY\s+KEY\b/i,
+};
+
+/** Syntax only PostgreSQL (and its forks) accepts: any of it keeps a folder PostgreSQL. */
+const POSTGRES_ONLY =
+  /\b(?:big|small)?serial\b|\btimestamptz\b|\bwith(?:out)?\s+time\s+zone\b|\bjsonb\b|\buuid\b|::\s*\w|\bCONCURRENTLY\b|\bplpgsql\b|\bCREATE\s+(?:EXTENSION|SCHEMA|TYPE|DOMAIN|SEQUENCE|POLICY)\b|\bUSING\s+(?:gin|gist|brin|btree|hash|spgist)\b|\w\s*\[\s*\]|\bbytea\b|\bAS\s+IDENTITY\b|\bnow\s*\(\s*\)|\bALTER\s+COLUMN\s+\S+\s+(?:SET\s+DATA\s+)?TYPE\b/i;
 
 export interface SqlSample {
   /** How messages name the file: its path relative to the repository. */
@@ -93,6 +109,8 @@ export interface SqlSample {
 export interface ContentVerdict {
   /** Another dialect's markers, with the first place each was seen: "AUTO_INCREMENT in 1_init.up.sql:3". */
   foreign: { dialect: string; evidence: string[] } | null;
+  /** Every dialect whose markers were seen, with its evidence. */
+  markers: Map<string, string[]>;
   parsed: number;
   /** Files libpg-query refused, with the first one's error. */
   failed: number;
@@ -104,8 +122,15 @@ export function judgeContent(samples: readonly SqlSample[]): ContentVerdict {
   const seen = new Map<string, string[]>();
   let failed = 0;
   let firstFailure: string | undefined;
+  const idiom: string[] = [];
+  let postgresOnly = false;
   for (const sample of samples) {
     const code = codeOnly(sample.sql);
+    // Dollar quotes are PostgreSQL's own: look before codeOnly blanks them.
+    if (POSTGRES_ONLY.test(code) || /\$\w*\$/.test(sample.sql.replace(/--[^\n]*/g, ""))) postgresOnly = true;
+    const at = SQLITE_IDIOM.re.exec(code);
+    if (at && idiom.length < 3)
+      idiom.push(`${SQLITE_IDIOM.what} in ${sample.name}:${code.slice(0, at.index).split("\n").length}`);
     const hits = new Set<string>();
     for (const marker of MARKERS) {
       // A ClickHouse ENGINE is not also a MySQL one.
@@ -129,8 +154,11 @@ export function judgeContent(samples: readonly SqlSample[]): ContentVerdict {
   for (const [dialect, evidence] of seen) {
     if (!foreign || evidence.length > foreign.evidence.length) foreign = { dialect, evidence };
   }
+  if (!foreign && idiom.length > 0 && !postgresOnly)
+    foreign = { dialect: "SQLite", evidence: [...idiom, "and no PostgreSQL-only syntax"] };
   return {
     foreign,
+    markers: seen,
     parsed: samples.length - failed,
     failed,
     ...(firstFailure ? { firstFailure } : {}),

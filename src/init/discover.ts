@@ -5,12 +5,14 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { UserError } from "../errors.js";
 import { isRevisionText } from "../runners/alembic.js";
 import type { AssumedVersion, MigrationFileRef } from "../runners/runner.js";
 import { assumeVersion, detectRunner, ORM_IDS, runner } from "../sources/index.js";
 import type { MigrationSource } from "../sources/source.js";
 import { dialectByName, judgeContent, type SqlSample } from "./dialect.js";
+import { sqlxDriver } from "./driver.js";
 import { type Folder, walkRepository } from "./walk.js";
 
 export interface ProposedMigrations {
@@ -94,6 +96,10 @@ export function discover(root: string, options: DiscoverOptions = {}): Discovery
       structured.push({ folder, source: runner("prisma"), how: "Prisma's <timestamp>_<name>/migration.sql" });
     if (folders.get(child(folder.rel, "meta"))?.files.includes("_journal.json"))
       structured.push({ folder, source: runner("drizzle"), how: "drizzle-kit's meta/_journal.json" });
+    // Diesel keeps one folder per migration: the folder of those folders is the one history.
+    const dieselDirs = folder.dirs.filter((d) => folders.get(child(folder.rel, d))?.files.includes("up.sql"));
+    if (dieselDirs.length > 0 && prismaDirs.length === 0)
+      structured.push({ folder, source: runner("diesel"), how: "Diesel's <version>_<name>/up.sql" });
   }
   const seen = new Set<string>();
   for (const { folder, source, how } of structured) {
@@ -105,13 +111,18 @@ export function discover(root: string, options: DiscoverOptions = {}): Discovery
       skip(folder.rel, `${source.name} migrations under "${test}/", which holds tests or examples`);
       continue;
     }
-    const other = structuredDialect(folder, source, folders);
+    const other =
+      source.id === "diesel" ? sqlDialect(root, folder, source) : structuredDialect(folder, source, folders);
     if (other) skip(folder.rel, other);
     else propose(folder, source, how);
   }
 
   // 2. Folders of .sql files: golang-migrate, goose, dbmate, Flyway, or plain files in name order.
+  const sqlc = sqlcInputs(root, folders);
   const leaves: { folder: Folder; source: MigrationSource; other: string | null }[] = [];
+  // Plain SQL that is proposed only when nothing else is found: scripts with no order in their
+  // names, and schema dumps.
+  const fallback: { folder: Folder; source: MigrationSource; reason: string }[] = [];
   for (const folder of folders.values()) {
     if (!folder.files.some((f) => f.toLowerCase().endsWith(".sql")) || isClaimed(folder.rel)) continue;
     const test = notProject(folder.rel);
@@ -124,18 +135,29 @@ export function discover(root: string, options: DiscoverOptions = {}): Discovery
       detected && !["alembic", "prisma", "drizzle"].includes(detected.id) ? detected : runner("sql");
     // A Flyway location may hold only repeatable migrations (R__name.sql).
     if (source.id === "sql" && folder.files.some((f) => /^R__.+\.sql$/.test(f))) source = runner("flyway");
+    // sqlc reads queries and a schema, never runs them: its config names them.
+    const input = sqlc.get(folder.rel);
+    if (input && (input.kind === "queries" || source.id === "sql")) {
+      skip(folder.rel, input.reason);
+      continue;
+    }
     if (source.id === "sql" && !folder.rel.split("/").some((s) => MIGRATIONS_NAME.test(s))) {
       skip(folder.rel, "SQL files in a folder whose path does not say migrations, schema or db");
       continue;
     }
-    leaves.push({ folder, source, other: sqlDialect(root, folder, source) });
+    const queries = annotatedQueries(folder);
+    if (queries) {
+      skip(folder.rel, queries);
+      continue;
+    }
+    const other = sqlDialect(root, folder, source);
+    const plain = source.id === "sql" && !other ? plainScripts(folder) : null;
+    if (plain) fallback.push({ folder, source, reason: plain });
+    else leaves.push({ folder, source, other });
   }
-  const found = () => out.migrations.length + leaves.filter((l) => !l.other).length;
   for (const leaf of leaves) {
     if (leaf.source.id === "flyway") continue;
     if (leaf.other) skip(leaf.folder.rel, leaf.other);
-    else if (leaf.source.id === "sql" && isSchemaDump(leaf.folder) && found() > 1)
-      skip(leaf.folder.rel, "a schema dump beside the migrations (use it as `base:` if they start from it)");
     else propose(leaf.folder, leaf.source, `its files: ${leaf.source.describe}`);
   }
   flywayLocations(
@@ -145,6 +167,15 @@ export function discover(root: string, options: DiscoverOptions = {}): Discovery
     propose,
     skip,
   );
+  for (const { folder, source, reason } of fallback) {
+    if (out.migrations.length > 0) skip(folder.rel, `${reason}, beside the migrations found`);
+    else
+      propose(
+        folder,
+        source,
+        `its files: ${source.describe} (${reason}, and no other migrations were found)`,
+      );
+  }
 
   // 3. ORM models.
   out.models = findModels(folders, claimed, notProject, orms, skip);
@@ -185,13 +216,42 @@ function flywayLocations(
       for (const l of group) skip(l.folder.rel, l.other ?? "not PostgreSQL");
       continue;
     }
-    propose(location, group[0]?.source ?? runner("flyway"), "Flyway's V<version>__<name>.sql");
+    const source = group[0]?.source ?? runner("flyway");
+    // A location that keeps one folder per database (…/migration/postgres, …/migration/mysql), the
+    // application choosing one by `spring.flyway.locations` or a vendor placeholder: each
+    // PostgreSQL folder is an entry of its own, and the others are not part of it.
+    const own = kept.map((l) => postgresFolder(l.folder.rel, key));
+    if (own.every((f) => f !== null)) {
+      for (const rel of new Set(own as string[])) {
+        const folder = folders.get(rel);
+        if (folder)
+          propose(
+            folder,
+            source,
+            `Flyway's V<version>__<name>.sql, in the PostgreSQL folder of ${show(key)}`,
+          );
+      }
+      for (const l of group) if (l.other) skip(l.folder.rel, l.other);
+      continue;
+    }
+    propose(location, source, "Flyway's V<version>__<name>.sql");
     for (const l of group) {
       if (!l.other) continue;
       skip(l.folder.rel, l.other);
       out.ignore.push({ glob: `${l.folder.rel}/*`, reason: l.other });
     }
   }
+}
+
+/** The folder below `location` (or `location` itself) that `rel` is in and whose name says PostgreSQL. */
+function postgresFolder(rel: string, location: string): string | null {
+  const segments = rel.split("/");
+  const start = location === "" ? 0 : location.split("/").length;
+  for (let i = segments.length - 1; i >= start; i--) {
+    if (dialectByName(segments[i] as string)?.dialect === "PostgreSQL")
+      return segments.slice(0, i + 1).join("/");
+  }
+  return null;
 }
 
 /** Alembic script folders named by an alembic.ini or pyproject.toml in `folder`. */
@@ -269,14 +329,17 @@ function structuredDialect(
     if (scheme) said = `Alembic migrations for ${scheme} (sqlalchemy.url = ${scheme}…)`;
     const versions = folders.get(child(folder.rel, "versions"));
     if (!said && versions) {
+      // A history for several databases (revisions that branch on the dialect or name PostgreSQL)
+      // is PostgreSQL's too; only one that uses MySQL's types and never PostgreSQL is MySQL's.
       let mysql = 0;
-      let postgres = 0;
+      let portable = false;
       for (const name of versions.files.filter((f) => f.endsWith(".py")).slice(0, SAMPLE_FILES)) {
         const text = readSmall(join(versions.abs, name)) ?? "";
         if (/dialects(?:\.|\s+import\s+)mysql\b/.test(text)) mysql++;
-        if (/dialects(?:\.|\s+import\s+)postgresql\b/.test(text)) postgres++;
+        if (/postgres|dialect\.name\b|\bget_dialect\b|startswith\(\s*["']mysql/i.test(text)) portable = true;
       }
-      if (mysql > postgres) said = `Alembic revisions that use sqlalchemy.dialects.mysql (${mysql} files)`;
+      if (mysql > 0 && !portable)
+        said = `Alembic revisions that use sqlalchemy.dialects.mysql (${mysql} files) and never PostgreSQL`;
     }
   }
   if (named) return `${named.dialect}, by its name ("${named.segment}")${said ? `; ${said}` : ""}`;
@@ -289,11 +352,16 @@ function sqlDialect(root: string, folder: Folder, source: MigrationSource): stri
   const samples = sqlSamples(root, folder, source);
   if (samples.length === 0) return "no migration files the runner would run";
   const content = judgeContent(samples);
-  const evidence = content.foreign
-    ? `; its content has ${content.foreign.dialect} markers: ${content.foreign.evidence.join(", ")}`
-    : "";
+  // The name's own dialect's markers first: SQLite also accepts MySQL's backquotes.
+  const shown =
+    named && content.markers.has(named.dialect)
+      ? { dialect: named.dialect, evidence: content.markers.get(named.dialect) as string[] }
+      : content.foreign;
+  const evidence = shown ? `; its content has ${shown.dialect} markers: ${shown.evidence.join(", ")}` : "";
   if (named?.dialect === "PostgreSQL") return null;
   if (named) return `${named.dialect}, by its name ("${named.segment}")${evidence}`;
+  const driver = source.id === "sqlx" ? sqlxDriver(root, folder.abs) : null;
+  if (driver) return `${driver.dialect}, by the code that runs them: ${driver.evidence}${evidence}`;
   if (content.foreign)
     return `${content.foreign.dialect}, by its content (${content.foreign.evidence.join(", ")})`;
   if (content.failed * 2 > samples.length)
@@ -324,9 +392,84 @@ function sqlSamples(root: string, folder: Folder, source: MigrationSource): SqlS
   return out;
 }
 
-function isSchemaDump(folder: Folder): boolean {
-  const sql = folder.files.filter((f) => f.toLowerCase().endsWith(".sql"));
-  return sql.length === 1 && /^(schema|structure)\.sql$/i.test(sql[0] ?? "");
+const sqlFiles = (folder: Folder) => folder.files.filter((f) => f.toLowerCase().endsWith(".sql"));
+
+/**
+ * Why a folder of plain SQL looks like scripts rather than a history, or null: schema dumps
+ * (schema.sql, schema-15.sql, structure.sql, dump.sql), or files most of whose names carry no
+ * order (a number, a date, V1): psql -f would run them in a name order nobody chose.
+ */
+function plainScripts(folder: Folder): string | null {
+  const sql = sqlFiles(folder);
+  if (sql.every((f) => /^(?:schema|structure|dump)(?:[-_.][\w.-]*)?\.sql$|dump/i.test(f)))
+    return "a schema dump (use it as `base:` if the migrations start from it)";
+  const ordered = sql.filter((f) => /^(?:\d|[vV]\d)/.test(f)).length;
+  if (ordered * 2 < sql.length)
+    return `${sql.length === 1 ? "an SQL script whose name carries" : `${sql.length} SQL scripts whose names carry`} no order (no number or date prefix), not a migration history`;
+  return null;
+}
+
+/** sqlc's and yesql's named queries (`-- name: GetUser :one`) are what the code runs, not migrations. */
+function annotatedQueries(folder: Folder): string | null {
+  const sql = sqlFiles(folder).slice(0, SAMPLE_FILES);
+  let named = 0;
+  for (const name of sql) {
+    const text = readSmall(join(folder.abs, name)) ?? "";
+    if (/^\s*--\s*name:\s*\w+/m.test(text)) named++;
+  }
+  return named * 2 > sql.length
+    ? `queries with \`-- name:\` annotations (sqlc, yesql) in ${named} of ${sql.length} files, not migrations`
+    : null;
+}
+
+/**
+ * The folders an sqlc config (sqlc.yaml, sqlc.yml, sqlc.json; version 1 `packages` or version 2
+ * `sql`) names as `queries` or `schema`, relative to the config's folder as sqlc resolves them.
+ */
+function sqlcInputs(
+  root: string,
+  folders: Map<string, Folder>,
+): Map<string, { kind: "queries" | "schema"; reason: string }> {
+  const out = new Map<string, { kind: "queries" | "schema"; reason: string }>();
+  for (const folder of folders.values()) {
+    for (const name of ["sqlc.yaml", "sqlc.yml", "sqlc.json"]) {
+      if (!folder.files.includes(name)) continue;
+      const text = readSmall(join(folder.abs, name));
+      let doc: unknown;
+      try {
+        doc = text === null ? null : parseYaml(text);
+      } catch {
+        continue;
+      }
+      const entries =
+        doc && typeof doc === "object"
+          ? [(doc as Record<string, unknown>).sql, (doc as Record<string, unknown>).packages]
+          : [];
+      for (const list of entries) {
+        if (!Array.isArray(list)) continue;
+        for (const entry of list) {
+          if (!entry || typeof entry !== "object") continue;
+          for (const kind of ["queries", "schema"] as const) {
+            const value = (entry as Record<string, unknown>)[kind];
+            const paths = (Array.isArray(value) ? value : [value]).filter(
+              (v): v is string => typeof v === "string",
+            );
+            for (const path of paths) {
+              const rel = relative(root, resolve(folder.abs, path)).split(sep).join("/");
+              if (rel.startsWith("..")) continue;
+              const target = folders.has(rel) ? rel : dirname(rel) === "." ? "" : dirname(rel);
+              if (out.get(target)?.kind === "queries") continue;
+              out.set(target, {
+                kind,
+                reason: `sqlc ${kind === "queries" ? "queries" : "schema input"} (${kind}: in ${show(child(folder.rel, name))}), not migrations`,
+              });
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** SQLAlchemy, Prisma and Drizzle model declarations, one folder per ORM. */
@@ -370,8 +513,10 @@ function findModels(
       } else if (/\.(ts|mts|cts|js|mjs)$/.test(name) && !name.endsWith(".d.ts")) {
         const text = readSmall(join(folder.abs, name));
         if (!text?.includes("drizzle-orm/")) continue;
-        if (/\bpgTable(?:Creator)?\s*[(<]/.test(text)) hits.drizzle.push(folder.rel);
-        else if (/\b(mysqlTable|sqliteTable|singlestoreTable)\s*[(<]/.test(text))
+        // A schema left commented out declares nothing.
+        const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
+        if (/\bpgTable(?:Creator)?\s*[(<]/.test(code)) hits.drizzle.push(folder.rel);
+        else if (/\b(mysqlTable|sqliteTable|singlestoreTable)\s*[(<]/.test(code))
           other.drizzle.set(folder.rel, `Drizzle tables for another database (${show(rel)})`);
       }
     }
@@ -382,6 +527,17 @@ function findModels(
     for (const [rel, reason] of other[orm]) skip(rel, reason);
     const files = hits[orm];
     if (files.length === 0) continue;
+    // Each schema.prisma with a datasource of its own is a separate database; a config's models
+    // are one schema, so merging them would declare every shared model twice.
+    const schemas = [...new Set(files)];
+    if (orm === "prisma" && schemas.length > 1) {
+      for (const rel of schemas)
+        skip(
+          rel,
+          `one of ${schemas.length} Prisma schemas with a datasource each (separate databases); a config's models are one schema, so none was added`,
+        );
+      continue;
+    }
     const readable = orms.includes(orm);
     out.push({ rel: show(commonFolder(files)), orm, name: names[orm], files: files.length, readable });
   }

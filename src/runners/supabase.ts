@@ -27,6 +27,7 @@
  * - The batch has been one pipeline since `fix: batch ddl cannot be cached` (commit 1c45de7,
  *   2022-08); before that it was a pgx.Batch, also one pipeline.
  */
+import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { entries, fileNames, isFile } from "./files.js";
@@ -57,13 +58,22 @@ const MODEL: TransactionModel = {
   ],
 };
 
-/** Is `dir` a Supabase project's migrations folder (`supabase/migrations`, next to config.toml)? */
+/**
+ * Is `dir` a Supabase project's migrations folder (`supabase/migrations`, or next to a Supabase
+ * config.toml)? `supabase init` writes config.toml with `project_id` and a `[db]` table; another
+ * tool's config.toml beside a migrations folder (a Rust crate's, say) does not make it Supabase's.
+ */
 function isSupabaseFolder(dir: string): boolean {
   const parent = dirname(resolve(dir));
-  return (
-    basename(resolve(dir)) === "migrations" &&
-    (basename(parent) === "supabase" || isFile(join(parent, "config.toml")))
-  );
+  if (basename(resolve(dir)) !== "migrations") return false;
+  if (basename(parent) === "supabase") return true;
+  const config = join(parent, "config.toml");
+  if (!isFile(config)) return false;
+  try {
+    return /^\s*project_id\s*=|^\s*\[db\]/m.test(readFileSync(config, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 export const supabaseRunner: SqlRunner = {
