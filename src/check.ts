@@ -644,13 +644,11 @@ class CheckRun {
       if (!this.fileOrder.has(file)) this.fileOrder.set(file, MODELS_ORDER + this.fileOrder.size);
       const text = readText(absPath, this.root);
       if ("problem" in text) {
-        this.inputError(unreadableFile, text.problem, {
-          file,
-          line: 1,
-          column: 1,
-          endLine: 1,
-          endColumn: 1,
-        });
+        const range = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+        // A file named on its own must be read; one in a models folder (a package's sources,
+        // where an encrypted or generated file can sit) is a note: nothing of it was read.
+        if (single) this.inputError(unreadableFile, text.problem, range);
+        else this.unsupported([{ range, message: `${text.problem} Its models were not read.` }]);
         continue;
       }
       read.push({ absPath, file, text: text.text });

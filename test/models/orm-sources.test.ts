@@ -182,6 +182,32 @@ describe("drizzle models entry", () => {
     expect(byRule(result, "unindexed-foreign-key")).toEqual([]);
     expect(byRule(result, "unused-ignore")).toEqual([]);
   });
+
+  it("a binary file in a models folder is a note and the rest is read; a binary file named alone is an error", async () => {
+    const root = repo({ "db/schema.ts": DRIZZLE }, { models: [{ path: "db", orm: "drizzle" }] });
+    // An encrypted source file (git-crypt leaves such files in a package's sources).
+    writeFileSync(
+      join(root, "db", "vault.ts"),
+      Buffer.from([0x00, 0x47, 0x49, 0x54, 0x43, 0x52, 0x59, 0x50, 0x54]),
+    );
+    const result = await check({ paths: [root] });
+    expect(byRule(result, "unreadable-file")).toEqual([]);
+    expect(byRule(result, "unsupported-construct")).toEqual([
+      expect.objectContaining({
+        file: expect.stringMatching(/(^|\/)db\/vault\.ts$/),
+        line: 1,
+        message: expect.stringMatching(/binary.*not read/),
+      }),
+    ]);
+    expect(byRule(result, "unindexed-foreign-key").map((f) => f.columns)).toEqual([["authorId"]]);
+
+    const alone = repo({ "db/schema.ts": "" }, { models: [{ path: "db/schema.ts", orm: "drizzle" }] });
+    writeFileSync(join(alone, "db", "schema.ts"), Buffer.from([0x00, 0x01]));
+    const failed = await check({ paths: [alone] });
+    expect(byRule(failed, "unreadable-file")).toEqual([
+      expect.objectContaining({ file: expect.stringMatching(/(^|\/)db\/schema\.ts$/) }),
+    ]);
+  });
 });
 
 describe("detect, for init", () => {
