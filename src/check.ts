@@ -140,6 +140,8 @@ export interface Analysis {
   severities: Severities;
   files: number;
   statements: number;
+  /** How many migration files came from the result cache (`--cache`), unchanged, not replayed. */
+  fromCache: number;
   /** Display paths of the targets that are files: only their findings are reported. */
   fileTargets: ReadonlySet<string>;
   /** Each file's place in the run: migrations in their runner's order, then model files. */
@@ -249,6 +251,7 @@ class CheckRun {
   private fallbackWords: Words | undefined;
   private files = 0;
   private statements = 0;
+  private fromCache = 0;
   private readonly fileOrder = new Map<string, number>();
   /** Tables a migration used without any creating them, reported once each (per migrations entry). */
   private readonly unknownTables = new Set<string>();
@@ -357,6 +360,7 @@ class CheckRun {
         const cached = i < start ? cache?.files[i] : undefined;
         if (cached) {
           // Unchanged, and so is everything before it: what the replay made of it, as it was.
+          this.fromCache++;
           this.replayCached(runner, cached);
           migrations.push(cached.migration);
           cachedFiles.push(cached);
@@ -533,7 +537,7 @@ class CheckRun {
   ) {
     const cache = this.cache as ResultCache;
     const baseRead = base && "file" in base ? readText(base.file, this.root) : undefined;
-    const slot = JSON.stringify([this.config.file ?? this.config.dir, dir]);
+    const slot = dir;
     const key = setKey({
       tool: toolVersion(),
       config: this.config.file,
@@ -841,6 +845,7 @@ class CheckRun {
       severities: this.severities,
       files: this.files,
       statements: this.statements,
+      fromCache: this.fromCache,
       fileTargets: new Set(targets.filter((t) => !statSync(t).isDirectory()).map((t) => displayPath(t))),
       fileOrder: this.fileOrder,
       wordsFor: this.wordsFor,
