@@ -140,7 +140,9 @@ if (opts.warm && !opts["skip-ours"]) {
       fresh();
       for (const f of lastTwo) appendFileSync(f, "\n-- edited by bench/check.mjs\n");
     },
-    after: () => lastTwo.forEach((f, i) => writeFileSync(f, originals[i])),
+    after: () => {
+      for (const [i, f] of lastTwo.entries()) writeFileSync(f, originals[i]);
+    },
   });
   const prime = spawnSync(process.execPath, [...tools[0].args, "--cache", primed], { stdio: "ignore" });
   if (![0, 1].includes(prime.status)) fail(`priming run with --cache exited ${prime.status}`);
@@ -345,7 +347,11 @@ function globFiles(dir, pattern) {
   const re = new RegExp(
     `^${pattern
       .split("/")
-      .map((seg) => (seg === "**" ? "(?:[^/]+/)*" : `${seg.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]*")}/`))
+      .map((seg) =>
+        seg === "**"
+          ? "(?:[^/]+/)*"
+          : `${seg.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]*")}/`,
+      )
       .join("")
       .replace(/\/$/, "")}$`,
   );

@@ -9,10 +9,6 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { RangeVar } from "@pgsql/types";
 import picomatch from "picomatch";
-import type { LoadedConfig } from "./config/load.js";
-import { insideRepository, migrationEntries, resolveConfig } from "./config/resolve.js";
-import { UserError } from "./errors.js";
-import type { Finding } from "./finding.js";
 import {
   type CachedFile,
   type Checkpoint,
@@ -24,6 +20,10 @@ import {
   saveCheckpoint,
   setKey,
 } from "./cache/results.js";
+import type { LoadedConfig } from "./config/load.js";
+import { insideRepository, migrationEntries, resolveConfig } from "./config/resolve.js";
+import { UserError } from "./errors.js";
+import type { Finding } from "./finding.js";
 import type { InlineIgnore, InputError, Migration, ModelFile, SourceRange, Statement } from "./model.js";
 import { cannotRunInTransaction, endsBlock, opensBlock, transactionControl } from "./parse/classify.js";
 import { nodeAs, nodesAs } from "./parse/nodes.js";
@@ -52,7 +52,6 @@ import type { AssumedVersion, MigrationFileRef, Runner, TransactionModel } from 
 import { assignTransactions } from "./runners/transactions.js";
 import { Catalog } from "./schema/catalog.js";
 import { SQL_MIGRATION_WORDS, type Words } from "./schema/change.js";
-import { toolVersion } from "./version.js";
 import { applyStatement, doBlockStatements, dynamicDdl } from "./schema/replay.js";
 import {
   assumeVersion,
@@ -64,6 +63,7 @@ import {
 } from "./sources/index.js";
 import { readText, repositoryRoot } from "./sources/read.js";
 import type { ModelSource, SourceFile } from "./sources/source.js";
+import { toolVersion } from "./version.js";
 
 export interface CheckOptions {
   /** Targets: directories or files. The config is looked up from the first. Default ".". */
@@ -395,7 +395,11 @@ class CheckRun {
             checkpoints.push(
               saveCheckpoint(i + 1, cache.key, {
                 after: i + 1,
-                catalog: { tables: catalog.tables, indexOwners: catalog.indexOwners, searchPath: catalog.searchPath },
+                catalog: {
+                  tables: catalog.tables,
+                  indexOwners: catalog.indexOwners,
+                  searchPath: catalog.searchPath,
+                },
                 unknownTables: [...this.unknownTables],
               }),
             );
@@ -403,7 +407,9 @@ class CheckRun {
       }
       if (cache && start < files.length) {
         // Checkpoints before the first changed file still hold; the later ones were made anew.
-        const kept = (cache.resume ? cache.checkpoints : []).filter((after) => after <= start).map((after) => ({ after }));
+        const kept = (cache.resume ? cache.checkpoints : [])
+          .filter((after) => after <= start)
+          .map((after) => ({ after }));
         cache.save(cachedFiles, [...kept, ...checkpoints]);
       }
       this.statements += migrations.reduce((n, m) => n + m.statements.length, 0);

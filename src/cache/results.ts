@@ -114,7 +114,9 @@ export class ResultCache {
     try {
       file = deserialize(readFileSync(path));
     } catch {
-      this.note(`cache ${where} ignored: it is missing or cannot be read (corrupt); replaying from an earlier point`);
+      this.note(
+        `cache ${where} ignored: it is missing or cannot be read (corrupt); replaying from an earlier point`,
+      );
       return undefined;
     }
     const c = (file as Partial<CheckpointFile>)?.checkpoint;
@@ -146,7 +148,9 @@ export class ResultCache {
     }
     const where = relative(process.cwd(), path) || path;
     if (this.trackedByGit(repositoryRoot)) {
-      this.note(`cache ${where} ignored: git tracks it, and a cache from the repository under check is not trusted`);
+      this.note(
+        `cache ${where} ignored: git tracks it, and a cache from the repository under check is not trusted`,
+      );
       return undefined;
     }
     let entry: unknown;

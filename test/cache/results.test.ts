@@ -152,7 +152,10 @@ describe("the result cache is a hint, never an input", () => {
     const dir = repository(5);
     const cache = join(dir, ".cache");
     await findings(dir, cache);
-    writeFileSync(join(dir, ".pg-index-lint.yml"), "migrations:\n  - path: .\n    runner: sql\nrules:\n  require-concurrent-index-creation: warning\n");
+    writeFileSync(
+      join(dir, ".pg-index-lint.yml"),
+      "migrations:\n  - path: .\n    runner: sql\nrules:\n  require-concurrent-index-creation: warning\n",
+    );
     const after = await findings(dir, cache);
     expect(after.fromCache).toBe(0);
     expect(after.list).toEqual((await findings(dir)).list);
@@ -164,7 +167,8 @@ describe("the result cache is a hint, never an input", () => {
     const cache = join(dir, ".cache");
     await findings(dir, cache);
     const { serialize } = await import("node:v8");
-    for (const f of readdirSync(cache)) writeFileSync(join(cache, f), serialize({ format: "something else", files: [] }));
+    for (const f of readdirSync(cache))
+      writeFileSync(join(cache, f), serialize({ format: "something else", files: [] }));
     const after = await findings(dir, cache);
     expect(after.fromCache).toBe(0);
     expect(after.notes.join("\n")).toMatch(/not a pg-index-lint result cache/);
