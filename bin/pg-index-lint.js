@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the npm bin. The code lives in build/ (compiled by `npm run build`, which
 // `npm ci` runs through the `prepare` script): build/cli-bundle.js, the CLI as one esbuild bundle
-// (scripts/bundle-cli.mjs), or build/cli.js when the bundle is not there.
+// (scripts/bundle-cli.mjs), for check and verify; build/cli.js otherwise, or without the bundle.
 import { existsSync, readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 
@@ -29,8 +29,13 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// check and verify load the pipeline, and do it faster from the bundle. Help, rules and init
+// load a few modules of build/ (src/cli.ts loads the rest on demand): reading the 3 MB bundle
+// would cost them more than it saves.
+const pipeline =
+  (argv[0] === "check" || argv[0] === "verify") && !argv.some((a) => a === "--help" || a === "-h");
 const bundle = new URL("../build/cli-bundle.js", import.meta.url);
-const { main } = await import(existsSync(bundle) ? bundle.href : "../build/cli.js");
+const { main } = await import(pipeline && existsSync(bundle) ? bundle.href : "../build/cli.js");
 const code = await main(argv, {
   stdout: process.stdout,
   stderr: process.stderr,
