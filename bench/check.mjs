@@ -6,9 +6,20 @@
  *   node bench/check.mjs [--files N] [--seed S] [--runs R] [--json] [--verify-parse]
  *                        [--assume-in-transaction] [--profile] [--generate-only] [--skip-ours]
  *                        [--bin path/to/pg-index-lint.js] [--wait-idle SECONDS]
+ *                        [--repo DIR [--glob '**' + '/*.sql']] [--warm]
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -35,12 +46,15 @@ const { values: opts } = parseArgs({
     profile: { type: "boolean", default: false },
     bin: { type: "string", default: "bin/pg-index-lint.js" },
     "wait-idle": { type: "string", default: "0" },
+    repo: { type: "string" },
+    glob: { type: "string", default: "**/*.sql" },
+    warm: { type: "boolean", default: false },
   },
 });
-const files = Number.parseInt(opts.files, 10);
 const seed = Number.parseInt(opts.seed, 10);
 const runs = Math.max(1, Number.parseInt(opts.runs, 10));
-if (!(files > 0) || !Number.isFinite(seed)) fail("--files must be a positive integer, --seed an integer");
+if (!opts.repo && !(Number.parseInt(opts.files, 10) > 0)) fail("--files must be a positive integer");
+if (!Number.isFinite(seed)) fail("--seed must be an integer");
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
 function fail(msg) {
@@ -48,19 +62,33 @@ function fail(msg) {
   process.exit(2);
 }
 
-// 1. The repository: regenerated unless a matching one is already there.
-const repo = join(OUT, `repo-${files}-s${seed}`);
+// 1. The repository: a real one (--repo, its files matched by --glob for squawk), or a generated
+// one, regenerated unless a matching one is already there.
+let repo;
 let manifest = null;
-try {
-  manifest = JSON.parse(readFileSync(join(repo, ".bench-manifest.json"), "utf8"));
-} catch {}
-if (manifest?.generator !== GENERATOR_VERSION || manifest.files !== files || manifest.seed !== seed) {
-  const t0 = performance.now();
-  const { statements } = writeRepo(repo, files, seed);
-  manifest = { generator: GENERATOR_VERSION, files, seed, statements };
-  log(`generated ${files} files in ${((performance.now() - t0) / 1000).toFixed(2)} s → ${repo}`);
+let files;
+let squawkFiles;
+if (opts.repo) {
+  repo = resolve(opts.repo);
+  squawkFiles = globFiles(repo, opts.glob);
+  files = squawkFiles.length;
+  if (!files) fail(`${repo} has no files matching ${opts.glob}`);
+  manifest = { files, statements: null };
+} else {
+  files = Number.parseInt(opts.files, 10);
+  repo = join(OUT, `repo-${files}-s${seed}`);
+  try {
+    manifest = JSON.parse(readFileSync(join(repo, ".bench-manifest.json"), "utf8"));
+  } catch {}
+  if (manifest?.generator !== GENERATOR_VERSION || manifest.files !== files || manifest.seed !== seed) {
+    const t0 = performance.now();
+    const { statements } = writeRepo(repo, files, seed);
+    manifest = { generator: GENERATOR_VERSION, files, seed, statements };
+    log(`generated ${files} files in ${((performance.now() - t0) / 1000).toFixed(2)} s → ${repo}`);
+  }
+  squawkFiles = listSql(repo).map((f) => join(repo, f));
+  if (squawkFiles.length !== files) fail(`${repo} does not hold ${files} .sql files`);
 }
-if (listSql(repo).length !== files) fail(`${repo} does not hold ${files} .sql files`);
 
 if (opts["verify-parse"]) await verifyParse(repo, manifest.statements);
 if (opts["generate-only"]) process.exit(0);
@@ -75,7 +103,7 @@ const squawkArgs = [
   "--reporter",
   "json",
   ...(opts["assume-in-transaction"] ? ["--assume-in-transaction"] : []),
-  join(repo, "*.sql"),
+  opts.repo ? join(repo, opts.glob) : join(repo, "*.sql"),
 ];
 const tools = [];
 if (!opts["skip-ours"]) {
@@ -88,6 +116,38 @@ if (!opts["skip-ours"]) {
   });
 }
 tools.push({ name: "squawk", cmd: squawkBin, args: squawkArgs, okCodes: [0, 1] });
+// --warm: `check --cache` after a priming run, with nothing changed, and with the last two files
+// (in path order) changed by a trailing comment, which changes their hash but not the findings.
+// Each timed warm run starts from a copy of the primed cache, so every run sees the same state.
+const cacheDir = mkdtempSync(join(tmpdir(), "pil-bench-cache-"));
+const primed = join(cacheDir, "primed");
+const live = join(cacheDir, "live");
+if (opts.warm && !opts["skip-ours"]) {
+  const cached = [...tools[0].args, "--cache", live];
+  const fresh = () => {
+    rmSync(live, { recursive: true, force: true });
+    cpSync(primed, live, { recursive: true });
+  };
+  const lastTwo = squawkFiles.slice(-2);
+  const originals = lastTwo.map((f) => readFileSync(f));
+  tools.push({ name: "ours warm", cmd: process.execPath, args: cached, okCodes: [0, 1], before: fresh });
+  tools.push({
+    name: "ours warm, 2 edited",
+    cmd: process.execPath,
+    args: cached,
+    okCodes: [0, 1],
+    before: () => {
+      fresh();
+      for (const f of lastTwo) appendFileSync(f, "\n-- edited by bench/check.mjs\n");
+    },
+    after: () => {
+      for (const [i, f] of lastTwo.entries()) writeFileSync(f, originals[i]);
+    },
+  });
+  const prime = spawnSync(process.execPath, [...tools[0].args, "--cache", primed], { stdio: "ignore" });
+  if (![0, 1].includes(prime.status)) fail(`priming run with --cache exited ${prime.status}`);
+}
+process.on("exit", () => rmSync(cacheDir, { recursive: true, force: true }));
 
 // 3. Sanity runs: both tools must process every file without an input error.
 let statements = manifest.statements;
@@ -125,13 +185,13 @@ if (!opts["skip-ours"]) {
   });
   const text = `${tty.stdout}${tty.stderr}`;
   const checked = /checked (\d+) source files?/.exec(text);
-  if (!checked || Number(checked[1]) !== files)
+  if (!checked || Number(checked[1]) !== squawkFiles.length)
     fail(`squawk did not check ${files} files (exit ${tty.status}): ${text.slice(-400)}`);
   const js = spawnSync(squawkBin, squawkArgs, { maxBuffer: 1 << 30, encoding: "utf8" });
   const findings = JSON.parse(js.stdout || "[]");
   const syntax = findings.filter((f) => f.rule_name === "syntax-error").length;
   if (syntax) log(`warning: squawk reports ${syntax} syntax errors in the generated files`);
-  tools[tools.length - 1].findings = findings.length;
+  tools.find((t) => t.name === "squawk").findings = findings.length;
 }
 
 // 4. Timed runs, interleaved so that both tools see the same machine state.
@@ -140,8 +200,10 @@ const waitIdle = Number(opts["wait-idle"]) || 0;
 let busyRuns = 0;
 for (let i = 0; i < runs; i++) {
   for (const t of tools) {
+    t.before?.();
     if (waitIdle > 0 && !(await cpuIdle(waitIdle))) busyRuns++;
     const s = await measure(t.cmd, t.args);
+    t.after?.();
     if (!t.okCodes.includes(s.code)) fail(`${t.name} exited ${s.code} on run ${i + 1}`);
     t.samples.push(s);
     log(
@@ -164,6 +226,10 @@ const results = tools.map((t) => {
     wallBestS: round(best, 3),
     wallMedianS: round(median, 3),
     cpuBestS: round(cpus[0], 2),
+    cpuMedianS: round(cpus[Math.floor(cpus.length / 2)], 2),
+    // Paired: this tool's run i against squawk's run i, the median of those ratios.
+    pairedWallRatio: pairedRatio(t, "wall"),
+    pairedCpuRatio: pairedRatio(t, "cpu"),
     filesPerS: Math.round(files / best),
     statementsPerS: Math.round(statements / best),
     peakRssMiB: round(rss, 1),
@@ -214,6 +280,9 @@ if (opts.json) {
     "wall best s",
     "wall median s",
     "cpu best s",
+    "cpu median s",
+    "ratio wall",
+    "ratio cpu",
     "files/s",
     "statements/s",
     "peak RSS MiB",
@@ -224,6 +293,9 @@ if (opts.json) {
     r.wallBestS.toFixed(3),
     r.wallMedianS.toFixed(3),
     Number.isNaN(r.cpuBestS) ? "?" : r.cpuBestS.toFixed(2),
+    Number.isNaN(r.cpuMedianS) ? "?" : r.cpuMedianS.toFixed(2),
+    r.pairedWallRatio === null ? "" : r.pairedWallRatio.toFixed(2),
+    r.pairedCpuRatio === null ? "" : r.pairedCpuRatio.toFixed(2),
     String(r.filesPerS),
     String(r.statementsPerS),
     r.peakRssMiB.toFixed(1),
@@ -261,6 +333,40 @@ if (opts.profile && ours) {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The median over runs of this tool's wall (or CPU) time over squawk's in the same round. */
+function pairedRatio(t, what) {
+  const sq = tools.find((x) => x.name === "squawk");
+  if (t === sq) return null;
+  const ratios = t.samples.map((s, i) => s[what] / sq.samples[i][what]).sort((a, b) => a - b);
+  return round(ratios[Math.floor(ratios.length / 2)], 2);
+}
+
+/** Files under `dir` matching a glob of `*` and `**` segments, as squawk expands it. */
+function globFiles(dir, pattern) {
+  const re = new RegExp(
+    `^${pattern
+      .split("/")
+      .map((seg) =>
+        seg === "**"
+          ? "(?:[^/]+/)*"
+          : `${seg.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]*")}/`,
+      )
+      .join("")
+      .replace(/\/$/, "")}$`,
+  );
+  const out = [];
+  const walk = (rel) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (e.name !== ".git" && e.name !== "node_modules") walk(path);
+      } else if (re.test(path)) out.push(join(dir, path));
+    }
+  };
+  walk("");
+  return out.sort();
+}
 
 function round(x, digits) {
   const f = 10 ** digits;

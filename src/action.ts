@@ -43,6 +43,8 @@ export interface ActionInputs {
   baseline: string;
   /** Undefined: on for pull requests. */
   changedOnly: boolean | undefined;
+  /** `cache`: the result cache's folder (check only; actions/cache keeps it between runs), or "". */
+  cache: string;
   /** Tells this step's PR comment from another step's; default: working directory and config. */
   name: string;
   /** verify's limits, and the other CLI flags, from `timeout`, `statement-timeout`, … and `args`. */
@@ -69,6 +71,7 @@ export function readInputs(): ActionInputs {
     baseline: core.getInput("baseline"),
     changedOnly: changedOnly === "" ? undefined : bool("changed-only", true),
     name: core.getInput("name").trim(),
+    cache: core.getInput("cache").trim(),
     extra: extraOptions(),
   };
 }
@@ -179,6 +182,8 @@ export async function runAction(inputs: ActionInputs): Promise<void> {
     onNote: (line) => core.info(`pg-index-lint note: ${inertLogLine(line)}`),
     ...(inputs.config ? { config: inputs.config } : {}),
     ...(inputs.baseline ? { baseline: inputs.baseline } : {}),
+    // verify needs every statement's syntax tree, which the cache does not keep: check only.
+    ...(inputs.cache && !inputs.verify ? { cache: inputs.cache } : {}),
     ...inputs.extra,
     ...(inputs.databaseUrl ? { databaseUrl: inputs.databaseUrl } : {}),
     ...(changed ? { changed } : {}),

@@ -9,11 +9,22 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { RangeVar } from "@pgsql/types";
 import picomatch from "picomatch";
+import {
+  type CachedFile,
+  type Checkpoint,
+  checkpointPositions,
+  DEFAULT_CACHE_DIR,
+  fileHash,
+  ResultCache,
+  type SavedCheckpoint,
+  saveCheckpoint,
+  setKey,
+} from "./cache/results.js";
 import type { LoadedConfig } from "./config/load.js";
 import { insideRepository, migrationEntries, resolveConfig } from "./config/resolve.js";
 import { UserError } from "./errors.js";
 import type { Finding } from "./finding.js";
-import type { InputError, Migration, ModelFile, SourceRange, Statement } from "./model.js";
+import type { InlineIgnore, InputError, Migration, ModelFile, SourceRange, Statement } from "./model.js";
 import { cannotRunInTransaction, endsBlock, opensBlock, transactionControl } from "./parse/classify.js";
 import { nodeAs, nodesAs } from "./parse/nodes.js";
 import type { SourceText } from "./parse/source-text.js";
@@ -52,6 +63,7 @@ import {
 } from "./sources/index.js";
 import { readText, repositoryRoot } from "./sources/read.js";
 import type { ModelSource, SourceFile } from "./sources/source.js";
+import { toolVersion } from "./version.js";
 
 export interface CheckOptions {
   /** Targets: directories or files. The config is looked up from the first. Default ".". */
@@ -70,6 +82,13 @@ export interface CheckOptions {
    * upgrades (as `alembic downgrade base` would run them). The CLI flag is `--downgrade`.
    */
   downgrade?: boolean;
+  /**
+   * `--cache [DIR]`: reuse what earlier runs made of unchanged files (src/cache/results.ts). An
+   * empty string is the default folder, .pg-index-lint-cache in the working directory.
+   */
+  cache?: string;
+  /** Notes about the run that are not findings (a cache that was ignored, and why). */
+  onNote?: (line: string) => void;
 }
 
 /** One migrations folder as checked: what runner and version the model assumed. */
@@ -121,6 +140,8 @@ export interface Analysis {
   severities: Severities;
   files: number;
   statements: number;
+  /** How many migration files came from the result cache (`--cache`), unchanged, not replayed. */
+  fromCache: number;
   /** Display paths of the targets that are files: only their findings are reported. */
   fileTargets: ReadonlySet<string>;
   /** Each file's place in the run: migrations in their runner's order, then model files. */
@@ -230,11 +251,16 @@ class CheckRun {
   private fallbackWords: Words | undefined;
   private files = 0;
   private statements = 0;
+  private fromCache = 0;
   private readonly fileOrder = new Map<string, number>();
   /** Tables a migration used without any creating them, reported once each (per migrations entry). */
   private readonly unknownTables = new Set<string>();
   /** The first statement that builds DDL at run time, which may make tables the replay never sees. */
   private dynamicDdlAt: SourceRange | undefined;
+  /** `--cache`: the results of earlier runs (src/cache/results.ts). */
+  private readonly cache: ResultCache | undefined;
+  /** While a file loads: the inline ignores it adds, for the result cache. */
+  private capturedIgnores: InlineIgnore[] | undefined;
 
   constructor(
     readonly config: LoadedConfig,
@@ -246,6 +272,8 @@ class CheckRun {
     const ignoreGlobs = picomatch(config.data.ignore ?? [], { dot: true });
     this.keep = (absPath) => !ignoreGlobs(relative(config.dir, absPath).split("\\").join("/"));
     this.root = repositoryRoot(config.dir);
+    if (options.cache !== undefined)
+      this.cache = new ResultCache(options.cache || DEFAULT_CACHE_DIR, options.onNote ?? (() => undefined));
   }
 
   private report(rule: string, finding: RuleFinding): void {
@@ -306,13 +334,47 @@ class CheckRun {
       const base = entry.base ? this.loadBase(entry.base) : undefined;
       if (base) this.replay(catalog, base, -1, false);
       this.unknownTables.clear();
+      this.dynamicDdlAt = undefined;
       const migrations: Migration[] = [];
       // Downgrades replay the upgrades again, and verify applies their statements: both need the trees.
       const keepTrees = Boolean(this.options.keepSyntaxTrees || this.options.downgrade);
-      for (const ref of files) {
+      // The result cache holds no trees, and a code runner reads files besides the migration
+      // (Alembic's env.py), and a base from the models depends on them: those run cold.
+      const cache =
+        this.cache && !keepTrees && !runner.load && !(entry.base && "models" in entry.base)
+          ? this.cachedSet(entry.dir, runner, label, model, files, entry.base)
+          : undefined;
+      const cachedFiles: CachedFile[] = [];
+      const checkpoints: SavedCheckpoint[] = [];
+      let start = 0;
+      if (cache?.resume) {
+        start = cache.resume.after;
+        // Read from the cache just now: nothing else holds these objects, so no copy is needed.
+        catalog.tables.clear();
+        for (const [name, table] of cache.resume.catalog.tables) catalog.tables.set(name, table);
+        catalog.indexOwners.clear();
+        for (const [name, owner] of cache.resume.catalog.indexOwners) catalog.indexOwners.set(name, owner);
+        catalog.searchPath = cache.resume.catalog.searchPath;
+        for (const name of cache.resume.unknownTables) this.unknownTables.add(name);
+        this.dynamicDdlAt = cache.resume.dynamicDdlAt;
+      }
+      for (const [i, ref] of files.entries()) {
         this.files++;
         this.options.onProgress?.(this.files, total);
-        const migration = this.loadMigration(runner, ref, model, label);
+        const cached = i < start ? cache?.files[i] : undefined;
+        if (cached) {
+          // Unchanged, and so is everything before it: what the replay made of it, as it was.
+          this.fromCache++;
+          this.replayCached(runner, cached);
+          migrations.push(cached.migration);
+          cachedFiles.push(cached);
+          continue;
+        }
+        const rawBefore = this.raw.length;
+        const ignores: InlineIgnore[] = [];
+        this.capturedIgnores = ignores;
+        const read = cache?.reads[i] ?? readText(ref.absPath, this.root);
+        const migration = this.loadMigration(runner, ref, model, label, read);
         this.isolation.set(migration, {
           runner,
           dir: entry.dir,
@@ -326,7 +388,34 @@ class CheckRun {
         this.replay(catalog, migration, migrations.length - 1, true);
         // Temporary tables end with the session that applied the file.
         catalog.dropTemporary();
+        this.capturedIgnores = undefined;
         if (!keepTrees) releaseTrees(migration);
+        if (cache) {
+          const hash = cache.hashes[i];
+          // A file that could not be read is read again next time.
+          if (hash && "text" in read)
+            cachedFiles.push({ hash, migration, raw: this.raw.slice(rawBefore), ignores });
+          if (cache.positions.has(i + 1) && cachedFiles.length === i + 1)
+            checkpoints.push(
+              saveCheckpoint(i + 1, cache.key, {
+                after: i + 1,
+                catalog: {
+                  tables: catalog.tables,
+                  indexOwners: catalog.indexOwners,
+                  searchPath: catalog.searchPath,
+                },
+                unknownTables: [...this.unknownTables],
+                dynamicDdlAt: this.dynamicDdlAt,
+              }),
+            );
+        }
+      }
+      if (cache && start < files.length) {
+        // Checkpoints before the first changed file still hold; the later ones were made anew.
+        const kept = (cache.resume ? cache.checkpoints : [])
+          .filter((after) => after <= start)
+          .map((after) => ({ after }));
+        cache.save(cachedFiles, [...kept, ...checkpoints]);
       }
       this.statements += migrations.reduce((n, m) => n + m.statements.length, 0);
       let downgrades: Migration[] | undefined;
@@ -393,13 +482,13 @@ class CheckRun {
     ref: MigrationFileRef,
     model: TransactionModel,
     label: string,
+    read: ReturnType<typeof readText>,
   ): Migration {
     const file = displayPath(ref.absPath);
     this.words.set(file, runner.words);
     if (!this.fileOrder.has(file)) this.fileOrder.set(file, this.fileOrder.size);
     const migration: Migration = { file, id: ref.id, runner: runner.id, statements: [], errors: [] };
     const at: SourceRange = { file, line: 1, column: 1, endLine: 1, endColumn: 1 };
-    const read = readText(ref.absPath, this.root);
     if ("problem" in read) {
       this.inputError(unreadableFile, read.problem, at);
       return migration;
@@ -409,7 +498,7 @@ class CheckRun {
         const loaded = runner.load(read.text, ref, model, label);
         migration.statements = loaded.statements;
         migration.errors = loaded.errors;
-        this.ignores.add(loaded.ignores);
+        this.addIgnores(loaded.ignores);
         this.unsupported(loaded.warnings);
         for (const [statement, locate] of loaded.locators ?? []) this.locators.set(statement, locate);
       } else {
@@ -418,7 +507,7 @@ class CheckRun {
         migration.errors = parsed.errors;
         migration.statements = assignTransactions(parsed.statements, model, sql, label);
         this.fileLocators.set(migration, clauseLocator(parsed.source));
-        this.ignores.add(parsed.ignores);
+        this.addIgnores(parsed.ignores);
         this.unsupported(parsed.warnings);
       }
     } catch (error) {
@@ -429,6 +518,83 @@ class CheckRun {
     }
     for (const error of migration.errors) this.inputError(syntaxError, error.message, error.range);
     return migration;
+  }
+
+  private addIgnores(list: readonly InlineIgnore[]): void {
+    this.ignores.add(list);
+    this.capturedIgnores?.push(...list);
+  }
+
+  /** One unchanged file from the result cache: its statements, findings and ignores, as the replay left them. */
+  private replayCached(runner: Runner, cached: CachedFile): void {
+    const { file } = cached.migration;
+    this.words.set(file, runner.words);
+    if (!this.fileOrder.has(file)) this.fileOrder.set(file, this.fileOrder.size);
+    this.ignores.add(cached.ignores);
+    for (const raw of cached.raw) this.raw.push(raw);
+  }
+
+  /**
+   * The cached results of one migrations entry: each file's hash, where the replay can resume
+   * (the last checkpoint at or before the first file that changed), and how to save this run's.
+   */
+  private cachedSet(
+    dir: string,
+    runner: Runner,
+    label: string,
+    model: TransactionModel,
+    files: readonly MigrationFileRef[],
+    base: { file: string } | { models: true } | undefined,
+  ) {
+    const cache = this.cache as ResultCache;
+    const baseRead = base && "file" in base ? readText(base.file, this.root) : undefined;
+    const slot = dir;
+    const key = setKey({
+      tool: toolVersion(),
+      config: this.config.file,
+      settings: this.config.data,
+      dir: displayPath(dir),
+      runner: runner.id,
+      label,
+      model,
+      base: baseRead ? ("text" in baseRead ? fileHash("", "", baseRead.text) : baseRead.problem) : null,
+    });
+    const reads: (ReturnType<typeof readText> | undefined)[] = files.map((ref) =>
+      readText(ref.absPath, this.root),
+    );
+    const hashes = reads.map((read, i) => {
+      const ref = files[i] as MigrationFileRef;
+      return read && "text" in read ? fileHash(displayPath(ref.absPath), ref.id, read.text) : undefined;
+    });
+    const prior = cache.read(slot, key, this.root);
+    let same = 0;
+    while (
+      prior &&
+      same < files.length &&
+      same < prior.files.length &&
+      hashes[same] !== undefined &&
+      prior.files[same]?.hash === hashes[same]
+    )
+      same++;
+    // The latest checkpoint at or before the first changed file that can be read.
+    let resume: Checkpoint | undefined;
+    for (const after of [...(prior?.checkpoints ?? [])].filter((a) => a <= same).sort((a, b) => b - a)) {
+      resume = cache.checkpoint(slot, key, after);
+      if (resume) break;
+    }
+    // The texts of the files the replay will read again; the others are not needed.
+    for (let i = 0; i < (resume?.after ?? 0); i++) reads[i] = undefined;
+    return {
+      key,
+      hashes,
+      reads,
+      files: prior?.files ?? [],
+      checkpoints: prior?.checkpoints ?? [],
+      resume,
+      positions: checkpointPositions(files.length),
+      save: (cachedFiles: CachedFile[], checkpoints: SavedCheckpoint[]) =>
+        cache.write(slot, key, cachedFiles, checkpoints),
+    };
   }
 
   /** Loads the `downgrade()` of every revision, newest first, for `--downgrade`. */
@@ -694,6 +860,7 @@ class CheckRun {
       severities: this.severities,
       files: this.files,
       statements: this.statements,
+      fromCache: this.fromCache,
       fileTargets: new Set(targets.filter((t) => !statSync(t).isDirectory()).map((t) => displayPath(t))),
       fileOrder: this.fileOrder,
       wordsFor: this.wordsFor,

@@ -37,6 +37,7 @@ interface RunFlags {
   cleanup?: boolean;
   verbose?: boolean;
   lockThreshold?: string;
+  cache?: string | boolean;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -101,6 +102,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option("--changed-since <ref>", "report only what the files changed since this git ref answer for")
       .option("--downgrade", "also check each Alembic revision's downgrade()")
       .addOption(new Option("--debug", "show stacks on errors").hideHelp());
+    if (name === "check")
+      command.option(
+        "--cache [dir]",
+        "reuse what earlier runs made of unchanged migrations (default folder: .pg-index-lint-cache)",
+      );
     if (name === "verify") {
       command
         .option("--database-url <url>", "a PostgreSQL server to verify on (default: embedded PGlite)")
@@ -192,6 +198,7 @@ async function runPasses(
     env: io.env,
     ...(flags.config ? { config: flags.config } : {}),
     ...(flags.downgrade ? { downgrade: true } : {}),
+    ...(flags.cache ? { cache: flags.cache === true ? "" : flags.cache } : {}),
     ...(flags.baseline ? { baseline: flags.baseline } : {}),
     ...(flags.changedSince ? { changed: changedSince(flags.changedSince) } : {}),
     ...(progress ? { onProgress: progress.update } : {}),

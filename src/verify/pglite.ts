@@ -127,13 +127,18 @@ export function pgliteVersion(): string | undefined {
   }
 }
 
+/** Defined as true by scripts/bundle-cli.mjs in build/cli-bundle.js, which sits in build/. */
+declare const __PG_INDEX_LINT_CLI_BUNDLE__: boolean | undefined;
+
 /**
- * build/pglite of this package: two levels up from both src/verify/ and build/verify/; in the
- * Action's bundle, dist/pglite/snapshot/.
+ * build/pglite of this package: two levels up from both src/verify/ and build/verify/, beside
+ * build/cli-bundle.js; in the Action's bundle, dist/pglite/snapshot/.
  */
 export const DEFAULT_SNAPSHOT_DIR = BUNDLED_PGLITE
   ? join(BUNDLED_PGLITE, "snapshot")
-  : fileURLToPath(new URL("../../build/pglite/", import.meta.url));
+  : typeof __PG_INDEX_LINT_CLI_BUNDLE__ !== "undefined" && __PG_INDEX_LINT_CLI_BUNDLE__
+    ? fileURLToPath(new URL("./pglite/", import.meta.url))
+    : fileURLToPath(new URL("../../build/pglite/", import.meta.url));
 
 /** The snapshot to start from, or why there is none. */
 export function findSnapshot(

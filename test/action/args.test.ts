@@ -76,6 +76,12 @@ describe("the Action's inputs", () => {
     });
   });
 
+  it("reads the cache folder, empty by default", () => {
+    expect(readInputs().cache).toBe("");
+    set({ cache: " .pg-index-lint-cache " });
+    expect(readInputs().cache).toBe(".pg-index-lint-cache");
+  });
+
   it("has none of them by default, and refuses a bad value by the input's name", () => {
     expect(readInputs().extra).toEqual({});
     set({ timeout: "ten" });

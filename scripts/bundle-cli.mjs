@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// Builds build/cli-bundle.js, the CLI as one esbuild bundle, which bin/pg-index-lint.js loads when
+// it is there. Node then reads and compiles one file instead of about 260 modules (zod, yaml,
+// libpg-query, lezer, pgsql-deparser and ours), which is most of a small run's start-up.
+// libpg-query's WASM goes beside it (the emscripten glue looks in `__dirname`). The database
+// drivers stay in node_modules: only verify loads them, so the bundle need not hold them. The
+// rest of build/ (tsc's output) stays the library that tests and `import` use.
+//
+// `npm run build` runs this after tsc; `npm ci` runs that through `prepare`.
+import { copyFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(import.meta.url);
+const out = join(root, "build");
+mkdirSync(out, { recursive: true });
+
+await build({
+  absWorkingDir: root,
+  entryPoints: ["src/cli.ts"],
+  outfile: join(out, "cli-bundle.js"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  charset: "utf8",
+  logLevel: "warning",
+  // The bundle sits in build/ as tsc's build/cli.js does, so paths taken from import.meta.url
+  // (package.json, rules/, build/pglite/) resolve the same; src/verify/pglite.ts asks this.
+  define: { __PG_INDEX_LINT_CLI_BUNDLE__: "true" },
+  external: ["pg", "pg-native", "cloudflare:sockets", "@electric-sql/pglite", "@electric-sql/pglite/*"],
+  banner: {
+    js: [
+      'import { createRequire as __bundleCreateRequire } from "node:module";',
+      'import { fileURLToPath as __bundleFileURLToPath } from "node:url";',
+      'import { dirname as __bundleDirname } from "node:path";',
+      "const require = __bundleCreateRequire(import.meta.url);",
+      "const __filename = __bundleFileURLToPath(import.meta.url);",
+      "const __dirname = __bundleDirname(__filename);",
+    ].join("\n"),
+  },
+});
+copyFileSync(require.resolve("libpg-query/wasm/libpg-query.wasm"), join(out, "libpg-query.wasm"));

@@ -1,0 +1,238 @@
+/**
+ * The result cache of `check --cache [DIR]` (opt-in, as ESLint's): for each migrations entry, what
+ * the static pass made of each file (its statements without syntax trees, the findings its load
+ * and replay reported, its inline ignores), keyed by the file's content hash and place in the
+ * order, and the replayed catalog at a few checkpoints. A later run replays only from the last
+ * checkpoint at or before the first file that changed; the files before it come from the cache.
+ *
+ * The cache is a hint, never an input: a file that cannot be read, that is not ours, that an
+ * older or newer version wrote, or that was made under another config or runner model is ignored,
+ * with a note, and the run is cold. A cache file that git tracks is refused: it would come from
+ * the repository under check, and a pull request could plant one that hides its findings.
+ */
+
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import type { InlineIgnore, Migration, SourceRange } from "../model.js";
+import type { RawFinding } from "../policy/judge.js";
+import type { Catalog } from "../schema/catalog.js";
+
+const FORMAT = "pg-index-lint result cache 1";
+
+/** The default folder of `--cache` without a folder, relative to the working directory. */
+export const DEFAULT_CACHE_DIR = ".pg-index-lint-cache";
+
+/** What one file's load and replay contributed, replayed as is when the file is unchanged. */
+export interface CachedFile {
+  hash: string;
+  migration: Migration;
+  raw: RawFinding[];
+  ignores: InlineIgnore[];
+}
+
+/** The replay's state after the first `after` files of the entry. */
+export interface Checkpoint {
+  after: number;
+  catalog: Pick<Catalog, "tables" | "indexOwners" | "searchPath">;
+  unknownTables: string[];
+  /** The first statement so far that builds DDL at run time (the unknown-table note names it). */
+  dynamicDdlAt?: SourceRange | undefined;
+}
+
+/**
+ * A checkpoint as the cache holds it: serialized when it was made (the replay goes on changing
+ * the catalog), and read back only when a run resumes from it. Each is a file of its own: a
+ * catalog of 1,500 tables is about 5 MB, and a run reads one at most.
+ */
+export interface SavedCheckpoint {
+  after: number;
+  bytes?: Buffer;
+}
+
+interface SetEntry {
+  format: typeof FORMAT;
+  key: string;
+  files: CachedFile[];
+  checkpoints: number[];
+}
+
+interface CheckpointFile {
+  format: typeof FORMAT;
+  key: string;
+  checkpoint: Checkpoint;
+}
+
+/** The hash that names a file's content in its place: its path, its id and its text. */
+export function fileHash(file: string, id: string, text: string): string {
+  return createHash("sha256").update(file).update("\0").update(id).update("\0").update(text).digest("hex");
+}
+
+/** Everything besides the files that decides what the replay makes of them. */
+export function setKey(parts: Record<string, unknown>): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+}
+
+/**
+ * Where the checkpoints go for an entry of `count` files: every 500 files, and near the end,
+ * where a new migration or an edit of the newest one starts the replay.
+ */
+export function checkpointPositions(count: number): Set<number> {
+  const at = new Set<number>([count]);
+  for (let n = 1000; n < count; n += 1000) at.add(n);
+  for (const back of [8, 64]) if (back < count) at.add(count - back);
+  return at;
+}
+
+/** Serializes the replay's state now, before it changes. */
+export function saveCheckpoint(after: number, key: string, state: Checkpoint): SavedCheckpoint {
+  const file: CheckpointFile = { format: FORMAT, key, checkpoint: { ...state, after } };
+  return { after, bytes: serialize(file) };
+}
+
+export class ResultCache {
+  readonly dir: string;
+  private refused: string | undefined;
+
+  constructor(
+    dir: string,
+    private readonly note: (line: string) => void,
+  ) {
+    this.dir = resolve(dir);
+  }
+
+  /** The cache file of one migrations entry (named by where it is, not by its key). */
+  private pathOf(slot: string, checkpoint?: number): string {
+    const name = createHash("sha256").update(slot).digest("hex").slice(0, 32);
+    return join(this.dir, checkpoint === undefined ? `${name}.v8` : `${name}-${checkpoint}.v8`);
+  }
+
+  /** The checkpoint after `after` files, or undefined (with a note) when it cannot be used. */
+  checkpoint(slot: string, key: string, after: number): Checkpoint | undefined {
+    const path = this.pathOf(slot, after);
+    const where = relative(process.cwd(), path) || path;
+    let file: unknown;
+    try {
+      file = deserialize(readFileSync(path));
+    } catch {
+      this.note(
+        `cache ${where} ignored: it is missing or cannot be read (corrupt); replaying from an earlier point`,
+      );
+      return undefined;
+    }
+    const c = (file as Partial<CheckpointFile>)?.checkpoint;
+    const ok =
+      (file as Partial<CheckpointFile>).format === FORMAT &&
+      (file as Partial<CheckpointFile>).key === key &&
+      typeof c === "object" &&
+      c !== null &&
+      c.after === after &&
+      c.catalog?.tables instanceof Map &&
+      c.catalog.indexOwners instanceof Map &&
+      Array.isArray(c.catalog.searchPath) &&
+      Array.isArray(c.unknownTables);
+    if (!ok) {
+      this.note(`cache ${where} ignored: it does not belong to this cache; replaying from an earlier point`);
+      return undefined;
+    }
+    return c;
+  }
+
+  /** The entry's cached results, or undefined (with a note when a cache was there but unusable). */
+  read(slot: string, key: string, repositoryRoot: string): SetEntry | undefined {
+    const path = this.pathOf(slot);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      return undefined;
+    }
+    const where = relative(process.cwd(), path) || path;
+    if (this.trackedByGit(repositoryRoot)) {
+      this.note(
+        `cache ${where} ignored: git tracks it, and a cache from the repository under check is not trusted`,
+      );
+      return undefined;
+    }
+    let entry: unknown;
+    try {
+      entry = deserialize(bytes);
+    } catch {
+      this.note(`cache ${where} ignored: it cannot be read (corrupt); checking without it`);
+      return undefined;
+    }
+    if (!isSetEntry(entry)) {
+      this.note(`cache ${where} ignored: it is not a pg-index-lint result cache of this version`);
+      return undefined;
+    }
+    if (entry.key !== key) {
+      this.note(
+        `cache ${where} ignored: it was made by another version or under another config or runner model`,
+      );
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** Writes the entry's results; checkpoints without bytes were kept from the cache as they are. */
+  write(slot: string, key: string, files: CachedFile[], checkpoints: SavedCheckpoint[]): void {
+    const entry: SetEntry = { format: FORMAT, key, files, checkpoints: checkpoints.map((c) => c.after) };
+    const put = (path: string, bytes: Buffer) => {
+      const temporary = `${path}.${process.pid}.tmp`;
+      writeFileSync(temporary, bytes);
+      renameSync(temporary, path);
+    };
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      for (const c of checkpoints) if (c.bytes) put(this.pathOf(slot, c.after), c.bytes);
+      put(this.pathOf(slot), serialize(entry));
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      this.note(`cache not written to ${this.dir}${code ? ` (${code})` : ""}`);
+    }
+  }
+
+  /** Is any file of the cache folder tracked by git in the repository under check? Asked once. */
+  private trackedByGit(root: string): boolean {
+    if (this.refused === undefined) {
+      const inside = relative(root, this.dir);
+      if (inside.startsWith("..") || resolve(root, inside) !== this.dir) this.refused = "";
+      else {
+        try {
+          const listed = execFileSync("git", ["ls-files", "--", inside || "."], {
+            cwd: root,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+          });
+          this.refused = listed.trim() ? "tracked" : "";
+        } catch {
+          this.refused = "";
+        }
+      }
+    }
+    return this.refused !== "";
+  }
+}
+
+function isSetEntry(value: unknown): value is SetEntry {
+  if (typeof value !== "object" || value === null) return false;
+  const entry = value as Partial<SetEntry>;
+  return (
+    entry.format === FORMAT &&
+    typeof entry.key === "string" &&
+    Array.isArray(entry.files) &&
+    Array.isArray(entry.checkpoints) &&
+    entry.files.every(
+      (f) =>
+        typeof f === "object" &&
+        f !== null &&
+        typeof f.hash === "string" &&
+        typeof f.migration === "object" &&
+        Array.isArray(f.raw) &&
+        Array.isArray(f.ignores),
+    ) &&
+    entry.checkpoints.every((c) => Number.isSafeInteger(c) && c > 0)
+  );
+}
