@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { type CheckResult, check } from "../../src/check.js";
 import type { Finding } from "../../src/finding.js";
 import { applyEdits, fixEdits } from "../../src/fix/apply.js";
+import { metaOf } from "../../src/rules/index.js";
 import { scratchDir } from "../harness.js";
 
 const where = (result: CheckResult) =>
@@ -112,3 +113,30 @@ for (const c of CASES) {
     });
   });
 }
+
+describe("rule metadata of the fixes in the models", () => {
+  it("says fixable for every rule whose finding carries a fix in Prisma or Drizzle models", async () => {
+    const rules = new Set<string>();
+    for (const c of CASES) {
+      const root = scratchDir();
+      cpSync(`examples/${c.app}`, root, { recursive: true });
+      // A required index the models do not declare: missing-required-index fixes it in the models too.
+      const config = join(root, "required.pg-index-lint.yml");
+      writeFileSync(
+        config,
+        `${readFileSync(join(root, "schema.pg-index-lint.yml"), "utf8")}required-indexes:\n  - table: batches\n    columns: [name]\n`,
+      );
+      for (const options of [
+        { paths: [root], config },
+        { paths: [root], config: join(root, ".pg-index-lint.yml") },
+      ]) {
+        for (const f of (await check(options)).findings) {
+          if (!f.fix) continue;
+          rules.add(f.rule);
+          expect({ rule: f.rule, fixable: metaOf(f.rule).fixable }).toEqual({ rule: f.rule, fixable: true });
+        }
+      }
+    }
+    expect([...rules].sort()).toEqual(["missing-required-index", "unindexed-foreign-key"]);
+  });
+});
