@@ -34,6 +34,7 @@ const CASES = [
       "unindexed-foreign-key prisma/schema.prisma:42:3",
     ],
     regenerate: "prisma migrate dev",
+    undeclared: "the next `prisma migrate dev` would drop it",
     modelSide: /add @@index\(\[sku\], where: raw\("sku IS NOT NULL"\)\) to model Product/,
   },
   {
@@ -51,6 +52,9 @@ const CASES = [
       "unindexed-foreign-key src/db/schema.ts:38:6",
     ],
     regenerate: "drizzle-kit generate",
+    // drizzle-kit generate diffs with its snapshot, which a hand-written index never enters.
+    undeclared:
+      "`drizzle-kit push` would drop it, and so would the next `drizzle-kit generate` if the last meta/*_snapshot.json holds it",
     modelSide:
       /add index\("products_sku_idx"\)\.on\(t\.sku\)\.where\(sql`sku IS NOT NULL`\) to the third argument of products/,
   },
@@ -73,10 +77,8 @@ for (const c of CASES) {
       expect(where(result)).toEqual(c.both);
       const drift = result.findings.filter((f) => f.rule === "orm-migration-drift");
       const [migrationSide, modelSide] = drift;
-      expect(migrationSide?.message).toMatch(
-        new RegExp(
-          `WHERE sku IS NOT NULL exists after the migrations, but no model declares it: the next \`${c.regenerate}\` would drop it`,
-        ),
+      expect(migrationSide?.message).toContain(
+        `WHERE sku IS NOT NULL exists after the migrations, but no model declares it: ${c.undeclared}.`,
       );
       expect(migrationSide?.help).toMatch(c.modelSide);
       expect(modelSide?.message).toMatch(/is declared in the models, but no migration creates it/);
