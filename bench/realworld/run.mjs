@@ -7,7 +7,7 @@
  *
  *   node bench/realworld/run.mjs --repos /tmp/realworld/repos \
  *     [--cli bin/pg-index-lint.js] [--database-url postgres://…] [--no-verify] [--only a,b] \
- *     [--json out.json] [--work DIR] [--jobs 2] [--no-fixes] [--max-fixes N]
+ *     [--json out.json] [--work DIR] [--jobs 2] [--no-fixes] [--max-fixes N] [--models-fixes-only]
  *
  * Everything read from the repositories is untrusted: nothing of theirs is executed here, only the
  * CLI under test reads them.
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     "no-verify": { type: "boolean", default: false },
     "no-fixes": { type: "boolean", default: false },
     "max-fixes": { type: "string" },
+    "models-fixes-only": { type: "boolean", default: false },
     only: { type: "string" },
     json: { type: "string" },
     work: { type: "string", default: join(tmpdir(), "pg-index-lint-realworld") },
@@ -353,7 +354,9 @@ async function runRepo(repo) {
     readModels(repo).some((m) => file === normPath(m.path) || file.startsWith(`${normPath(m.path)}/`));
 
   // 3. every offered fix, one at a time, on a fresh copy of its file.
-  const fixable = findings.filter((f) => f.fix).slice(0, maxFixes);
+  const fixable = findings
+    .filter((f) => f.fix && (!args["models-fixes-only"] || inModels(f.file)))
+    .slice(0, maxFixes);
   row.fixes = { offered: findings.filter((f) => f.fix).length, tried: 0, failed: 0, byRule: {} };
   if (!args["no-fixes"] && fixable.length) {
     const copies = Array.from({ length: Math.min(jobs, fixable.length) }, (_, i) => {
