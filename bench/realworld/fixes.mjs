@@ -21,28 +21,63 @@ export function offsetOf(text, line, column) {
 }
 
 /**
- * The text with the fix applied: `fix.replacement` replaces `fix.range`, or the finding's own span
- * when the fix has no range.
+ * Every file the fix changes, with its text after the fix: `fix.replacement` at `fix.range` (or the
+ * finding's span) and each of `fix.edits` (an import the inserted code needs, a file it creates).
+ * `read(file)` gives a file's text, or null when it does not exist. `main` locates the replacement in
+ * the fixed text of the finding's file, for `compareFindings`.
  */
-export function applyFix(text, finding) {
-  const range = finding.fix.range ?? finding;
-  const start = offsetOf(text, range.line, range.column);
-  const end = offsetOf(text, range.endLine, range.endColumn);
-  if (start === null || end === null) {
-    return {
-      ok: false,
-      reason: `fix range ${range.line}:${range.column}-${range.endLine}:${range.endColumn} is outside the file`,
-    };
-  }
-  if (end < start) return { ok: false, reason: "fix range ends before it starts" };
-  const replacement = finding.fix.replacement;
-  return {
-    ok: true,
-    text: text.slice(0, start) + replacement + text.slice(end),
-    start,
-    newEnd: start + replacement.length,
-    replaced: text.slice(start, end),
+export function applyFixEdits(read, finding) {
+  const main = {
+    file: finding.file,
+    range: finding.fix.range ?? finding,
+    text: finding.fix.replacement,
+    main: true,
   };
+  const all = [
+    main,
+    ...(finding.fix.edits ?? []).map((e) => ({ file: e.file, range: e, text: e.text, create: e.create })),
+  ];
+  const files = [];
+  let located = null;
+  for (const file of [...new Set(all.map((e) => e.file))]) {
+    const edits = all.filter((e) => e.file === file);
+    const original = read(file);
+    if (edits.some((e) => e.create)) {
+      if (original !== null) return { ok: false, reason: `the fix creates ${file}, which exists` };
+      if (edits.length > 1) return { ok: false, reason: `the fix creates ${file} and edits it` };
+      files.push({ file, original: null, text: edits[0].text });
+      continue;
+    }
+    if (original === null) return { ok: false, reason: `the fix edits ${file}, which does not exist` };
+    const spans = [];
+    for (const e of edits) {
+      const start = offsetOf(original, e.range.line, e.range.column);
+      const end = offsetOf(original, e.range.endLine, e.range.endColumn);
+      if (start === null || end === null)
+        return {
+          ok: false,
+          reason: `fix range ${file}:${e.range.line}:${e.range.column}-${e.range.endLine}:${e.range.endColumn} is outside the file`,
+        };
+      if (end < start) return { ok: false, reason: `fix range in ${file} ends before it starts` };
+      spans.push({ ...e, start, end });
+    }
+    spans.sort((a, b) => a.start - b.start || a.end - b.end);
+    for (let i = 1; i < spans.length; i++)
+      if (spans[i].start < spans[i - 1].end)
+        return { ok: false, reason: `the fix's edits of ${file} overlap` };
+    let text = "";
+    let at = 0;
+    for (const sp of spans) {
+      text += original.slice(at, sp.start);
+      if (sp.main) located = { start: text.length, newEnd: text.length + sp.text.length };
+      text += sp.text;
+      at = sp.end;
+    }
+    text += original.slice(at);
+    files.push({ file, original, text });
+  }
+  const own = files.find((f) => f.file === finding.file);
+  return { ok: true, files, text: own.text, ...located };
 }
 
 /**

@@ -7,7 +7,7 @@
  *
  *   node bench/realworld/run.mjs --repos /tmp/realworld/repos \
  *     [--cli bin/pg-index-lint.js] [--database-url postgres://…] [--no-verify] [--only a,b] \
- *     [--json out.json] [--work DIR] [--jobs 2] [--no-fixes] [--max-fixes N]
+ *     [--json out.json] [--work DIR] [--jobs 2] [--no-fixes] [--max-fixes N] [--models-fixes-only]
  *
  * Everything read from the repositories is untrusted: nothing of theirs is executed here, only the
  * CLI under test reads them.
@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { applyFix, compareFindings } from "./fixes.mjs";
+import { applyFixEdits, compareFindings } from "./fixes.mjs";
 import { renderTable } from "./table.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     "no-verify": { type: "boolean", default: false },
     "no-fixes": { type: "boolean", default: false },
     "max-fixes": { type: "string" },
+    "models-fixes-only": { type: "boolean", default: false },
     only: { type: "string" },
     json: { type: "string" },
     work: { type: "string", default: join(tmpdir(), "pg-index-lint-realworld") },
@@ -52,8 +53,10 @@ if (!args.repos) {
 const manifest = JSON.parse(readFileSync(args.manifest, "utf8"));
 const SUPPORTED = new Set(manifest.supportedRunners);
 /** ORMs whose models today's tool reads; the others are recorded in the manifest but not configured. */
-const READ_ORMS = new Set(["sqlalchemy"]);
+const READ_ORMS = new Set(["sqlalchemy", "prisma", "drizzle"]);
 const CONFIG_NAME = ".pg-index-lint.realworld.yml";
+/** The models alone, for a repository with both: what the schema says without the migrations. */
+const MODELS_CONFIG_NAME = ".pg-index-lint.realworld-models.yml";
 const cli = resolve(args.cli);
 const jobs = Math.max(1, Number(args.jobs) || 1);
 const checkTimeout = Number(args["check-timeout"]) * 1000;
@@ -127,14 +130,21 @@ function parseJson(text) {
 
 const normPath = (p) => String(p).replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "");
 
-/** The config the manifest implies for today's tool (paths relative to the repository root). */
-function manifestConfig(repo) {
-  const lines = ["# written by bench/realworld/run.mjs from manifest.json", "migrations:"];
-  for (const m of repo.migrations) {
+/** The models entries of the manifest whose ORM today's tool reads. */
+const readModels = (repo) => repo.models.filter((m) => READ_ORMS.has(m.orm));
+
+/**
+ * The config the manifest implies for today's tool (paths relative to the repository root); with
+ * `modelsOnly`, its models entries alone.
+ */
+function manifestConfig(repo, { modelsOnly = false } = {}) {
+  const lines = ["# written by bench/realworld/run.mjs from manifest.json"];
+  if (!modelsOnly) lines.push("migrations:");
+  for (const m of modelsOnly ? [] : repo.migrations) {
     lines.push(`  - path: ${JSON.stringify(m.path)}`);
     if (SUPPORTED.has(m.runner)) lines.push(`    runner: ${m.runner}`);
   }
-  const models = repo.models.filter((m) => READ_ORMS.has(m.orm));
+  const models = readModels(repo);
   if (models.length) {
     lines.push("models:");
     for (const m of models) lines.push(`  - path: ${JSON.stringify(m.path)}`, `    orm: ${m.orm}`);
@@ -305,8 +315,48 @@ async function runRepo(repo) {
   };
   const findings = report?.findings ?? [];
 
+  // 2b. The models alone, when the repository has read models and migrations. With both configured,
+  // the final-state rules judge the migrations' schema, and a finding the models share moves to
+  // their line (no finding is counted twice; orm-migration-drift names what differs). Alone, the
+  // models give their own findings: their unindexed foreign keys should be the migrations' ones,
+  // and each difference should be a drift the row's check reports.
+  const modelsArgs = ["check", "--config", MODELS_CONFIG_NAME, "--format", "json"];
+  let modelFindings = null;
+  if (readModels(repo).length && repo.migrations.length) {
+    writeFileSync(join(scratch, MODELS_CONFIG_NAME), manifestConfig(repo, { modelsOnly: true }));
+    const r = await runCli(modelsArgs, scratch, checkTimeout);
+    writeFileSync(join(out, "models-check.json"), r.stdout);
+    writeFileSync(join(out, "models-check.stderr"), r.stderr);
+    const c = crashOf(r, true);
+    if (c) crashes.push(`check of the models alone: ${c}`);
+    const j = parseJson(r.stdout);
+    modelFindings = j?.findings ?? [];
+    const fkKey = (f) => `${f.table} (${(f.columns ?? []).join(", ")})`;
+    const fks = (list) => new Set(list.filter((f) => f.rule === "unindexed-foreign-key").map(fkKey));
+    const fromModels = fks(modelFindings);
+    const fromCheck = fks(findings);
+    row.models = {
+      exit: r.code,
+      seconds: r.seconds,
+      summary: j?.summary ?? null,
+      byRule: j ? countBy(j.findings) : {},
+      unindexedForeignKeys: {
+        models: fromModels.size,
+        migrations: fromCheck.size,
+        onlyModels: [...fromModels].filter((k) => !fromCheck.has(k)),
+        onlyMigrations: [...fromCheck].filter((k) => !fromModels.has(k)),
+      },
+      drift: findings.filter((f) => f.rule === "orm-migration-drift").length,
+    };
+  }
+  const inModels = (file) =>
+    modelFindings !== null &&
+    readModels(repo).some((m) => file === normPath(m.path) || file.startsWith(`${normPath(m.path)}/`));
+
   // 3. every offered fix, one at a time, on a fresh copy of its file.
-  const fixable = findings.filter((f) => f.fix).slice(0, maxFixes);
+  const fixable = findings
+    .filter((f) => f.fix && (!args["models-fixes-only"] || inModels(f.file)))
+    .slice(0, maxFixes);
   row.fixes = { offered: findings.filter((f) => f.fix).length, tried: 0, failed: 0, byRule: {} };
   if (!args["no-fixes"] && fixable.length) {
     const copies = Array.from({ length: Math.min(jobs, fixable.length) }, (_, i) => {
@@ -316,18 +366,23 @@ async function runRepo(repo) {
     });
     const results = await pool(fixable, copies.length, async (finding, worker) => {
       const dir = copies[worker];
-      const file = join(dir, finding.file);
-      const original = readFileSync(file, "utf8");
-      const applied = applyFix(original, finding);
+      const read = (file) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8") : null);
+      const applied = applyFixEdits(read, finding);
       if (!applied.ok) return { finding: brief(finding), ok: false, reasons: [applied.reason] };
-      writeFileSync(file, applied.text);
+      for (const f of applied.files) {
+        mkdirSync(dirname(join(dir, f.file)), { recursive: true });
+        writeFileSync(join(dir, f.file), f.text);
+      }
+      // A fix in the models is judged on the models alone: with the migrations, the finding stays
+      // until the ORM's generate command writes the migration the fix implies.
+      const model = inModels(finding.file);
       try {
-        const r = await runCli(checkArgs, dir, checkTimeout);
+        const r = await runCli(model ? modelsArgs : checkArgs, dir, checkTimeout);
         const c = crashOf(r, true);
         const after = parseJson(r.stdout);
         if (c || !after)
           return { finding: brief(finding), ok: false, reasons: [`re-check: ${c ?? `exit ${r.code}`}`] };
-        const cmp = compareFindings(findings, after.findings, finding, applied);
+        const cmp = compareFindings(model ? modelFindings : findings, after.findings, finding, applied);
         const reasons = [];
         if (cmp.stillThere) reasons.push("the finding is still there");
         for (const n of cmp.added) reasons.push(`new ${n.rule}: ${n.message}`);
@@ -338,7 +393,10 @@ async function runRepo(repo) {
           replacement: finding.fix.replacement,
         };
       } finally {
-        writeFileSync(file, original);
+        for (const f of applied.files) {
+          if (f.original === null) rmSync(join(dir, f.file), { force: true });
+          else writeFileSync(join(dir, f.file), f.original);
+        }
       }
     });
     for (const r of results) {

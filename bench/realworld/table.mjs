@@ -117,13 +117,20 @@ export function renderTable(rows, { verify, workDir }) {
       const more = r.init.problems.length - 6;
       return `- ${r.name}: ${shown}${more > 0 ? `; and ${more} more` : ""}`;
     });
+  const models = rows
+    .filter((r) => r.models)
+    .map((r) => {
+      const u = r.models.unindexedForeignKeys;
+      const differ = u.onlyModels.length + u.onlyMigrations.length;
+      return `- ${r.name}: unindexed foreign keys ${u.models} from the models alone, ${u.migrations} with the migrations${differ ? ` (${u.onlyModels.length} only in the models, ${u.onlyMigrations.length} only in the migrations)` : " (the same)"}; ${r.models.drift} orm-migration-drift; models alone ${r.models.seconds.toFixed(1)} s`;
+    });
   return `${lines.join("\n")}
 
 init: ok = init found the manifest's folders with the right runners and nothing else; ok* = usable, with notes below; FAIL = unusable (check then ran with the manifest's config anyway).
 Rules: ${legend}.
-Outputs per repository: ${workDir}/<name>/ (init.yml, init-check.json, config.yml, check.json, fixes.json, verify.json, *.stderr, row.json).
+Outputs per repository: ${workDir}/<name>/ (init.yml, init-check.json, config.yml, check.json, models-check.json, fixes.json, verify.json, *.stderr, row.json).
 
 Init notes:
 ${notes.join("\n") || "- none"}
-`;
+${models.length ? `\nModels alone (models-check.json), against the check with the migrations:\n${models.join("\n")}\n` : ""}`;
 }

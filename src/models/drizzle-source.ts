@@ -108,6 +108,9 @@ function drizzleWords(read: ReadDrizzle | null): Words {
   return {
     advise,
     regenerate: REGENERATE,
+    // drizzle-kit generate diffs the schema with meta/*_snapshot.json, which a hand-written
+    // statement never enters: the index stays until `push`, which diffs with the database.
+    undeclaredIndex: `\`drizzle-kit push\` would drop it, and so would the next \`${REGENERATE}\` if the last meta/*_snapshot.json holds it`,
     ignoreComment: (rule) => `// pg-index-lint-ignore ${rule}: <reason>`,
     syntaxErrorHelp: "Fix the TypeScript syntax; this file's tables were not checked.",
     fix(change): Fix | null {

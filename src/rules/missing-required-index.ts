@@ -7,7 +7,7 @@ export const missingRequiredIndex: Rule = {
   meta: ruleMeta("missing-required-index", {
     defaultSeverity: "error",
     summary: "An index the config lists under required-indexes does not exist after the migrations.",
-    fixable: false,
+    fixable: true,
     finalState: true,
   }),
   checkCatalog({ catalogs, requirements, configFile, wordsFor }) {

@@ -138,13 +138,19 @@ function compareIndexes(model: TableDef, migrated: TableDef, sides: Sides): Rule
     if (matched.has(b)) continue;
     findings.push({
       range: b.source,
-      message: `Index "${b.name}" on ${name} ${describeIndex(b)} exists after the migrations, but no model declares it${sides.model.regenerate ? `: the next \`${sides.model.regenerate}\` would drop it` : ""}.`,
+      message: `Index "${b.name}" on ${name} ${describeIndex(b)} exists after the migrations, but no model declares it${undeclared(sides.model)}.`,
       help: `${sides.model.advise(indexChange(model, b))} Or drop it in a migration.`,
       table: name,
       columns: keyColumns(b),
     });
   }
   return findings;
+}
+
+/** What the models' regenerate command does to an index they do not declare, as a clause. */
+function undeclared(model: Words): string {
+  if (model.undeclaredIndex) return `: ${model.undeclaredIndex}`;
+  return model.regenerate ? `: the next \`${model.regenerate}\` would drop it` : "";
 }
 
 function fkKey(fk: ForeignKeyDef): string {

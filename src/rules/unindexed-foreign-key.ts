@@ -8,7 +8,7 @@ export const unindexedForeignKey: Rule = {
     defaultSeverity: "warning",
     summary:
       "A foreign key whose columns lead no index: every DELETE or key UPDATE on the referenced table scans the referencing one.",
-    fixable: false,
+    fixable: true,
     finalState: true,
   }),
   checkCatalog({ catalogs, models, wordsFor }) {

@@ -63,6 +63,12 @@ export interface Words {
    * ("`alembic revision --autogenerate`"); null when nothing does.
    */
   regenerate: string | null;
+  /**
+   * What regenerating does to an index the migrations build and the models do not declare, as a
+   * clause; without it, "the next `regenerate` would drop it". drizzle-kit diffs the schema against
+   * its last snapshot, not the migrated database, so a hand-written index is dropped only by `push`.
+   */
+  undeclaredIndex?: string;
   /** The comment that silences `rule` on one statement or declaration. */
   ignoreComment(rule: string): string;
   /** The help for a file of this source that does not parse. */

@@ -105,6 +105,19 @@ export const pages = pgTable("pages", { id: serial().primaryKey(), status: statu
       ],
     },
     {
+      name: "pgEnum values from a const array (as const) and from a string enum of the file",
+      source: `const visibilities = ["private", "public"] as const;
+export enum Kind { Regular = "regular", Template = "template" }
+export const visibility = pgEnum("board_visibility", visibilities);
+export const kind = pgEnum("board_kind", Kind);
+export const boards = pgTable("boards", { id: serial().primaryKey(), visibility: visibility().default("private"), kind: kind("kind") });`,
+      sql: [
+        `CREATE TYPE "public"."board_visibility" AS ENUM('private', 'public')`,
+        `CREATE TYPE "public"."board_kind" AS ENUM('regular', 'template')`,
+        `CREATE TABLE "boards" ("id" serial PRIMARY KEY NOT NULL, "visibility" "board_visibility" DEFAULT 'private', "kind" "board_kind")`,
+      ],
+    },
+    {
       name: "column unique(), unique(name) and references with actions, FKs after the tables",
       source: `export const users = pgTable("users", {
   id: serial("id").primaryKey(),
@@ -300,6 +313,32 @@ describe("resolution across the files of a schema folder", () => {
   });
 });
 
+describe("pgEnum values declared in another models file", () => {
+  it("reads an exported const array and an exported string enum imported from it", () => {
+    const schema = readDrizzleSchema([
+      {
+        file: "src/db/values.ts",
+        text: `export const statuses = ["open", "closed"] as const;\nexport enum Tier { Free = "free", Pro = "pro" }\n`,
+      },
+      {
+        file: "src/db/tables.ts",
+        text: `import { pgEnum, pgTable, serial } from "drizzle-orm/pg-core";
+import { statuses, Tier as Plan } from "./values";
+export const status = pgEnum("status", statuses);
+export const tier = pgEnum("tier", Plan);
+export const tickets = pgTable("tickets", { id: serial().primaryKey(), status: status(), tier: tier() });
+`,
+      },
+    ]);
+    expect(schema.files.flatMap((f) => [...f.errors, ...f.warnings])).toEqual([]);
+    expect(schema.files.flatMap((f) => f.statements.map((s) => s.sql))).toEqual([
+      `CREATE TYPE "public"."status" AS ENUM('open', 'closed')`,
+      `CREATE TYPE "public"."tier" AS ENUM('free', 'pro')`,
+      `CREATE TABLE "tickets" ("id" serial PRIMARY KEY NOT NULL, "status" "status", "tier" "tier")`,
+    ]);
+  });
+});
+
 describe("locations", () => {
   const text = `${IMPORTS}export const users = pgTable("users", { id: serial("id").primaryKey() });
 export const posts = pgTable(
@@ -399,6 +438,21 @@ export const h = pgTable("h", { a: text("a") }, (t) => [index().on(sql\`lower(\$
         "7:57-7:87 drizzle-kit requires a name for an index on an expression",
       ],
       sql: [`CREATE TABLE "g" ("a" text)`, `CREATE TABLE "h" ("a" text)`],
+    },
+    {
+      name: "pgEnum values from another package's enum, a numeric enum, and a constant that is no array",
+      source: `import { AgentType } from "@app/models";
+enum Level { Low, High }
+const names = "a,b";
+export const agent = pgEnum("agent_type", AgentType);
+export const level = pgEnum("level", Level);
+export const named = pgEnum("named", names);`,
+      warnings: [
+        "6:22-6:53 This pgEnum's values come from AgentType, which is not an array of string literals or a string enum declared in the models files",
+        "7:22-7:44 This pgEnum's values come from Level,",
+        "8:22-8:44 This pgEnum's values come from names,",
+      ],
+      sql: [],
     },
     {
       name: "a customType whose dataType() is computed: one warning, and its columns kept with a placeholder type",

@@ -139,6 +139,11 @@ interface FileScope {
   customTypes: Map<string, string | null>;
   tables: Map<string, DrizzleTable>;
   enums: Map<string, DrizzleEnum>;
+  /**
+   * Top-level `const` initialisers and `enum` declarations by name: where a pgEnum's values may come
+   * from (`pgEnum("status", statuses)` with `const statuses = ["a", "b"] as const`, or a string enum).
+   */
+  constants: Map<string, Node>;
   /** Table calls read at the top level (declared or skipped with a warning). */
   seen: Set<Node>;
   warnings: InputError[];
@@ -245,10 +250,19 @@ function collectScope(ts: TsFile): FileScope {
     customTypes: new Map(),
     tables: new Map(),
     enums: new Map(),
+    constants: new Map(),
     seen: new Set(),
     warnings: [],
   };
   for (const statement of ts.ast?.program.body ?? []) {
+    const declared = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+    if (declared?.type === "VariableDeclaration" && declared.kind === "const") {
+      for (const d of declared.declarations)
+        if (d.id.type === "Identifier" && d.init) scope.constants.set(d.id.name, d.init);
+    } else if (declared?.type === "TSEnumDeclaration") {
+      scope.constants.set(declared.id.name, declared);
+      if (statement.type === "ExportNamedDeclaration") scope.exports.set(declared.id.name, declared.id.name);
+    }
     if (statement.type === "ImportDeclaration") {
       const module = statement.source.value;
       for (const spec of statement.specifiers) {
@@ -339,6 +353,7 @@ function tableCallOf(scope: FileScope, chain: Chain, resolver: Resolver | null):
 /** pgSchema, pgTableCreator, customType and pgEnum declarations. */
 function declareType(
   scope: FileScope,
+  resolver: Resolver,
   variable: string,
   chain: Chain,
   core: string | null,
@@ -406,15 +421,14 @@ function declareType(
   if (isEnum) {
     const schema = core === "pgEnum" ? null : (scope.schemas.get(chain.rootPath[0] as string) ?? null);
     const name = literalString(chain.root.args[0]);
-    const list = unwrap(chain.root.args[1]);
-    const values =
-      list?.type === "ArrayExpression" ? list.elements.map((e) => (e ? literalString(e) : null)) : null;
-    if (name === null || values === null || values.some((v) => v === null)) {
-      warn(
-        scope,
-        chain.root.call,
-        "This pgEnum's name or values are not string literals; its columns' type is unknown and its CREATE TYPE was skipped.",
-      );
+    const values = enumValues(scope, resolver, chain.root.args[1]);
+    if (name === null || values === null) {
+      const list = unwrap(chain.root.args[1]);
+      const from =
+        name !== null && list?.type === "Identifier"
+          ? `This pgEnum's values come from ${list.name}, which is not an array of string literals or a string enum declared in the models files`
+          : "This pgEnum's name or values are not string literals";
+      warn(scope, chain.root.call, `${from}; its columns' type is unknown and its CREATE TYPE was skipped.`);
       scope.enums.set(variable, {
         ts: scope.ts,
         variable,
@@ -439,6 +453,30 @@ function declareType(
   }
 }
 
+/**
+ * A pgEnum's values: an array of string literals, or the name of a top-level `const` holding one
+ * (`as const` allowed) or of a string enum (drizzle takes `Object.values` of it), in this file or
+ * imported from another models file. Null for anything else.
+ */
+function enumValues(scope: FileScope, resolver: Resolver, node: Node | null | undefined): string[] | null {
+  const n = unwrap(node);
+  if (n?.type === "ArrayExpression") {
+    const values = n.elements.map((e) => (e ? literalString(e) : null));
+    return values.every((v): v is string => v !== null) ? values : null;
+  }
+  if (n?.type !== "Identifier") return null;
+  const found = resolver.constantAt(scope, n.name);
+  if (!found) return null;
+  if (found.node.type === "TSEnumDeclaration") {
+    const members = "members" in found.node ? found.node.members : [];
+    const values = members.map((m) => literalString(m.initializer));
+    return values.every((v): v is string => v !== null) ? values : null;
+  }
+  // One step only: a constant that names another constant is left to the warning.
+  const init = unwrap(found.node);
+  return init?.type === "ArrayExpression" ? enumValues(found.scope, resolver, init) : null;
+}
+
 function declare(
   scope: FileScope,
   resolver: Resolver,
@@ -454,7 +492,7 @@ function declare(
   const exported = scope.exports.has(variable);
   const core = pgCoreName(scope, chain.rootPath);
   if (phase === "types") {
-    declareType(scope, variable, chain, core, exported, declaration, schemas);
+    declareType(scope, resolver, variable, chain, core, exported, declaration, schemas);
     return;
   }
   const tableCall = tableCallOf(scope, chain, resolver);
@@ -1242,6 +1280,14 @@ class Resolver {
     const key = path.at(-1) as string;
     const column = table?.columns.find((c) => c.key === key);
     return table && column ? { table, column } : null;
+  }
+
+  /** The top-level constant or enum a name refers to, in this file or the models file it is imported from. */
+  constantAt(scope: FileScope, name: string): { scope: FileScope; node: Node } | null {
+    return this.lookup(scope, [name], (s, n) => {
+      const node = s.constants.get(n);
+      return node ? { scope: s, node } : undefined;
+    });
   }
 
   enumAt(scope: FileScope, path: string[]): DrizzleEnum | null {
