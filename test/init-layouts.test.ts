@@ -276,4 +276,24 @@ describe("init: models", () => {
       { path: "src/db/schema", orm: "drizzle" },
     ]);
   });
+
+  it("takes the Drizzle schema drizzle.config names, not scripts and tests that also call pgTable", async () => {
+    const table = (name: string) =>
+      `import { pgTable, serial } from "drizzle-orm/pg-core";\nexport const ${name} = pgTable("${name}", { id: serial("id").primaryKey() });\n`;
+    const root = repo({
+      "packages/db/migrations/meta/_journal.json": '{"dialect": "postgresql", "entries": []}',
+      "packages/db/migrations/0000_init.sql": "CREATE TABLE users (id serial PRIMARY KEY);\n",
+      // The path is built at run time from a constant, as drizzle-kit configs in monorepos do.
+      "packages/db/drizzle.config.ts":
+        "import { fileURLToPath } from 'node:url'\nconst schemaPath = fileURLToPath(new URL('./schema.ts', import.meta.url))\nexport default { schema: schemaPath, dialect: 'postgresql' }\n",
+      "packages/db/schema.ts": table("users"),
+      "packages/db/scripts/backfill.ts": table("scratch_copy"),
+      "packages/db/timestamps.test.ts": table("fixture"),
+      "apps/web/lib/query.test.ts": table("other_fixture"),
+    });
+    await initConfig(root, { orms: ["drizzle"] });
+    expect(parse(readFileSync(join(root, ".pg-index-lint.yml"), "utf8")).models).toEqual([
+      { path: "packages/db/schema.ts", orm: "drizzle" },
+    ]);
+  });
 });

@@ -4,9 +4,10 @@
  * their content (src/init/dialect.ts); runners come from the source registry.
  */
 import { readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { UserError } from "../errors.js";
+import { drizzleModels } from "../models/drizzle-source.js";
 import { isRevisionText } from "../runners/alembic.js";
 import type { AssumedVersion, MigrationFileRef } from "../runners/runner.js";
 import { assumeVersion, detectRunner, ORM_IDS, runner } from "../sources/index.js";
@@ -481,6 +482,8 @@ function findModels(
   skip: (rel: string, reason: string) => void,
 ): ProposedModels[] {
   const hits: Record<ProposedModels["orm"], string[]> = { sqlalchemy: [], prisma: [], drizzle: [] };
+  const drizzleConfigured: string[] = [];
+  const drizzleFiles: string[] = [];
   const other: Record<ProposedModels["orm"], Map<string, string>> = {
     sqlalchemy: new Map(),
     prisma: new Map(),
@@ -510,17 +513,31 @@ function findModels(
         if (!provider) continue;
         if (/^postgres(ql)?$/.test(provider)) hits.prisma.push(folder.rel);
         else other.prisma.set(folder.rel, `a Prisma schema for provider "${provider}" (${show(rel)})`);
-      } else if (/\.(ts|mts|cts|js|mjs)$/.test(name) && !name.endsWith(".d.ts")) {
+      } else if (/\.(ts|mts|cts|js|mjs)$/.test(name) && drizzleModels.selects(rel)) {
         const text = readSmall(join(folder.abs, name));
         if (!text?.includes("drizzle-orm/")) continue;
         // A schema left commented out declares nothing.
         const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
-        if (/\bpgTable(?:Creator)?\s*[(<]/.test(code)) hits.drizzle.push(folder.rel);
+        if (/\bpgTable(?:Creator)?\s*[(<]/.test(code)) {
+          hits.drizzle.push(folder.rel);
+          drizzleFiles.push(rel);
+        }
         else if (/\b(mysqlTable|sqliteTable|singlestoreTable)\s*[(<]/.test(code))
           other.drizzle.set(folder.rel, `Drizzle tables for another database (${show(rel)})`);
       }
     }
+    // drizzle.config's `schema:` says where drizzle-kit reads the tables: scripts and tests that
+    // also call pgTable elsewhere in the tree are not the schema.
+    if (folder.files.some((n) => /^drizzle\.config\.[cm]?[jt]s$/.test(n)))
+      for (const path of drizzleModels.detect?.(folder.abs) ?? []) {
+        const rel = posix.normalize(child(folder.rel, path.replaceAll("\\", "/")));
+        if (rel !== ".." && !rel.startsWith("../") && !notProject(rel)) drizzleConfigured.push(rel);
+      }
   }
+  // A configured path that declares no table itself (a file that re-exports another package's) is
+  // not taken: the tables found are.
+  const declaring = drizzleConfigured.filter((c) => drizzleFiles.some((f) => within(f, c)));
+  if (declaring.length > 0) hits.drizzle = [...new Set(declaring)];
   const out: ProposedModels[] = [];
   const names = { sqlalchemy: "SQLAlchemy", prisma: "Prisma", drizzle: "Drizzle" } as const;
   for (const orm of ["sqlalchemy", "prisma", "drizzle"] as const) {

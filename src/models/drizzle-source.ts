@@ -185,7 +185,7 @@ export const drizzleModels: ModelSource = {
       } catch {
         continue;
       }
-      const schema = /\bschema\s*:\s*(?:\[\s*)?["'`]([^"'`]+)["'`]/.exec(text)?.[1];
+      const schema = configSchema(text);
       if (!schema) continue;
       const path = schema.replace(/^\.\//, "").replace(/\/?\*.*$/, "");
       if (path !== "" && existsSync(join(dir, path)) && !out.includes(path)) out.push(path);
@@ -193,3 +193,18 @@ export const drizzleModels: ModelSource = {
     return out;
   },
 };
+
+/**
+ * The `schema:` of a drizzle.config text: a string (or the first of an array), or a constant the
+ * file declares whose value holds one, as `new URL("./schema.ts", import.meta.url)` does.
+ */
+export function configSchema(text: string): string | undefined {
+  const literal = /\bschema\s*:\s*(?:\[\s*)?["'`]([^"'`$]+)["'`]/.exec(text)?.[1];
+  if (literal) return literal;
+  const name = /\bschema\s*:\s*([A-Za-z_$][\w$]*)\s*[,}\n]/.exec(text)?.[1];
+  if (!name) return undefined;
+  const value = new RegExp(`\\b(?:const|let|var)\\s+${name.replace(/\$/g, "\\$")}\\s*=([^;]{0,400})`).exec(
+    text,
+  )?.[1];
+  return value ? /["'`]([^"'`$]+\.[cm]?[jt]s|\.{1,2}\/[^"'`$]*)["'`]/.exec(value)?.[1] : undefined;
+}
