@@ -100,27 +100,55 @@ export function openEngineEarly(options: VerifyOptions): Promise<Engine> | null 
   return engine;
 }
 
+/** The extensions a set's migrations create: PGlite loads those it bundles before they run. */
+function extensionsOf(set: MigrationSet): string[] {
+  const extensions = new Set<string>();
+  for (const m of [...(set.base ? [set.base] : []), ...set.migrations]) {
+    for (const s of m.statements) {
+      const ext = nodeAs(s.node, "CreateExtensionStmt")?.extname;
+      if (ext) extensions.add(ext);
+    }
+  }
+  return [...extensions];
+}
+
+/**
+ * The set a requirement's probe runs in: the first whose migrations create its table, else the
+ * first. Each set has a database of its own, so the probe must run where the table is.
+ */
+function probeSet(analysis: Analysis, req: Requirement): number {
+  const i = analysis.sets.findIndex((set) => set.catalog.resolveTable(req.schema, req.table));
+  return Math.max(0, i);
+}
+
 /**
  * Applies the analysed migrations to a real PostgreSQL, measures, and runs verify's rules on what
  * it measured. `analysis` must keep its syntax trees.
+ *
+ * Each migrations entry gets a database of its own (a scratch database with its own throwaway role
+ * on a server, a PGlite instance of its own), as each is a service's own database in production:
+ * applied into one, two entries that both create a `users` table would fail or report each
+ * other's tables as replay mismatches. The next entry's engine starts while the current one applies.
  */
 export async function verify(
   analysis: Analysis,
   options: VerifyOptions,
   early: Promise<Engine> | null = null,
 ): Promise<VerifyResult> {
-  const extensions = new Set<string>();
-  for (const set of analysis.sets) {
-    for (const m of set.migrations) {
-      for (const s of m.statements) {
-        const ext = nodeAs(s.node, "CreateExtensionStmt")?.extname;
-        if (ext) extensions.add(ext);
-      }
-    }
-  }
-  const engine = await (early ?? openEngine({ ...engineOptions(options), extensions: [...extensions] }));
+  const sets = analysis.sets;
+  const engines: Promise<Engine>[] = [];
+  const start = (i: number): Promise<Engine> => {
+    const set = sets[i];
+    const engine =
+      i === 0 && early
+        ? early
+        : openEngine({ ...engineOptions(options), extensions: set ? extensionsOf(set) : [] });
+    engine.catch(() => undefined);
+    engines[i] = engine;
+    return engine;
+  };
   const report: VerifyReport = {
-    engine: { kind: engine.kind, version: engine.version, description: engine.description },
+    engine: { kind: "pglite", version: "", description: "" },
     sets: [],
     coverage: [],
     probes: [],
@@ -128,101 +156,66 @@ export async function verify(
   };
   const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : undefined;
   const verified: VerifiedSet[] = [];
-  const probes: VerifyContext["probes"] = [];
+  const lives: Catalog[] = [];
+  const probeRows: { order: number; probe: ProbeResult; at: SourceRange }[] = [];
+  let failure: { error: unknown } | undefined;
   try {
-    const lives: Catalog[] = [];
-    for (const set of analysis.sets) {
-      // The schema the migrations start from goes in first, as it was there before them.
-      const base = set.base ? await applySet(engine, { ...set, migrations: [set.base] }) : undefined;
-      const total = set.migrations.length;
-      const applyOptions = {
-        ...(deadline ? { deadline } : {}),
-        ...(options.keepGoing ? { keepGoing: true } : {}),
-        onMigration: (_i: number, _n: number, m: Migration) =>
-          options.onMigration?.(`verify ${set.migrations.indexOf(m) + 1}/${total} ${m.file}`),
-      };
-      const rows = report.sets.length === 0 ? analysis.settings.data.verify?.rows : undefined;
-      const fillAfter = rows ? lastCreation(set, Object.keys(rows)) : -1;
-      let applied: ApplyResult;
-      if (rows && fillAfter >= 0) {
-        // The impact report: the schema before review, filled with rows, then the migrations under review.
-        const before = await applySet(engine, set, { ...applyOptions, only: (i) => i <= fillAfter });
-        applied = before;
-        if (!before.failure || options.keepGoing) {
-          const fills = await fillTables(engine.main, rows, {
-            limits: ROW_LIMITS[engine.kind],
-            ...(options.onNote ? { onNote: options.onNote } : {}),
-          });
-          const timings = new Map<Requirement, { beforeMs?: number; afterMs?: number }>();
-          let n = 0;
-          for (const req of analysis.requirements) {
-            if (!req.entry.query) continue;
-            const ms = await timeProbe(engine.main, req, n++);
-            timings.set(req, ms === undefined ? {} : { beforeMs: ms });
-          }
-          const after = await applySet(engine, set, {
-            ...applyOptions,
-            only: (i) => i > fillAfter,
-            traces: before.migrations,
-          });
-          for (const [req, t] of timings) {
-            const ms = await timeProbe(engine.main, req, n++);
-            if (ms !== undefined) t.afterMs = ms;
-          }
-          applied = {
-            migrations: before.migrations,
-            failure: before.failure ?? after.failure,
-            failures: [...before.failures, ...after.failures],
-            timedOut: before.timedOut || after.timedOut,
-          };
-          report.impact = { fills, filledAfter: set.migrations[fillAfter]?.file ?? "", timings };
+    for (let i = 0; i < Math.max(1, sets.length); i++) {
+      const engine = await (engines[i] ?? start(i));
+      if (i === 0)
+        report.engine = { kind: engine.kind, version: engine.version, description: engine.description };
+      if (i + 1 < sets.length) start(i + 1);
+      const set = sets[i];
+      if (set) {
+        const { live, measured } = await verifySet(engine, analysis, set, options, report, deadline);
+        lives.push(live);
+        verified.push(measured);
+        // The probes of the requirements on this set's tables, while its database is open.
+        for (const [order, req] of analysis.requirements.entries()) {
+          if (!req.entry.query || probeSet(analysis, req) !== i) continue;
+          const probe = await runProbe(engine.main, live, req, order);
+          const timings = report.impact?.timings.get(req);
+          if (timings) probe.timings = timings;
+          probeRows.push({ order, probe, at: configRange(analysis, req.entry.line) });
         }
-      } else {
-        applied = await applySet(engine, set, applyOptions);
+        // The indexes query-needs-index suggests, built and EXPLAINed last: they change the database.
+        if (i === 0) {
+          const proofs = await proveSuggestions(engine.main, analysis, report.impact?.fills);
+          if (proofs) report.queryProofs = proofs;
+        }
       }
-      report.timedOut ||= applied.timedOut;
-      const live = await readLiveCatalog(engine.main);
-      lives.push(live);
-      const differences = compareCatalogs(replayApplied(applied, base), live);
-      report.sets.push({
-        path: set.path,
-        runner: set.runner,
-        apply: applied,
-        differences: differences.length,
-      });
-      verified.push(measuredSet(set, applied, differences, live, configRange(analysis), base));
+      await engine.close();
     }
-
-    for (const req of analysis.requirements) report.coverage.push(prove(req, lives));
-
-    const live = lives[0];
-    let n = 0;
-    for (const req of analysis.requirements) {
-      if (!req.entry.query || !live) continue;
-      const probe = await runProbe(engine.main, live, req, n++);
-      const timings = report.impact?.timings.get(req);
-      if (timings) probe.timings = timings;
-      report.probes.push(probe);
-      probes.push({ ...probe, at: configRange(analysis, req.entry.line) });
-    }
-    // The indexes query-needs-index suggests, built and EXPLAINed last: they change the database.
-    const proofs = await proveSuggestions(engine.main, analysis, report.impact?.fills);
-    if (proofs) {
-      report.queryProofs = proofs;
-      for (const proof of proofs) report.probes.push(proof.after);
-    }
-  } finally {
-    await engine.close();
+  } catch (error) {
+    failure = { error };
   }
+  // Every engine started is closed, the one started ahead too; close() is safe to call twice. An
+  // engine that failed to open has reported that already, where it was awaited. A scratch database
+  // that could not be dropped is reported first: it names what is left on the server.
+  const closing = await Promise.allSettled(
+    engines.map((engine) =>
+      engine.then(
+        (e) => e.close(),
+        () => undefined,
+      ),
+    ),
+  );
+  const leftover = closing.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (leftover) throw leftover.reason;
+  if (failure) throw failure.error;
+  for (const req of analysis.requirements) report.coverage.push(prove(req, lives));
+  probeRows.sort((a, b) => a.order - b.order);
+  report.probes = probeRows.map((row) => row.probe);
+  for (const proof of report.queryProofs ?? []) report.probes.push(proof.after);
   const context: VerifyContext = {
-    engine: engine.kind,
+    engine: report.engine.kind,
     keepGoing: Boolean(options.keepGoing),
     sets: verified,
     coverage: report.coverage.map((row) => ({
       ...row,
       at: staticTableSource(analysis, row.requirement) ?? configRange(analysis, row.requirement.entry.line),
     })),
-    probes,
+    probes: probeRows.map((row) => ({ ...row.probe, at: row.at })),
     ...(report.queryProofs ? { queryProofs: report.queryProofs } : {}),
     wordsFor: analysis.wordsFor,
   };
@@ -232,6 +225,78 @@ export async function verify(
       raw.push({ rule: rule.meta.id, source: "verify", finding });
   }
   return { report, raw };
+}
+
+/**
+ * Applies one set to its own database and reads that database back. The impact report (verify.rows)
+ * is made in the first set's database.
+ */
+async function verifySet(
+  engine: Engine,
+  analysis: Analysis,
+  set: MigrationSet,
+  options: VerifyOptions,
+  report: VerifyReport,
+  deadline: number | undefined,
+): Promise<{ live: Catalog; measured: VerifiedSet }> {
+  // The schema the migrations start from goes in first, as it was there before them.
+  const base = set.base ? await applySet(engine, { ...set, migrations: [set.base] }) : undefined;
+  const total = set.migrations.length;
+  const applyOptions = {
+    ...(deadline ? { deadline } : {}),
+    ...(options.keepGoing ? { keepGoing: true } : {}),
+    onMigration: (_i: number, _n: number, m: Migration) =>
+      options.onMigration?.(`verify ${set.migrations.indexOf(m) + 1}/${total} ${m.file}`),
+  };
+  const rows = report.sets.length === 0 ? analysis.settings.data.verify?.rows : undefined;
+  const fillAfter = rows ? lastCreation(set, Object.keys(rows)) : -1;
+  let applied: ApplyResult;
+  if (rows && fillAfter >= 0) {
+    // The impact report: the schema before review, filled with rows, then the migrations under review.
+    const before = await applySet(engine, set, { ...applyOptions, only: (i) => i <= fillAfter });
+    applied = before;
+    if (!before.failure || options.keepGoing) {
+      const fills = await fillTables(engine.main, rows, {
+        limits: ROW_LIMITS[engine.kind],
+        ...(options.onNote ? { onNote: options.onNote } : {}),
+      });
+      const timings = new Map<Requirement, { beforeMs?: number; afterMs?: number }>();
+      let n = 0;
+      for (const req of analysis.requirements) {
+        if (!req.entry.query || probeSet(analysis, req) !== 0) continue;
+        const ms = await timeProbe(engine.main, req, n++);
+        timings.set(req, ms === undefined ? {} : { beforeMs: ms });
+      }
+      const after = await applySet(engine, set, {
+        ...applyOptions,
+        only: (i) => i > fillAfter,
+        traces: before.migrations,
+      });
+      for (const [req, t] of timings) {
+        const ms = await timeProbe(engine.main, req, n++);
+        if (ms !== undefined) t.afterMs = ms;
+      }
+      applied = {
+        migrations: before.migrations,
+        failure: before.failure ?? after.failure,
+        failures: [...before.failures, ...after.failures],
+        timedOut: before.timedOut || after.timedOut,
+      };
+      report.impact = { fills, filledAfter: set.migrations[fillAfter]?.file ?? "", timings };
+    }
+  } else {
+    applied = await applySet(engine, set, applyOptions);
+  }
+  report.timedOut ||= applied.timedOut;
+  const live = await readLiveCatalog(engine.main);
+  const differences = compareCatalogs(replayApplied(applied, base), live);
+  report.sets.push({
+    path: set.path,
+    runner: set.runner,
+    apply: applied,
+    differences: differences.length,
+  });
+  return { live, measured: measuredSet(set, applied, differences, live, configRange(analysis), base) };
 }
 
 /** What verify's rules read of one applied set. */

@@ -200,6 +200,37 @@ describe.each(engines)("each verify rule and limit fires on $name", ({ args }) =
     expect(report.verify.sets[0].differences).toBe(0);
   });
 
+  it("verifies each migrations entry in a database of its own: two services' same-named tables do not meet", async () => {
+    // billing and shop are two services' databases; each has its own accounts table. Applied into
+    // one database, shop's IF NOT EXISTS would keep billing's columns and the replay would not match.
+    const root = repo({
+      ".pg-index-lint.yml":
+        "migrations:\n  - { path: billing, runner: golang-migrate }\n  - { path: shop, runner: golang-migrate }\n",
+      "billing/1_accounts.up.sql": "CREATE TABLE accounts (id int PRIMARY KEY, iban text NOT NULL);",
+      "shop/1_accounts.up.sql":
+        "CREATE TABLE IF NOT EXISTS accounts (id bigint PRIMARY KEY, email text NOT NULL);",
+      "shop/2_email.up.sql": "CREATE UNIQUE INDEX CONCURRENTLY accounts_email ON accounts (email);",
+    });
+    const { code, stdout, stderr } = await run(["verify", root, "--format", "json", ...args]);
+    const report = JSON.parse(stdout);
+    expect(findings(stdout).map((f) => `${f.rule} ${f.file}:${f.line} ${f.message}`)).toEqual([]);
+    expect(
+      report.verify.sets.map((s: { path: string; differences: number }) => [
+        s.path.split("/").pop(),
+        s.differences,
+      ]),
+    ).toEqual([
+      ["billing", 0],
+      ["shop", 0],
+    ]);
+    expect(code).toBe(0);
+    if (args.length) {
+      const names = new Set([...stderr.matchAll(/scratch database (pg_index_lint_\w+)/g)].map((m) => m[1]));
+      expect(names.size).toBe(2);
+      expect(await scratchLeft(stderr)).toEqual([]);
+    }
+  });
+
   it("replay-mismatch: a table a function creates, which the replay cannot see", async () => {
     const root = repo({
       "m/001.sql":
