@@ -37,6 +37,12 @@ export interface VerifyOptions {
   keepGoing?: boolean;
   /** Apply the migrations as the URL's role instead of a throwaway one (--trust-migrations). */
   trustMigrations?: boolean;
+  /**
+   * The files of the change under review (--changed-since, a pull request). A table its migrations
+   * create is new in production too: a lock on it blocks no one while it is empty. Without it, the
+   * whole history is the change: it is replayed into an empty database.
+   */
+  changed?: ReadonlySet<string>;
   /** Lines about the database verify works in: its scratch database and role, leftovers dropped, limits applied. */
   onNote?: (line: string) => void;
 }
@@ -154,7 +160,8 @@ export async function verify(
     probes: [],
     timedOut: false,
   };
-  const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : undefined;
+  // The budget is for applying: it starts once the first database is ready.
+  let deadline: number | undefined;
   const verified: VerifiedSet[] = [];
   const lives: Catalog[] = [];
   const probeRows: { order: number; probe: ProbeResult; at: SourceRange }[] = [];
@@ -162,8 +169,10 @@ export async function verify(
   try {
     for (let i = 0; i < Math.max(1, sets.length); i++) {
       const engine = await (engines[i] ?? start(i));
-      if (i === 0)
+      if (i === 0) {
         report.engine = { kind: engine.kind, version: engine.version, description: engine.description };
+        if (options.timeoutMs) deadline = Date.now() + options.timeoutMs;
+      }
       if (i + 1 < sets.length) start(i + 1);
       const set = sets[i];
       if (set) {
@@ -296,7 +305,14 @@ async function verifySet(
     apply: applied,
     differences: differences.length,
   });
-  return { live, measured: measuredSet(set, applied, differences, live, configRange(analysis), base) };
+  const pending = (migration: number) => {
+    const file = set.migrations[migration]?.file;
+    return file !== undefined && (options.changed ? options.changed.has(file) : true);
+  };
+  return {
+    live,
+    measured: measuredSet(set, applied, differences, live, configRange(analysis), pending, base),
+  };
 }
 
 /** What verify's rules read of one applied set. */
@@ -306,8 +322,13 @@ function measuredSet(
   differences: ReturnType<typeof compareCatalogs>,
   live: Catalog,
   config: SourceRange,
+  pending: (migration: number) => boolean,
   base?: ApplyResult,
 ): VerifiedSet {
+  /** The table is new in the change and was empty when the lock's migration began. */
+  const fresh = (lock: ApplyResult["migrations"][number]["statements"][number]["locks"][number]) =>
+    Boolean(lock.empty) && lock.createdIn !== undefined && lock.createdIn >= 0 && pending(lock.createdIn);
+
   return {
     catalog: set.catalog,
     fallback: set.migrations.find((m) => m.statements.length)?.statements[0]?.range ?? config,
@@ -328,6 +349,7 @@ function measuredSet(
           relkind: l.relkind,
           mode: l.mode,
           preexisting: l.preexisting,
+          fresh: fresh(l),
           inferred: l.seen === "inferred",
         })),
       })),
