@@ -305,9 +305,15 @@ async function verifySet(
     apply: applied,
     differences: differences.length,
   });
+  // A change that edits the config answers for every finding (src/policy/scope.ts): judged as a
+  // run without a change, the whole history is new.
+  const changed =
+    options.changed && !(analysis.config && options.changed.has(analysis.config))
+      ? options.changed
+      : undefined;
   const pending = (migration: number) => {
     const file = set.migrations[migration]?.file;
-    return file !== undefined && (options.changed ? options.changed.has(file) : true);
+    return file !== undefined && (changed ? changed.has(file) : true);
   };
   return {
     live,
