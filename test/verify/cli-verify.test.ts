@@ -245,8 +245,9 @@ describe.each(engines)("each verify rule and limit fires on $name", ({ args }) =
 
 describe("verify adds to check's findings rather than repeating them", () => {
   it("puts the measured lock of a statement check already flags into that finding, not a blocking-lock", async () => {
+    // t holds a row before the index is built: someone can be waiting on it.
     const root = repo({
-      "m/001.sql": "CREATE TABLE t (id int PRIMARY KEY, c int);",
+      "m/001.sql": "CREATE TABLE t (id int PRIMARY KEY, c int);\nINSERT INTO t VALUES (1, 1);",
       "m/002.sql": "CREATE INDEX t_c ON t (c);",
     });
     const report = JSON.parse((await run(["verify", join(root, "m"), "--format", "json"])).stdout);
