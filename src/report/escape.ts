@@ -101,18 +101,27 @@ export function longestRun(text: string, ch: string): number {
 }
 
 /**
- * A path shortened in the middle to at most `max` characters, keeping its first folder and as
- * much of its end (the file name) as fits: `prisma/…/20240101_add_index/migration.sql`.
+ * A path shortened to at most `max` characters from its start, since its end names the migration
+ * the way its runner does: the file with as many of its folders as fit (`…/migrations/000123_add.up.sql:4`),
+ * else the beginning of its folder, where a Prisma or Diesel migration keeps its timestamp, and the
+ * file (`20240101123456_add_a_long_na…/migration.sql:12`), else the file cut in the middle.
  */
 export function shortenPath(path: string, max = 60): string {
   if (path.length <= max) return path;
-  const slash = path.indexOf("/");
-  const head = slash > 0 && slash < max / 3 ? path.slice(0, slash + 1) : path.slice(0, Math.floor(max / 4));
-  const room = max - head.length - 1;
-  let tail = path.slice(path.length - room);
-  const cut = tail.indexOf("/");
-  if (cut > 0 && tail.length - cut > room / 2) tail = tail.slice(cut);
-  return `${head}…${tail}`;
+  const parts = path.split("/");
+  const file = parts.pop() ?? path;
+  let tail = file;
+  let i = parts.length - 1;
+  while (i >= 0 && `…/${parts[i]}/${tail}`.length <= max) {
+    tail = `${parts[i]}/${tail}`;
+    i--;
+  }
+  if (tail !== file) return `…/${tail}`;
+  const parent = parts[i];
+  const room = max - file.length - 2;
+  if (parent !== undefined && room >= 8) return `${parent.slice(0, room)}…/${file}`;
+  const half = Math.floor((max - 1) / 2);
+  return `${file.slice(0, max - 1 - half)}…${file.slice(file.length - half)}`;
 }
 
 /**

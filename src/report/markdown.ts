@@ -218,22 +218,34 @@ function findingRows(findings: Finding[], options: MarkdownOptions): string[] {
     const ruleId = codeSpan(f.rule, { table: true, max: 80 });
     const rule = ruleUrl ? `[${ruleId}](${ruleUrl})` : ruleId;
     const where = location(f.file, f.line, f.endLine, options);
-    const measured = f.measured ? `<br>**Measured:** ${cell(f.measured)}` : "";
-    return `| ${icon} | ${rule} | ${where} | ${message(f)}${measured}<br>**Fix:** ${cell(f.help)} |`;
+    const measured = f.measured ? `<br>**Measured:** ${breakable(cell(f.measured))}` : "";
+    return `| ${icon} | ${rule} | ${where} | ${message(f)}${measured}<br>**Fix:** ${breakable(cell(f.help))} |`;
   });
 }
 
 /** A finding's message for a cell; PostgreSQL's own words quoted in a code span, capped. */
 function message(f: Finding): string {
   const postgres = metaOf(f.rule).quotesPostgres ? splitPostgresMessage(f.message) : undefined;
-  if (!postgres) return cell(f.message);
-  return `PostgreSQL rejected this statement (SQLSTATE ${cell(postgres.code)}): ${codeSpan(postgres.postgres, { table: true, max: 300 })}. ${cell(postgres.after)}`;
+  if (!postgres) return breakable(cell(f.message));
+  return `PostgreSQL rejected this statement (SQLSTATE ${cell(postgres.code)}): ${codeSpan(postgres.postgres, { table: true, max: 300 })}. ${breakable(cell(postgres.after))}`;
+}
+
+/**
+ * Escaped cell text with break opportunities (`<wbr>`, which GitHub keeps) after each `/` and
+ * before each `_` of a long word: a table is as wide as its longest words, and a migration path
+ * or name of 50 characters would otherwise push the finding column off the screen. Before `_`,
+ * never after it: a `_` after a tag could open emphasis, and one before a letter cannot close it.
+ */
+function breakable(escaped: string): string {
+  return escaped.replace(/[^\s]{24,}/g, (word) =>
+    word.replace(/\//g, "/<wbr>").replace(/\\?_/g, (u) => `<wbr>${u}`),
+  );
 }
 
 /** `file:line`, cut in the middle when long, linked to the lines when a URL is known. */
 function location(file: string, line: number, endLine: number, options: MarkdownOptions): string {
   const full = `${file}:${line}`;
-  const shown = cell(shortenPath(full, WHERE_WIDTH));
+  const shown = breakable(cell(shortenPath(full, WHERE_WIDTH)));
   if (!options.fileUrl) return shown;
   const title = full.length > WHERE_WIDTH ? ` "${cell(full).replaceAll('"', "&quot;")}"` : "";
   return `[${shown}](${linkTarget(options.fileUrl(file, line, endLine))}${title})`;
@@ -255,7 +267,7 @@ function verifySections(report: VerifyReport, options: MarkdownOptions, form: Fo
   const engine =
     report.engine.kind === "pglite"
       ? `embedded PGlite (${markdownText(report.engine.version, 80)})`
-      : `PostgreSQL ${markdownText(report.engine.version, 80)}`;
+      : markdownText(report.engine.version, 80);
   for (const set of report.sets) {
     const all = set.apply.migrations;
     const applied = all.filter((m) => m.status === "applied").length;

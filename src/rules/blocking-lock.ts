@@ -47,7 +47,7 @@ export const blockingLock: Rule = {
     pass: "verify",
     defaultSeverity: "warning",
     summary:
-      "A statement took a lock that blocks writes (SHARE or stronger) on a table that existed before its migration.",
+      "A statement took a lock that blocks writes (SHARE or stronger) on a table that existed before its migration and that someone can be waiting on: one from before the change under review, or one that held rows.",
     fixable: false,
     lock: true,
   }),
@@ -60,11 +60,15 @@ export const blockingLock: Rule = {
       for (const st of set.statements) {
         const blocking = st.locks.filter(
           (l) =>
-            l.preexisting && WRITE_BLOCKING_MODES.has(l.mode) && (l.relkind === "r" || l.relkind === "p"),
+            l.preexisting &&
+            !l.fresh &&
+            WRITE_BLOCKING_MODES.has(l.mode) &&
+            (l.relkind === "r" || l.relkind === "p"),
         );
         if (blocking.length === 0) continue;
+        // A table the migration created, or an empty one the change created, has no rows to check.
         const kind = statementKind(st.statement.node, (name) =>
-          st.locks.some((l) => l.relation === name && !l.preexisting),
+          st.locks.some((l) => l.relation === name && (!l.preexisting || l.fresh)),
         );
         if (kind === "brief") {
           if (setsLockTimeoutBefore(set, st)) continue;

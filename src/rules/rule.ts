@@ -117,6 +117,12 @@ export interface MeasuredLock {
   mode: string;
   /** The relation existed before the migration that took the lock. */
   preexisting: boolean;
+  /**
+   * The table is new in the change under review (a migration of the pull request or of
+   * --changed-since created it; without a change, the history replayed into an empty database)
+   * and held no rows when the migration that took the lock began: no query waits on it yet.
+   */
+  fresh: boolean;
   /** Not observed: the mode PostgreSQL documents for the statement. */
   inferred: boolean;
 }

@@ -21,6 +21,17 @@ export interface LockRecord {
   /** True when the relation existed before the migration that took the lock. */
   preexisting: boolean;
   /**
+   * The table held no rows when that migration began (its files are empty; a partitioned table's
+   * partitions are). Undefined where no relation was seen (an inferred lock).
+   */
+  empty?: boolean;
+  /**
+   * The index (in its set) of the migration that created the relation, as this apply saw it: -1
+   * when it existed before the first migration applied here (a base schema, or the part of the set
+   * applied before verify.rows filled the tables). Undefined where no relation was seen.
+   */
+  createdIn?: number;
+  /**
    * How it was seen: "own" from the applying backend inside the statement's transaction;
    * "observer" from a second connection while a CONCURRENTLY statement ran; "inferred" where
    * neither was possible (the mode PostgreSQL documents for the statement).
@@ -100,6 +111,10 @@ class Session {
   private pending: StatementTrace[] = [];
   private lockBaseline = new Set<string>();
   private maxOldOid = 0;
+  /** Tables that held rows when the current migration began, by OID. */
+  private filled = new Set<number>();
+  /** Before each migration applied: its index in the set and the largest OID then. */
+  private boundaries: { migration: number; maxOid: number }[] = [];
   private pid = 0;
 
   constructor(
@@ -121,11 +136,23 @@ class Session {
    * Remembers where the relations that exist before a migration end: OIDs only grow in a
    * database this young, so a relation with a larger OID was created by the migration.
    */
-  async beforeMigration(): Promise<void> {
+  async beforeMigration(migration: number): Promise<void> {
     const rows = await this.db.query<{ max: string | number | null }>(
       "SELECT max(oid::bigint) AS max FROM pg_class",
     );
     this.maxOldOid = Number(rows.rows[0]?.max ?? 0);
+    this.boundaries.push({ migration, maxOid: this.maxOldOid });
+    // A table's main fork stays empty until a row is written to it (and after a DELETE it keeps its
+    // pages until VACUUM: counted as holding rows, the safe side). One query for the user's tables
+    // (OIDs from 16384, FirstNormalObjectId, on).
+    const filled = await this.db.query<{ oid: string | number }>(
+      `SELECT c.oid::bigint AS oid FROM pg_catalog.pg_class c
+        WHERE c.oid >= 16384
+          AND ((c.relkind = 'r' AND pg_catalog.pg_relation_size(c.oid) > 0)
+            OR (c.relkind = 'p' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                  WHERE i.inhparent = c.oid AND pg_catalog.pg_relation_size(i.inhrelid) > 0)))`,
+    );
+    this.filled = new Set(filled.rows.map((row) => Number(row.oid)));
   }
 
   private locksQuery(): string {
@@ -185,8 +212,17 @@ class Session {
       relkind: row.relkind,
       mode: row.mode,
       preexisting: Number(row.oid) <= this.maxOldOid,
+      empty: !this.filled.has(Number(row.oid)),
+      createdIn: this.createdIn(Number(row.oid)),
       seen,
     };
+  }
+
+  /** The migration that created a relation: the last one whose start saw a smaller largest OID. */
+  private createdIn(oid: number): number {
+    let created = -1;
+    for (const b of this.boundaries) if (oid > b.maxOid) created = b.migration;
+    return created;
   }
 
   /** Applies one migration file; returns the failing statement's trace, if any. */
@@ -391,7 +427,7 @@ export async function applySet(
       break;
     }
     options.onMigration?.(n, chosen.length, trace.migration);
-    await session.beforeMigration();
+    await session.beforeMigration(migrations.indexOf(trace));
     const started = performance.now();
     const failed = await session.apply(trace.migration, trace, n === chosen.length - 1);
     trace.durationMs = performance.now() - started;

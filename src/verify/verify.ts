@@ -37,6 +37,12 @@ export interface VerifyOptions {
   keepGoing?: boolean;
   /** Apply the migrations as the URL's role instead of a throwaway one (--trust-migrations). */
   trustMigrations?: boolean;
+  /**
+   * The files of the change under review (--changed-since, a pull request). A table its migrations
+   * create is new in production too: a lock on it blocks no one while it is empty. Without it, the
+   * whole history is the change: it is replayed into an empty database.
+   */
+  changed?: ReadonlySet<string>;
   /** Lines about the database verify works in: its scratch database and role, leftovers dropped, limits applied. */
   onNote?: (line: string) => void;
 }
@@ -100,129 +106,125 @@ export function openEngineEarly(options: VerifyOptions): Promise<Engine> | null 
   return engine;
 }
 
+/** The extensions a set's migrations create: PGlite loads those it bundles before they run. */
+function extensionsOf(set: MigrationSet): string[] {
+  const extensions = new Set<string>();
+  for (const m of [...(set.base ? [set.base] : []), ...set.migrations]) {
+    for (const s of m.statements) {
+      const ext = nodeAs(s.node, "CreateExtensionStmt")?.extname;
+      if (ext) extensions.add(ext);
+    }
+  }
+  return [...extensions];
+}
+
+/**
+ * The set a requirement's probe runs in: the first whose migrations create its table, else the
+ * first. Each set has a database of its own, so the probe must run where the table is.
+ */
+function probeSet(analysis: Analysis, req: Requirement): number {
+  const i = analysis.sets.findIndex((set) => set.catalog.resolveTable(req.schema, req.table));
+  return Math.max(0, i);
+}
+
 /**
  * Applies the analysed migrations to a real PostgreSQL, measures, and runs verify's rules on what
  * it measured. `analysis` must keep its syntax trees.
+ *
+ * Each migrations entry gets a database of its own (a scratch database with its own throwaway role
+ * on a server, a PGlite instance of its own), as each is a service's own database in production:
+ * applied into one, two entries that both create a `users` table would fail or report each
+ * other's tables as replay mismatches. The next entry's engine starts while the current one applies.
  */
 export async function verify(
   analysis: Analysis,
   options: VerifyOptions,
   early: Promise<Engine> | null = null,
 ): Promise<VerifyResult> {
-  const extensions = new Set<string>();
-  for (const set of analysis.sets) {
-    for (const m of set.migrations) {
-      for (const s of m.statements) {
-        const ext = nodeAs(s.node, "CreateExtensionStmt")?.extname;
-        if (ext) extensions.add(ext);
-      }
-    }
-  }
-  const engine = await (early ?? openEngine({ ...engineOptions(options), extensions: [...extensions] }));
+  const sets = analysis.sets;
+  const engines: Promise<Engine>[] = [];
+  const start = (i: number): Promise<Engine> => {
+    const set = sets[i];
+    const engine =
+      i === 0 && early
+        ? early
+        : openEngine({ ...engineOptions(options), extensions: set ? extensionsOf(set) : [] });
+    engine.catch(() => undefined);
+    engines[i] = engine;
+    return engine;
+  };
   const report: VerifyReport = {
-    engine: { kind: engine.kind, version: engine.version, description: engine.description },
+    engine: { kind: "pglite", version: "", description: "" },
     sets: [],
     coverage: [],
     probes: [],
     timedOut: false,
   };
-  const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : undefined;
+  // The budget is for applying: it starts once the first database is ready.
+  let deadline: number | undefined;
   const verified: VerifiedSet[] = [];
-  const probes: VerifyContext["probes"] = [];
+  const lives: Catalog[] = [];
+  const probeRows: { order: number; probe: ProbeResult; at: SourceRange }[] = [];
+  let failure: { error: unknown } | undefined;
   try {
-    const lives: Catalog[] = [];
-    for (const set of analysis.sets) {
-      // The schema the migrations start from goes in first, as it was there before them.
-      const base = set.base ? await applySet(engine, { ...set, migrations: [set.base] }) : undefined;
-      const total = set.migrations.length;
-      const applyOptions = {
-        ...(deadline ? { deadline } : {}),
-        ...(options.keepGoing ? { keepGoing: true } : {}),
-        onMigration: (_i: number, _n: number, m: Migration) =>
-          options.onMigration?.(`verify ${set.migrations.indexOf(m) + 1}/${total} ${m.file}`),
-      };
-      const rows = report.sets.length === 0 ? analysis.settings.data.verify?.rows : undefined;
-      const fillAfter = rows ? lastCreation(set, Object.keys(rows)) : -1;
-      let applied: ApplyResult;
-      if (rows && fillAfter >= 0) {
-        // The impact report: the schema before review, filled with rows, then the migrations under review.
-        const before = await applySet(engine, set, { ...applyOptions, only: (i) => i <= fillAfter });
-        applied = before;
-        if (!before.failure || options.keepGoing) {
-          const fills = await fillTables(engine.main, rows, {
-            limits: ROW_LIMITS[engine.kind],
-            ...(options.onNote ? { onNote: options.onNote } : {}),
-          });
-          const timings = new Map<Requirement, { beforeMs?: number; afterMs?: number }>();
-          let n = 0;
-          for (const req of analysis.requirements) {
-            if (!req.entry.query) continue;
-            const ms = await timeProbe(engine.main, req, n++);
-            timings.set(req, ms === undefined ? {} : { beforeMs: ms });
-          }
-          const after = await applySet(engine, set, {
-            ...applyOptions,
-            only: (i) => i > fillAfter,
-            traces: before.migrations,
-          });
-          for (const [req, t] of timings) {
-            const ms = await timeProbe(engine.main, req, n++);
-            if (ms !== undefined) t.afterMs = ms;
-          }
-          applied = {
-            migrations: before.migrations,
-            failure: before.failure ?? after.failure,
-            failures: [...before.failures, ...after.failures],
-            timedOut: before.timedOut || after.timedOut,
-          };
-          report.impact = { fills, filledAfter: set.migrations[fillAfter]?.file ?? "", timings };
-        }
-      } else {
-        applied = await applySet(engine, set, applyOptions);
+    for (let i = 0; i < Math.max(1, sets.length); i++) {
+      const engine = await (engines[i] ?? start(i));
+      if (i === 0) {
+        report.engine = { kind: engine.kind, version: engine.version, description: engine.description };
+        if (options.timeoutMs) deadline = Date.now() + options.timeoutMs;
       }
-      report.timedOut ||= applied.timedOut;
-      const live = await readLiveCatalog(engine.main);
-      lives.push(live);
-      const differences = compareCatalogs(replayApplied(applied, base), live);
-      report.sets.push({
-        path: set.path,
-        runner: set.runner,
-        apply: applied,
-        differences: differences.length,
-      });
-      verified.push(measuredSet(set, applied, differences, live, configRange(analysis), base));
+      if (i + 1 < sets.length) start(i + 1);
+      const set = sets[i];
+      if (set) {
+        const { live, measured } = await verifySet(engine, analysis, set, options, report, deadline);
+        lives.push(live);
+        verified.push(measured);
+        // The probes of the requirements on this set's tables, while its database is open.
+        for (const [order, req] of analysis.requirements.entries()) {
+          if (!req.entry.query || probeSet(analysis, req) !== i) continue;
+          const probe = await runProbe(engine.main, live, req, order);
+          const timings = report.impact?.timings.get(req);
+          if (timings) probe.timings = timings;
+          probeRows.push({ order, probe, at: configRange(analysis, req.entry.line) });
+        }
+        // The indexes query-needs-index suggests, built and EXPLAINed last: they change the database.
+        if (i === 0) {
+          const proofs = await proveSuggestions(engine.main, analysis, report.impact?.fills);
+          if (proofs) report.queryProofs = proofs;
+        }
+      }
+      await engine.close();
     }
-
-    for (const req of analysis.requirements) report.coverage.push(prove(req, lives));
-
-    const live = lives[0];
-    let n = 0;
-    for (const req of analysis.requirements) {
-      if (!req.entry.query || !live) continue;
-      const probe = await runProbe(engine.main, live, req, n++);
-      const timings = report.impact?.timings.get(req);
-      if (timings) probe.timings = timings;
-      report.probes.push(probe);
-      probes.push({ ...probe, at: configRange(analysis, req.entry.line) });
-    }
-    // The indexes query-needs-index suggests, built and EXPLAINed last: they change the database.
-    const proofs = await proveSuggestions(engine.main, analysis, report.impact?.fills);
-    if (proofs) {
-      report.queryProofs = proofs;
-      for (const proof of proofs) report.probes.push(proof.after);
-    }
-  } finally {
-    await engine.close();
+  } catch (error) {
+    failure = { error };
   }
+  // Every engine started is closed, the one started ahead too; close() is safe to call twice. An
+  // engine that failed to open has reported that already, where it was awaited. A scratch database
+  // that could not be dropped is reported first: it names what is left on the server.
+  const closing = await Promise.allSettled(
+    engines.map((engine) =>
+      engine.then(
+        (e) => e.close(),
+        () => undefined,
+      ),
+    ),
+  );
+  const leftover = closing.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (leftover) throw leftover.reason;
+  if (failure) throw failure.error;
+  for (const req of analysis.requirements) report.coverage.push(prove(req, lives));
+  probeRows.sort((a, b) => a.order - b.order);
+  report.probes = probeRows.map((row) => row.probe);
+  for (const proof of report.queryProofs ?? []) report.probes.push(proof.after);
   const context: VerifyContext = {
-    engine: engine.kind,
+    engine: report.engine.kind,
     keepGoing: Boolean(options.keepGoing),
     sets: verified,
     coverage: report.coverage.map((row) => ({
       ...row,
       at: staticTableSource(analysis, row.requirement) ?? configRange(analysis, row.requirement.entry.line),
     })),
-    probes,
+    probes: probeRows.map((row) => ({ ...row.probe, at: row.at })),
     ...(report.queryProofs ? { queryProofs: report.queryProofs } : {}),
     wordsFor: analysis.wordsFor,
   };
@@ -234,6 +236,91 @@ export async function verify(
   return { report, raw };
 }
 
+/**
+ * Applies one set to its own database and reads that database back. The impact report (verify.rows)
+ * is made in the first set's database.
+ */
+async function verifySet(
+  engine: Engine,
+  analysis: Analysis,
+  set: MigrationSet,
+  options: VerifyOptions,
+  report: VerifyReport,
+  deadline: number | undefined,
+): Promise<{ live: Catalog; measured: VerifiedSet }> {
+  // The schema the migrations start from goes in first, as it was there before them.
+  const base = set.base ? await applySet(engine, { ...set, migrations: [set.base] }) : undefined;
+  const total = set.migrations.length;
+  const applyOptions = {
+    ...(deadline ? { deadline } : {}),
+    ...(options.keepGoing ? { keepGoing: true } : {}),
+    onMigration: (_i: number, _n: number, m: Migration) =>
+      options.onMigration?.(`verify ${set.migrations.indexOf(m) + 1}/${total} ${m.file}`),
+  };
+  const rows = report.sets.length === 0 ? analysis.settings.data.verify?.rows : undefined;
+  const fillAfter = rows ? lastCreation(set, Object.keys(rows)) : -1;
+  let applied: ApplyResult;
+  if (rows && fillAfter >= 0) {
+    // The impact report: the schema before review, filled with rows, then the migrations under review.
+    const before = await applySet(engine, set, { ...applyOptions, only: (i) => i <= fillAfter });
+    applied = before;
+    if (!before.failure || options.keepGoing) {
+      const fills = await fillTables(engine.main, rows, {
+        limits: ROW_LIMITS[engine.kind],
+        ...(options.onNote ? { onNote: options.onNote } : {}),
+      });
+      const timings = new Map<Requirement, { beforeMs?: number; afterMs?: number }>();
+      let n = 0;
+      for (const req of analysis.requirements) {
+        if (!req.entry.query || probeSet(analysis, req) !== 0) continue;
+        const ms = await timeProbe(engine.main, req, n++);
+        timings.set(req, ms === undefined ? {} : { beforeMs: ms });
+      }
+      const after = await applySet(engine, set, {
+        ...applyOptions,
+        only: (i) => i > fillAfter,
+        traces: before.migrations,
+      });
+      for (const [req, t] of timings) {
+        const ms = await timeProbe(engine.main, req, n++);
+        if (ms !== undefined) t.afterMs = ms;
+      }
+      applied = {
+        migrations: before.migrations,
+        failure: before.failure ?? after.failure,
+        failures: [...before.failures, ...after.failures],
+        timedOut: before.timedOut || after.timedOut,
+      };
+      report.impact = { fills, filledAfter: set.migrations[fillAfter]?.file ?? "", timings };
+    }
+  } else {
+    applied = await applySet(engine, set, applyOptions);
+  }
+  report.timedOut ||= applied.timedOut;
+  const live = await readLiveCatalog(engine.main);
+  const differences = compareCatalogs(replayApplied(applied, base), live);
+  report.sets.push({
+    path: set.path,
+    runner: set.runner,
+    apply: applied,
+    differences: differences.length,
+  });
+  // A change that edits the config answers for every finding (src/policy/scope.ts): judged as a
+  // run without a change, the whole history is new.
+  const changed =
+    options.changed && !(analysis.config && options.changed.has(analysis.config))
+      ? options.changed
+      : undefined;
+  const pending = (migration: number) => {
+    const file = set.migrations[migration]?.file;
+    return file !== undefined && (changed ? changed.has(file) : true);
+  };
+  return {
+    live,
+    measured: measuredSet(set, applied, differences, live, configRange(analysis), pending, base),
+  };
+}
+
 /** What verify's rules read of one applied set. */
 function measuredSet(
   set: MigrationSet,
@@ -241,8 +328,13 @@ function measuredSet(
   differences: ReturnType<typeof compareCatalogs>,
   live: Catalog,
   config: SourceRange,
+  pending: (migration: number) => boolean,
   base?: ApplyResult,
 ): VerifiedSet {
+  /** The table is new in the change and was empty when the lock's migration began. */
+  const fresh = (lock: ApplyResult["migrations"][number]["statements"][number]["locks"][number]) =>
+    Boolean(lock.empty) && lock.createdIn !== undefined && lock.createdIn >= 0 && pending(lock.createdIn);
+
   return {
     catalog: set.catalog,
     fallback: set.migrations.find((m) => m.statements.length)?.statements[0]?.range ?? config,
@@ -263,6 +355,7 @@ function measuredSet(
           relkind: l.relkind,
           mode: l.mode,
           preexisting: l.preexisting,
+          fresh: fresh(l),
           inferred: l.seen === "inferred",
         })),
       })),

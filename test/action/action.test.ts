@@ -156,7 +156,8 @@ describe("the Action on a pull request", () => {
 
   it("creates one comment with the marker, the verdict and links to lines and rule pages", () => {
     expect(github.comments).toHaveLength(1);
-    const body = github.comments[0]?.body ?? "";
+    // Long words carry break opportunities (<wbr>) so that the table fits: read past them.
+    const body = (github.comments[0]?.body ?? "").replaceAll("<wbr>", "");
     // Keyed by the step's working directory: another step keeps its own comment.
     expect(body.startsWith("<!-- pg-index-lint key=services%2Ffactory -->\n")).toBe(true);
     expect(body).toContain("❌ **7 errors, 1 warning**");
@@ -466,7 +467,7 @@ describe("the Action on a repository whose names and SQL are hostile", () => {
 
   it("the PR comment carries the names only as inert text", () => {
     expect(github.comments).toHaveLength(1);
-    const body = github.comments[0]?.body ?? "";
+    const body = (github.comments[0]?.body ?? "").replaceAll("<wbr>", "");
     expect(body).toContain("&lt;img src=x onerror=alert(1)&gt;@\u200Doctocat.sql");
     expect(body).toContain("users&lt;b&gt;@\u200Doctocat&lt;/b&gt;\\|\\`x\\`");
     // The masked database URL has no place in it, and neither has the lock table.

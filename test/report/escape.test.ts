@@ -52,12 +52,15 @@ describe("terminal and log text", () => {
 });
 
 describe("shortenPath", () => {
-  it("cuts in the middle, keeping the first folder and the file name", () => {
-    const path = "prisma/migrations/20240229123456_add_a_rather_long_descriptive_name/migration.sql:12";
-    const short = shortenPath(path, 48);
-    expect(short.length).toBeLessThanOrEqual(48);
-    expect(short.startsWith("prisma/…")).toBe(true);
-    expect(short.endsWith("/migration.sql:12")).toBe(true);
+  it("keeps the end that names the migration: the file with the folders that fit, else its folder's beginning", () => {
+    const prisma = "prisma/migrations/20240229123456_add_a_rather_long_descriptive_name/migration.sql:12";
+    expect(shortenPath(prisma, 48)).toBe("20240229123456_add_a_rather_lo…/migration.sql:12");
+    expect(shortenPath("services/billing/db/migrations/000123_add_index.up.sql:4", 48)).toBe(
+      "…/db/migrations/000123_add_index.up.sql:4",
+    );
+    const file = `${"a".repeat(40)}_${"b".repeat(40)}.sql:3`;
+    expect(shortenPath(`db/${file}`, 48)).toBe(`${"a".repeat(24)}…${"b".repeat(17)}.sql:3`);
+    for (const path of [prisma, `db/${file}`]) expect(shortenPath(path, 48).length).toBeLessThanOrEqual(48);
     expect(shortenPath("a/b.sql:1", 48)).toBe("a/b.sql:1");
   });
 });

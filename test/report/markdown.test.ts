@@ -122,15 +122,28 @@ describe("formatMarkdown", () => {
     expect(text).toContain(`… and ${10_000 - listed} more findings that did not fit here: X.`);
   });
 
-  it("shortens a long path in the middle, keeping the file name, with the full path as the link's title", () => {
+  it("lets a long migration name in a Fix line wrap, so the finding column stays on screen", () => {
+    const help = "Move it to a migration of its own, 20230505085909_update_unique_constraint_concurrently.";
+    const text = formatMarkdown(result([finding({ help })]));
+    expect(text).toContain(
+      "**Fix:** Move it to a migration of its own, 20230505085909<wbr>_update<wbr>_unique<wbr>_constraint<wbr>_concurrently.",
+    );
+    // Short words are left alone.
+    expect(text).not.toMatch(/Move<wbr>|own,<wbr>/);
+  });
+
+  it("shortens a long path to the migration's own name, with the full path as the link's title", () => {
     const file = "prisma/migrations/20240229123456_add_a_rather_long_descriptive_name/migration.sql";
     const text = formatMarkdown(result([finding({ file })]), {
       fileUrl: (f, line) => `https://x/${f}#L${line}`,
     });
     const row = text.split("\n").find((l) => l.startsWith("| ❌")) ?? "";
-    const where = row.split(" | ")[2] ?? "";
+    // Break opportunities after "/" and before "_" keep the column narrow; they are the only HTML.
+    const cellText = row.split(" | ")[2] ?? "";
+    expect(cellText).toContain("/<wbr>migration.sql:2");
+    const where = cellText.replaceAll("<wbr>", "");
     expect(where).toMatch(
-      /^\[prisma\/….*\/migration\.sql:2\]\(https:\/\/x\/prisma\/migrations\/20240229123456/,
+      /^\[20240229123456_add_a_rather_lon…\/migration\.sql:2\]\(https:\/\/x\/prisma\/migrations\/20240229123456/,
     );
     expect(where).toContain(
       `"prisma/migrations/20240229123456_add_a_rather_long_descriptive_name/migration.sql:2"`,
@@ -156,7 +169,11 @@ describe("formatMarkdown", () => {
 
   it("leaves the per-statement lock table out when asked (the PR comment), and keeps it by default (the summary)", () => {
     const verify = {
-      engine: { kind: "server", version: "17.2", description: "postgres://ci@db.internal:5432/postgres" },
+      engine: {
+        kind: "server",
+        version: "PostgreSQL 17.2",
+        description: "postgres://ci@db.internal:5432/postgres",
+      },
       sets: [
         {
           path: "migrations",

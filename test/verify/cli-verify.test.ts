@@ -200,6 +200,37 @@ describe.each(engines)("each verify rule and limit fires on $name", ({ args }) =
     expect(report.verify.sets[0].differences).toBe(0);
   });
 
+  it("verifies each migrations entry in a database of its own: two services' same-named tables do not meet", async () => {
+    // billing and shop are two services' databases; each has its own accounts table. Applied into
+    // one database, shop's IF NOT EXISTS would keep billing's columns and the replay would not match.
+    const root = repo({
+      ".pg-index-lint.yml":
+        "migrations:\n  - { path: billing, runner: golang-migrate }\n  - { path: shop, runner: golang-migrate }\n",
+      "billing/1_accounts.up.sql": "CREATE TABLE accounts (id int PRIMARY KEY, iban text NOT NULL);",
+      "shop/1_accounts.up.sql":
+        "CREATE TABLE IF NOT EXISTS accounts (id bigint PRIMARY KEY, email text NOT NULL);",
+      "shop/2_email.up.sql": "CREATE UNIQUE INDEX CONCURRENTLY accounts_email ON accounts (email);",
+    });
+    const { code, stdout, stderr } = await run(["verify", root, "--format", "json", ...args]);
+    const report = JSON.parse(stdout);
+    expect(findings(stdout).map((f) => `${f.rule} ${f.file}:${f.line} ${f.message}`)).toEqual([]);
+    expect(
+      report.verify.sets.map((s: { path: string; differences: number }) => [
+        s.path.split("/").pop(),
+        s.differences,
+      ]),
+    ).toEqual([
+      ["billing", 0],
+      ["shop", 0],
+    ]);
+    expect(code).toBe(0);
+    if (args.length) {
+      const names = new Set([...stderr.matchAll(/scratch database (pg_index_lint_\w+)/g)].map((m) => m[1]));
+      expect(names.size).toBe(2);
+      expect(await scratchLeft(stderr)).toEqual([]);
+    }
+  });
+
   it("replay-mismatch: a table a function creates, which the replay cannot see", async () => {
     const root = repo({
       "m/001.sql":
@@ -214,8 +245,9 @@ describe.each(engines)("each verify rule and limit fires on $name", ({ args }) =
 
 describe("verify adds to check's findings rather than repeating them", () => {
   it("puts the measured lock of a statement check already flags into that finding, not a blocking-lock", async () => {
+    // t holds a row before the index is built: someone can be waiting on it.
     const root = repo({
-      "m/001.sql": "CREATE TABLE t (id int PRIMARY KEY, c int);",
+      "m/001.sql": "CREATE TABLE t (id int PRIMARY KEY, c int);\nINSERT INTO t VALUES (1, 1);",
       "m/002.sql": "CREATE INDEX t_c ON t (c);",
     });
     const report = JSON.parse((await run(["verify", join(root, "m"), "--format", "json"])).stdout);
@@ -230,12 +262,14 @@ describe("verify adds to check's findings rather than repeating them", () => {
 
 describe("verify and inline ignores", () => {
   it("lets an inline ignore silence a verify finding, and does not call it unused in check", async () => {
+    // t comes from the base schema: it is in production before the migrations.
     const files = (ignore: string) =>
       repo({
-        "m/001.sql": "CREATE TABLE t (id int PRIMARY KEY);",
+        ".pg-index-lint.yml": "migrations: [{ path: m, base: schema.sql }]\n",
+        "schema.sql": "CREATE TABLE t (id int PRIMARY KEY);",
         "m/002.sql": `${ignore}ALTER TABLE t ADD COLUMN note text;`,
       });
-    const plain = JSON.parse((await run(["verify", join(files(""), "m"), "--format", "json"])).stdout);
+    const plain = JSON.parse((await run(["verify", files(""), "--format", "json"])).stdout);
     expect(plain.findings.map((f: { rule: string; line: number }) => `${f.rule}:${f.line}`)).toEqual([
       "blocking-lock:1",
     ]);
@@ -243,7 +277,7 @@ describe("verify and inline ignores", () => {
       (
         await run([
           "verify",
-          join(files("-- pg-index-lint-ignore blocking-lock: adding a nullable column is instant\n"), "m"),
+          files("-- pg-index-lint-ignore blocking-lock: adding a nullable column is instant\n"),
           "--format",
           "json",
         ])
