@@ -521,8 +521,7 @@ function findModels(
         if (/\bpgTable(?:Creator)?\s*[(<]/.test(code)) {
           hits.drizzle.push(folder.rel);
           drizzleFiles.push(rel);
-        }
-        else if (/\b(mysqlTable|sqliteTable|singlestoreTable)\s*[(<]/.test(code))
+        } else if (/\b(mysqlTable|sqliteTable|singlestoreTable)\s*[(<]/.test(code))
           other.drizzle.set(folder.rel, `Drizzle tables for another database (${show(rel)})`);
       }
     }
