@@ -21,27 +21,74 @@ export function offsetOf(text, line, column) {
 }
 
 /**
- * The text with the fix applied: `fix.replacement` replaces `fix.range`, or the finding's own span
- * when the fix has no range.
+ * Every edit a finding's fix makes, the replacement first: `fix.replacement` replaces `fix.range`
+ * (or the finding's own span when the fix has no range), then `fix.edits` (a new migration file
+ * that holds the moved statement, an opt-out line rewritten). Same as src/fix/apply.ts.
  */
-export function applyFix(text, finding) {
+export function fixEdits(finding) {
   const range = finding.fix.range ?? finding;
-  const start = offsetOf(text, range.line, range.column);
-  const end = offsetOf(text, range.endLine, range.endColumn);
-  if (start === null || end === null) {
-    return {
-      ok: false,
-      reason: `fix range ${range.line}:${range.column}-${range.endLine}:${range.endColumn} is outside the file`,
-    };
+  return [
+    {
+      file: finding.file,
+      line: range.line,
+      column: range.column,
+      endLine: range.endLine,
+      endColumn: range.endColumn,
+      text: finding.fix.replacement,
+    },
+    ...(finding.fix.edits ?? []),
+  ];
+}
+
+/**
+ * The fix applied: `read(file)` gives a file's text (null when it does not exist). Returns the new
+ * texts by file, the files it creates, and where the replacement sits in the finding's own file
+ * (`start`, `newEnd`, `text`), or `{ ok: false, reason }`.
+ */
+export function applyFix(finding, read) {
+  const byFile = new Map();
+  for (const e of fixEdits(finding)) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  const files = new Map();
+  const created = new Set();
+  let main = null;
+  for (const [file, list] of byFile) {
+    if (list.some((e) => e.create)) {
+      if (list.length > 1) return { ok: false, reason: `${file}: a created file takes one edit` };
+      if (read(file) !== null) return { ok: false, reason: `${file} already exists` };
+      files.set(file, list[0].text);
+      created.add(file);
+      continue;
+    }
+    const text = read(file);
+    if (text === null) return { ok: false, reason: `${file} does not exist` };
+    const spans = [];
+    for (const e of list) {
+      const start = offsetOf(text, e.line, e.column);
+      const end = offsetOf(text, e.endLine, e.endColumn);
+      if (start === null || end === null)
+        return { ok: false, reason: `${file}: range ${e.line}:${e.column}-${e.endLine}:${e.endColumn} is outside the file` };
+      if (end < start) return { ok: false, reason: `${file}: range ends before it starts` };
+      spans.push({ start, end, text: e.text, main: e === list[0] && file === finding.file });
+    }
+    spans.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < spans.length; i++)
+      if (spans[i].start < spans[i - 1].end) return { ok: false, reason: `${file}: edits overlap` };
+    let out = text;
+    let shift = 0;
+    for (const sp of spans) {
+      out = out.slice(0, sp.start + shift) + sp.text + out.slice(sp.end + shift);
+      if (sp.main) main = { start: sp.start + shift, newEnd: sp.start + shift + sp.text.length };
+      shift += sp.text.length - (sp.end - sp.start);
+    }
+    files.set(file, out);
   }
-  if (end < start) return { ok: false, reason: "fix range ends before it starts" };
-  const replacement = finding.fix.replacement;
   return {
     ok: true,
-    text: text.slice(0, start) + replacement + text.slice(end),
-    start,
-    newEnd: start + replacement.length,
-    replaced: text.slice(start, end),
+    files,
+    created,
+    text: files.get(finding.file),
+    start: main?.start ?? 0,
+    newEnd: main?.newEnd ?? 0,
   };
 }
 
@@ -55,22 +102,27 @@ export function normaliseMessage(message) {
     .replace(/(\.[A-Za-z]{1,8}):\d+(?::\d+)?/g, "$1:N");
 }
 
-const keyOf = (f) => `${f.rule}|${f.file}|${normaliseMessage(f.message)}`;
+const keyOf = (f, file = f.file) => `${f.rule}|${file}|${normaliseMessage(f.message)}`;
 
-function counts(findings) {
+function counts(findings, fileOf = (f) => f.file) {
   const m = new Map();
-  for (const f of findings) m.set(keyOf(f), (m.get(keyOf(f)) ?? 0) + 1);
+  for (const f of findings) {
+    const k = keyOf(f, fileOf(f));
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
   return m;
 }
 
 /**
  * `stillThere`: a finding of the same rule in the same file starts inside the replaced text, or the
  * same rule+file+message is not any rarer than before. `added`: findings whose rule+file+message
- * occur more often than before.
+ * occur more often than before. A finding in a file the fix created counts as one in the fixed
+ * file: the statement moved there, with whatever else is true of it.
  */
 export function compareFindings(before, after, finding, applied) {
+  const fileOf = (f) => (applied.created?.has(f.file) ? finding.file : f.file);
   const cb = counts(before);
-  const ca = counts(after);
+  const ca = counts(after, fileOf);
   const key = keyOf(finding);
   const positional = after.some((f) => {
     if (f.rule !== finding.rule || f.file !== finding.file) return false;
@@ -83,7 +135,7 @@ export function compareFindings(before, after, finding, applied) {
     if (k === key) continue;
     const extra = n - (cb.get(k) ?? 0);
     if (extra <= 0) continue;
-    added.push(...after.filter((f) => keyOf(f) === k).slice(0, extra));
+    added.push(...after.filter((f) => keyOf(f, fileOf(f)) === k).slice(0, extra));
   }
   return { stillThere, added };
 }

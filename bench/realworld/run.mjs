@@ -316,11 +316,24 @@ async function runRepo(repo) {
     });
     const results = await pool(fixable, copies.length, async (finding, worker) => {
       const dir = copies[worker];
-      const file = join(dir, finding.file);
-      const original = readFileSync(file, "utf8");
-      const applied = applyFix(original, finding);
+      const inCopy = (file) => join(dir, file);
+      const read = (file) => {
+        try {
+          return readFileSync(inCopy(file), "utf8");
+        } catch {
+          return null;
+        }
+      };
+      const applied = applyFix(finding, read);
       if (!applied.ok) return { finding: brief(finding), ok: false, reasons: [applied.reason] };
-      writeFileSync(file, applied.text);
+      const originals = new Map([...applied.files.keys()].map((f) => [f, read(f)]));
+      const madeDirs = [];
+      for (const [file, text] of applied.files) {
+        // mkdirSync returns the first folder it made: a new migration's own folder (Prisma's).
+        const made = mkdirSync(dirname(inCopy(file)), { recursive: true });
+        if (made) madeDirs.push(made);
+        writeFileSync(inCopy(file), text);
+      }
       try {
         const r = await runCli(checkArgs, dir, checkTimeout);
         const c = crashOf(r, true);
@@ -330,15 +343,22 @@ async function runRepo(repo) {
         const cmp = compareFindings(findings, after.findings, finding, applied);
         const reasons = [];
         if (cmp.stillThere) reasons.push("the finding is still there");
-        for (const n of cmp.added) reasons.push(`new ${n.rule}: ${n.message}`);
+        for (const n of cmp.added) reasons.push(`new ${n.rule}: ${n.file}:${n.line}: ${n.message}`);
         return {
           finding: brief(finding),
           ok: reasons.length === 0,
           reasons,
           replacement: finding.fix.replacement,
+          ...(finding.fix.edits?.length ? { edits: finding.fix.edits } : {}),
         };
       } finally {
-        writeFileSync(file, original);
+        // Put the copy back: rewritten files get their text again, created files (and the
+        // folders made for them) go.
+        for (const [file, text] of originals) {
+          if (text !== null) writeFileSync(inCopy(file), text);
+          else rmSync(inCopy(file), { force: true });
+        }
+        for (const made of madeDirs) rmSync(made, { recursive: true, force: true });
       }
     });
     for (const r of results) {
