@@ -118,7 +118,11 @@ export async function verify(
       }
     }
   }
-  const engine = await (early ?? openEngine({ ...engineOptions(options), extensions: [...extensions] }));
+  const open = () => openEngine({ ...engineOptions(options), extensions: [...extensions] });
+  // The early connection was attempted while check held the event loop: on a long history its
+  // connect timeout can run out before the server's answer is read. One more attempt, now that
+  // nothing else runs; a server that is really unreachable fails again with the same message.
+  const engine = await (early ? early.catch(open) : open());
   const report: VerifyReport = {
     engine: { kind: engine.kind, version: engine.version, description: engine.description },
     sets: [],
