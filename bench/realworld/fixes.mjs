@@ -102,32 +102,38 @@ export function normaliseMessage(message) {
     .replace(/(\.[A-Za-z]{1,8}):\d+(?::\d+)?/g, "$1:N");
 }
 
-const keyOf = (f, file = f.file) => `${f.rule}|${file}|${normaliseMessage(f.message)}`;
+const keyOf = (f) => `${f.rule}|${f.file}|${normaliseMessage(f.message)}`;
 
-function counts(findings, fileOf = (f) => f.file) {
+function counts(findings) {
   const m = new Map();
-  for (const f of findings) {
-    const k = keyOf(f, fileOf(f));
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
+  for (const f of findings) m.set(keyOf(f), (m.get(keyOf(f)) ?? 0) + 1);
   return m;
 }
 
 /**
- * `stillThere`: a finding of the same rule in the same file starts inside the replaced text, or the
- * same rule+file+message is not any rarer than before. `added`: findings whose rule+file+message
- * occur more often than before. A finding in a file the fix created counts as one in the fixed
- * file: the statement moved there, with whatever else is true of it.
+ * `stillThere`: a finding of the same rule in the same file starts inside the replacement text,
+ * or the same rule+file+message is not any rarer than before. (A fix that only removes text has
+ * no inside: the next statement, moved up to where the removed one began, is not the finding.)
+ * `added`: findings whose rule+file+message occur more often than before. A finding in a file the
+ * fix created counts as one in the fixed file, and a message that names the created file names
+ * the fixed one: the statement moved there, with whatever else is true of it.
  */
 export function compareFindings(before, after, finding, applied) {
-  const fileOf = (f) => (applied.created?.has(f.file) ? finding.file : f.file);
+  const created = [...(applied.created ?? [])];
+  const moved = (f) => {
+    if (!created.length) return f;
+    let message = f.message;
+    for (const c of created) message = message.split(c).join(finding.file);
+    return { ...f, file: created.includes(f.file) ? finding.file : f.file, message };
+  };
+  const now = after.map(moved);
   const cb = counts(before);
-  const ca = counts(after, fileOf);
+  const ca = counts(now);
   const key = keyOf(finding);
   const positional = after.some((f) => {
     if (f.rule !== finding.rule || f.file !== finding.file) return false;
     const at = offsetOf(applied.text, f.line, f.column);
-    return at !== null && at >= applied.start && at <= Math.max(applied.start, applied.newEnd - 1);
+    return at !== null && at >= applied.start && at < applied.newEnd;
   });
   const stillThere = positional || (ca.get(key) ?? 0) >= (cb.get(key) ?? 0);
   const added = [];
@@ -135,7 +141,7 @@ export function compareFindings(before, after, finding, applied) {
     if (k === key) continue;
     const extra = n - (cb.get(k) ?? 0);
     if (extra <= 0) continue;
-    added.push(...after.filter((f) => keyOf(f, fileOf(f)) === k).slice(0, extra));
+    added.push(...after.filter((_, i) => keyOf(now[i]) === k).slice(0, extra));
   }
   return { stillThere, added };
 }
