@@ -121,6 +121,26 @@ describe("a CONCURRENTLY fix runs where its runner runs it", () => {
     );
   });
 
+  it("Prisma 7.4 and later: DROP INDEX CONCURRENTLY moves to a folder of its own, since the splitter cannot parse it", async () => {
+    const { finding, after, created } = await fixOnce(
+      {
+        runner: "prisma",
+        version: "7.6.0",
+        files: {
+          "20240101000000_init/migration.sql": `${TABLE}CREATE INDEX i ON t (a);\n`,
+          "20240102000000_drop/migration.sql": "DROP INDEX i;\nCREATE INDEX j ON t (b);\n",
+        },
+      },
+      "require-concurrent-index-deletion",
+    );
+    // In place, the file would go to PostgreSQL as one string: CONCURRENTLY in a transaction.
+    expect(finding?.help).toMatch(/send the whole file as one string/);
+    expect(created).toEqual(["20240102000001_drop_concurrently/migration.sql"]);
+    expect(after.filter((f) => [...rejected, "require-concurrent-index-deletion"].includes(f.rule))).toEqual(
+      [],
+    );
+  });
+
   it("Drizzle: no fix, and the help says the migrator has no way out", async () => {
     const root = writeRepo({
       runner: "drizzle",
