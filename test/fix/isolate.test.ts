@@ -141,6 +141,25 @@ describe("a CONCURRENTLY fix runs where its runner runs it", () => {
     );
   });
 
+  it("Prisma: with no number free before the next folder, the new folder is this one's name with a suffix", async () => {
+    const { after, created } = await fixOnce(
+      {
+        runner: "prisma",
+        version: "5.22.0",
+        files: {
+          "01_init/migration.sql": TABLE,
+          "02_idx/migration.sql": "CREATE TABLE u (id int);\nCREATE INDEX i ON t (a);\n",
+          "03_next/migration.sql": "CREATE TABLE v (id int);\n",
+        },
+      },
+      "require-concurrent-index-creation",
+    );
+    expect(created).toEqual(["02_idx_concurrently/migration.sql"]);
+    expect(after.filter((f) => [...rejected, "require-concurrent-index-creation"].includes(f.rule))).toEqual(
+      [],
+    );
+  });
+
   it("Drizzle: no fix, and the help says the migrator has no way out", async () => {
     const root = writeRepo({
       runner: "drizzle",
