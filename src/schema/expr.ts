@@ -43,6 +43,12 @@ function withoutCasts(value: unknown): unknown {
       },
     });
   }
+  // pg_get_indexdef qualifies a function only when search_path does not find it: a function of
+  // public or pg_catalog is shown bare, so `public.f(x)` and `f(x)` are one key.
+  const call = (value as { FuncCall?: { funcname?: { String?: { sval?: string } }[] } }).FuncCall;
+  const schema = call?.funcname?.length === 2 ? call.funcname[0]?.String?.sval : undefined;
+  if (call && (schema === "public" || schema === "pg_catalog"))
+    return withoutCasts({ FuncCall: { ...call, funcname: call.funcname?.slice(1) } });
   const ref = (value as { ColumnRef?: { fields?: unknown[] } }).ColumnRef;
   if (ref?.fields && ref.fields.length > 1) return { ColumnRef: { fields: ref.fields.slice(-1) } };
   const out: Record<string, unknown> = {};

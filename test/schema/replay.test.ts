@@ -111,6 +111,17 @@ describe("schema replay", () => {
     expect(c.resolveIndex(undefined, "t_keep")?.index.predicate).toBe('"Name" IS NOT NULL');
   });
 
+  it("shows a function of public or pg_catalog unqualified in index keys, as pg_get_indexdef does", () => {
+    const c = replay(
+      "CREATE TABLE t (a timestamptz, b text);\nCREATE INDEX t_a ON t (public.sort_key(a) DESC, pg_catalog.lower(b));\nCREATE INDEX t_b ON t (other.f(b));",
+    );
+    expect(c.resolveIndex(undefined, "t_a")?.index.keys.map((k) => k.expression)).toEqual([
+      "sort_key(a)",
+      "lower(b)",
+    ]);
+    expect(c.resolveIndex(undefined, "t_b")?.index.keys[0]?.expression).toBe("other.f(b)");
+  });
+
   it("drops indexes and foreign keys with their column, and everything with the table", () => {
     const c = replay(
       "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE t (a int, b int REFERENCES p);\nCREATE INDEX t_a ON t (a);\nCREATE INDEX t_ab ON t (b) WHERE a > 0;\nCREATE INDEX t_b ON t (b);",
