@@ -16,6 +16,7 @@ import type { Proof, VerifiedSet, VerifyContext } from "../rules/rule.js";
 import { Catalog } from "../schema/catalog.js";
 import { applyStatement } from "../schema/replay.js";
 import { type ApplyResult, applySet } from "./apply.js";
+import { createBookkeeping } from "./bookkeeping.js";
 import { compareCatalogs } from "./compare.js";
 import { chooseDatabaseUrl, openEngine } from "./connect.js";
 import type { Engine, OpenEngineOptions } from "./engine.js";
@@ -136,6 +137,8 @@ export async function verify(
   try {
     const lives: Catalog[] = [];
     for (const set of analysis.sets) {
+      // The runner's own table of applied versions exists before its first migration.
+      const bookkeeping = await createBookkeeping(engine.main, set.runner);
       // The schema the migrations start from goes in first, as it was there before them.
       const base = set.base ? await applySet(engine, { ...set, migrations: [set.base] }) : undefined;
       const total = set.migrations.length;
@@ -187,7 +190,7 @@ export async function verify(
       report.timedOut ||= applied.timedOut;
       const live = await readLiveCatalog(engine.main);
       lives.push(live);
-      const differences = compareCatalogs(replayApplied(applied, base), live);
+      const differences = compareCatalogs(replayApplied(applied, base), live, bookkeeping);
       report.sets.push({
         path: set.path,
         runner: set.runner,
