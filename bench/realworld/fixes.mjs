@@ -66,7 +66,10 @@ export function applyFix(finding, read) {
       const start = offsetOf(text, e.line, e.column);
       const end = offsetOf(text, e.endLine, e.endColumn);
       if (start === null || end === null)
-        return { ok: false, reason: `${file}: range ${e.line}:${e.column}-${e.endLine}:${e.endColumn} is outside the file` };
+        return {
+          ok: false,
+          reason: `${file}: range ${e.line}:${e.column}-${e.endLine}:${e.endColumn} is outside the file`,
+        };
       if (end < start) return { ok: false, reason: `${file}: range ends before it starts` };
       spans.push({ start, end, text: e.text, main: e === list[0] && file === finding.file });
     }

@@ -90,7 +90,10 @@ export function concurrentRewrite(
     const answer = isolate ? isolate(statement, [replacement]) : null;
     const inPlace =
       !answer ||
-      (answer.help === "" && answer.fix?.replacement === replacement && !answer.fix.range && !answer.fix.edits);
+      (answer.help === "" &&
+        answer.fix?.replacement === replacement &&
+        !answer.fix.range &&
+        !answer.fix.edits);
     if (inPlace) return { help, fix: { description, replacement } };
     return {
       help: `${help.replace(/, outside a transaction block\.$/, "")}; but written with CONCURRENTLY, this statement would make the runner send the whole file as one string, which PostgreSQL runs in one implicit transaction, where CONCURRENTLY fails: ${answer?.help || defaultWay(statement)}.`,

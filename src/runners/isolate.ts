@@ -34,8 +34,7 @@ export function isolateWith(runner: Runner, pending: PendingIsolateRequest): Iso
     const whole =
       pending.migration.statements.length > 1 &&
       pending.sql.some((sql) => fallsBackToOneString(sql, pending.model.splitFallbackOn));
-    if (pending.sql.length === 1 && !whole)
-      return { help: "", fix: { replacement: pending.sql[0] ?? "" } };
+    if (pending.sql.length === 1 && !whole) return { help: "", fix: { replacement: pending.sql[0] ?? "" } };
     const separate =
       !model.fileSentAsOneString &&
       !model.detectsNonTransactional &&

@@ -35,7 +35,9 @@ const BOOKKEEPING: Record<string, Bookkeeping> = {
   "golang-migrate": {
     schema: "public",
     table: "schema_migrations",
-    sql: ["CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)"],
+    sql: [
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)",
+    ],
   },
   // dbmate pkg/driver/postgres CreateMigrationsTable().
   dbmate: {

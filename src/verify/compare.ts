@@ -35,7 +35,11 @@ function sameIndex(a: IndexDef, b: IndexDef): boolean {
  * `bookkeeping`: the runner's table of applied versions (verify made it, no migration did), which
  * the database has without the replay predicting it.
  */
-export function compareCatalogs(predicted: Catalog, live: Catalog, bookkeeping?: string): CatalogDifference[] {
+export function compareCatalogs(
+  predicted: Catalog,
+  live: Catalog,
+  bookkeeping?: string,
+): CatalogDifference[] {
   const out: CatalogDifference[] = [];
   for (const [key, table] of predicted.tables) {
     const other = live.tables.get(key);

@@ -32,9 +32,13 @@ const cases: { name: string; spec: RepoSpec }[] = [
   },
 ];
 
-it.each(cases)("$name: applies, and the replay agrees with the database", { timeout: 0 }, async ({ spec }) => {
-  const analysis = await check({ paths: [writeRepo(spec)], keepSyntaxTrees: true });
-  const { report } = await verify(analysis, { env: {} });
-  expect(report.sets[0]?.apply.failures.map((f) => f.error?.message)).toEqual([]);
-  expect(report.sets[0]?.differences).toBe(0);
-});
+it.each(cases)(
+  "$name: applies, and the replay agrees with the database",
+  { timeout: 0 },
+  async ({ spec }) => {
+    const analysis = await check({ paths: [writeRepo(spec)], keepSyntaxTrees: true });
+    const { report } = await verify(analysis, { env: {} });
+    expect(report.sets[0]?.apply.failures.map((f) => f.error?.message)).toEqual([]);
+    expect(report.sets[0]?.differences).toBe(0);
+  },
+);
