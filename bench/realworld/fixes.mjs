@@ -21,63 +21,78 @@ export function offsetOf(text, line, column) {
 }
 
 /**
- * Every file the fix changes, with its text after the fix: `fix.replacement` at `fix.range` (or the
- * finding's span) and each of `fix.edits` (an import the inserted code needs, a file it creates).
- * `read(file)` gives a file's text, or null when it does not exist. `main` locates the replacement in
- * the fixed text of the finding's file, for `compareFindings`.
+ * Every edit a finding's fix makes, the replacement first: `fix.replacement` replaces `fix.range`
+ * (or the finding's own span when the fix has no range), then `fix.edits` (a new migration file
+ * that holds the moved statement, an opt-out line rewritten). Same as src/fix/apply.ts.
  */
-export function applyFixEdits(read, finding) {
-  const main = {
-    file: finding.file,
-    range: finding.fix.range ?? finding,
-    text: finding.fix.replacement,
-    main: true,
-  };
-  const all = [
-    main,
-    ...(finding.fix.edits ?? []).map((e) => ({ file: e.file, range: e, text: e.text, create: e.create })),
+export function fixEdits(finding) {
+  const range = finding.fix.range ?? finding;
+  return [
+    {
+      file: finding.file,
+      line: range.line,
+      column: range.column,
+      endLine: range.endLine,
+      endColumn: range.endColumn,
+      text: finding.fix.replacement,
+    },
+    ...(finding.fix.edits ?? []),
   ];
-  const files = [];
-  let located = null;
-  for (const file of [...new Set(all.map((e) => e.file))]) {
-    const edits = all.filter((e) => e.file === file);
-    const original = read(file);
-    if (edits.some((e) => e.create)) {
-      if (original !== null) return { ok: false, reason: `the fix creates ${file}, which exists` };
-      if (edits.length > 1) return { ok: false, reason: `the fix creates ${file} and edits it` };
-      files.push({ file, original: null, text: edits[0].text });
+}
+
+/**
+ * The fix applied: `read(file)` gives a file's text (null when it does not exist). Returns the new
+ * texts by file, the files it creates, and where the replacement sits in the finding's own file
+ * (`start`, `newEnd`, `text`), or `{ ok: false, reason }`.
+ */
+export function applyFix(finding, read) {
+  const byFile = new Map();
+  for (const e of fixEdits(finding)) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  const files = new Map();
+  const created = new Set();
+  let main = null;
+  for (const [file, list] of byFile) {
+    if (list.some((e) => e.create)) {
+      if (list.length > 1) return { ok: false, reason: `${file}: a created file takes one edit` };
+      if (read(file) !== null) return { ok: false, reason: `${file} already exists` };
+      files.set(file, list[0].text);
+      created.add(file);
       continue;
     }
-    if (original === null) return { ok: false, reason: `the fix edits ${file}, which does not exist` };
+    const text = read(file);
+    if (text === null) return { ok: false, reason: `${file} does not exist` };
     const spans = [];
-    for (const e of edits) {
-      const start = offsetOf(original, e.range.line, e.range.column);
-      const end = offsetOf(original, e.range.endLine, e.range.endColumn);
+    for (const e of list) {
+      const start = offsetOf(text, e.line, e.column);
+      const end = offsetOf(text, e.endLine, e.endColumn);
       if (start === null || end === null)
         return {
           ok: false,
-          reason: `fix range ${file}:${e.range.line}:${e.range.column}-${e.range.endLine}:${e.range.endColumn} is outside the file`,
+          reason: `${file}: range ${e.line}:${e.column}-${e.endLine}:${e.endColumn} is outside the file`,
         };
-      if (end < start) return { ok: false, reason: `fix range in ${file} ends before it starts` };
-      spans.push({ ...e, start, end });
+      if (end < start) return { ok: false, reason: `${file}: range ends before it starts` };
+      spans.push({ start, end, text: e.text, main: e === list[0] && file === finding.file });
     }
-    spans.sort((a, b) => a.start - b.start || a.end - b.end);
+    spans.sort((a, b) => a.start - b.start);
     for (let i = 1; i < spans.length; i++)
-      if (spans[i].start < spans[i - 1].end)
-        return { ok: false, reason: `the fix's edits of ${file} overlap` };
-    let text = "";
-    let at = 0;
+      if (spans[i].start < spans[i - 1].end) return { ok: false, reason: `${file}: edits overlap` };
+    let out = text;
+    let shift = 0;
     for (const sp of spans) {
-      text += original.slice(at, sp.start);
-      if (sp.main) located = { start: text.length, newEnd: text.length + sp.text.length };
-      text += sp.text;
-      at = sp.end;
+      out = out.slice(0, sp.start + shift) + sp.text + out.slice(sp.end + shift);
+      if (sp.main) main = { start: sp.start + shift, newEnd: sp.start + shift + sp.text.length };
+      shift += sp.text.length - (sp.end - sp.start);
     }
-    text += original.slice(at);
-    files.push({ file, original, text });
+    files.set(file, out);
   }
-  const own = files.find((f) => f.file === finding.file);
-  return { ok: true, files, text: own.text, ...located };
+  return {
+    ok: true,
+    files,
+    created,
+    text: files.get(finding.file),
+    start: main?.start ?? 0,
+    newEnd: main?.newEnd ?? 0,
+  };
 }
 
 /**
@@ -99,18 +114,29 @@ function counts(findings) {
 }
 
 /**
- * `stillThere`: a finding of the same rule in the same file starts inside the replaced text, or the
- * same rule+file+message is not any rarer than before. `added`: findings whose rule+file+message
- * occur more often than before.
+ * `stillThere`: a finding of the same rule in the same file starts inside the replacement text,
+ * or the same rule+file+message is not any rarer than before. (A fix that only removes text has
+ * no inside: the next statement, moved up to where the removed one began, is not the finding.)
+ * `added`: findings whose rule+file+message occur more often than before. A finding in a file the
+ * fix created counts as one in the fixed file, and a message that names the created file names
+ * the fixed one: the statement moved there, with whatever else is true of it.
  */
 export function compareFindings(before, after, finding, applied) {
+  const created = [...(applied.created ?? [])];
+  const moved = (f) => {
+    if (!created.length) return f;
+    let message = f.message;
+    for (const c of created) message = message.split(c).join(finding.file);
+    return { ...f, file: created.includes(f.file) ? finding.file : f.file, message };
+  };
+  const now = after.map(moved);
   const cb = counts(before);
-  const ca = counts(after);
+  const ca = counts(now);
   const key = keyOf(finding);
   const positional = after.some((f) => {
     if (f.rule !== finding.rule || f.file !== finding.file) return false;
     const at = offsetOf(applied.text, f.line, f.column);
-    return at !== null && at >= applied.start && at <= Math.max(applied.start, applied.newEnd - 1);
+    return at !== null && at >= applied.start && at < applied.newEnd;
   });
   const stillThere = positional || (ca.get(key) ?? 0) >= (cb.get(key) ?? 0);
   const added = [];
@@ -118,7 +144,7 @@ export function compareFindings(before, after, finding, applied) {
     if (k === key) continue;
     const extra = n - (cb.get(k) ?? 0);
     if (extra <= 0) continue;
-    added.push(...after.filter((f) => keyOf(f) === k).slice(0, extra));
+    added.push(...after.filter((_, i) => keyOf(now[i]) === k).slice(0, extra));
   }
   return { stillThere, added };
 }

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { applyFixEdits, compareFindings } from "./fixes.mjs";
+import { applyFix, compareFindings } from "./fixes.mjs";
 import { renderTable } from "./table.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -366,12 +366,23 @@ async function runRepo(repo) {
     });
     const results = await pool(fixable, copies.length, async (finding, worker) => {
       const dir = copies[worker];
-      const read = (file) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8") : null);
-      const applied = applyFixEdits(read, finding);
+      const inCopy = (file) => join(dir, file);
+      const read = (file) => {
+        try {
+          return readFileSync(inCopy(file), "utf8");
+        } catch {
+          return null;
+        }
+      };
+      const applied = applyFix(finding, read);
       if (!applied.ok) return { finding: brief(finding), ok: false, reasons: [applied.reason] };
-      for (const f of applied.files) {
-        mkdirSync(dirname(join(dir, f.file)), { recursive: true });
-        writeFileSync(join(dir, f.file), f.text);
+      const originals = new Map([...applied.files.keys()].map((f) => [f, read(f)]));
+      const madeDirs = [];
+      for (const [file, text] of applied.files) {
+        // mkdirSync returns the first folder it made: a new migration's own folder (Prisma's).
+        const made = mkdirSync(dirname(inCopy(file)), { recursive: true });
+        if (made) madeDirs.push(made);
+        writeFileSync(inCopy(file), text);
       }
       // A fix in the models is judged on the models alone: with the migrations, the finding stays
       // until the ORM's generate command writes the migration the fix implies.
@@ -385,18 +396,22 @@ async function runRepo(repo) {
         const cmp = compareFindings(model ? modelFindings : findings, after.findings, finding, applied);
         const reasons = [];
         if (cmp.stillThere) reasons.push("the finding is still there");
-        for (const n of cmp.added) reasons.push(`new ${n.rule}: ${n.message}`);
+        for (const n of cmp.added) reasons.push(`new ${n.rule}: ${n.file}:${n.line}: ${n.message}`);
         return {
           finding: brief(finding),
           ok: reasons.length === 0,
           reasons,
           replacement: finding.fix.replacement,
+          ...(finding.fix.edits?.length ? { edits: finding.fix.edits } : {}),
         };
       } finally {
-        for (const f of applied.files) {
-          if (f.original === null) rmSync(join(dir, f.file), { force: true });
-          else writeFileSync(join(dir, f.file), f.original);
+        // Put the copy back: rewritten files get their text again, created files (and the
+        // folders made for them) go.
+        for (const [file, text] of originals) {
+          if (text !== null) writeFileSync(inCopy(file), text);
+          else rmSync(inCopy(file), { force: true });
         }
+        for (const made of madeDirs) rmSync(made, { recursive: true, force: true });
       }
     });
     for (const r of results) {

@@ -84,7 +84,21 @@ export function concurrentRewrite(
 ): { help: string; fix?: Fix; codeFix?: boolean } {
   const replacement = withConcurrently(op, statement.sql);
   if (!statement.tx.inTransaction) {
-    return replacement ? { help, fix: { description, replacement } } : { help };
+    if (!replacement) return { help };
+    // The runner decides whether the rewrite can stay in place: a statement its splitter cannot
+    // parse makes it send the whole file as one string, in one implicit transaction.
+    const answer = isolate ? isolate(statement, [replacement]) : null;
+    const inPlace =
+      !answer ||
+      (answer.help === "" &&
+        answer.fix?.replacement === replacement &&
+        !answer.fix.range &&
+        !answer.fix.edits);
+    if (inPlace) return { help, fix: { description, replacement } };
+    return {
+      help: `${help.replace(/, outside a transaction block\.$/, "")}; but written with CONCURRENTLY, this statement would make the runner send the whole file as one string, which PostgreSQL runs in one implicit transaction, where CONCURRENTLY fails: ${answer?.help || defaultWay(statement)}.`,
+      ...isolatedFix(answer, description),
+    };
   }
   const answer = replacement && isolate ? isolate(statement, [replacement]) : null;
   const way = answer?.help || defaultWay(statement);

@@ -28,8 +28,13 @@ export function isolateWith(runner: Runner, pending: PendingIsolateRequest): Iso
   const { statement, model } = pending;
   if (statement.generated && !runner.load) return defaultIsolation(pending);
   if (!statement.tx.inTransaction && !statement.generated) {
-    // One statement for one keeps the file's statement count, so it runs as the original did.
-    if (pending.sql.length === 1) return { help: "", fix: { replacement: pending.sql[0] ?? "" } };
+    // One statement for one keeps the file's statement count, so it runs as the original did,
+    // unless the new statement is one the runner's splitter cannot parse (Prisma's DROP INDEX
+    // CONCURRENTLY): then a file of several statements goes as one string, in one transaction.
+    const whole =
+      pending.migration.statements.length > 1 &&
+      pending.sql.some((sql) => fallsBackToOneString(sql, pending.model.splitFallbackOn));
+    if (pending.sql.length === 1 && !whole) return { help: "", fix: { replacement: pending.sql[0] ?? "" } };
     const separate =
       !model.fileSentAsOneString &&
       !model.detectsNonTransactional &&

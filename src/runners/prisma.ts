@@ -92,8 +92,12 @@ function isolate(request: IsolateRequest): Isolation {
   const names = migrationDirs(request.dir);
   const taken = names.flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []);
   const versions = match?.[1] ? versionsAfter(match[1], taken, moved.length) : null;
-  const added = versions?.map((v, i) => `${v}_${match?.[2]}_concurrently${i ? "_2" : ""}`) ?? [];
-  if (!versions || !sortsRightAfter(byName, names, folder, added)) {
+  let added = versions?.map((v, i) => `${v}_${match?.[2]}_concurrently${i ? "_2" : ""}`) ?? [];
+  // Prisma orders folders by name alone: with no number free before the next migration
+  // (`06_session_data`, `07_…`), the folder's own name with a suffix still sorts right after it.
+  if (!versions || !sortsRightAfter(byName, names, folder, added))
+    added = moved.map((_, i) => `${folder}_concurrently${i ? "_2" : ""}`);
+  if (!sortsRightAfter(byName, names, folder, added)) {
     return {
       help: "put it alone in a new migration folder that sorts right after this one (no timestamp is free between this migration and the next)",
     };

@@ -43,12 +43,49 @@ function withoutCasts(value: unknown): unknown {
       },
     });
   }
+  // pg_get_indexdef qualifies a function only when search_path does not find it: a function of
+  // public or pg_catalog is shown bare, so `public.f(x)` and `f(x)` are one key.
+  const call = (value as { FuncCall?: { funcname?: { String?: { sval?: string } }[] } }).FuncCall;
+  const schema = call?.funcname?.length === 2 ? call.funcname[0]?.String?.sval : undefined;
+  if (call && (schema === "public" || schema === "pg_catalog"))
+    return withoutCasts({ FuncCall: { ...call, funcname: call.funcname?.slice(1) } });
   const ref = (value as { ColumnRef?: { fields?: unknown[] } }).ColumnRef;
   if (ref?.fields && ref.fields.length > 1) return { ColumnRef: { fields: ref.fields.slice(-1) } };
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value))
     out[key] = key === "location" ? undefined : withoutCasts(inner);
   return out;
+}
+
+/**
+ * A canonical expression or predicate with a column renamed (ALTER TABLE … RENAME COLUMN): every
+ * column reference to `from` now names `to`, as PostgreSQL's stored definition, which refers to
+ * the column by number, shows it. The text is returned unchanged when it does not parse.
+ */
+export function renameColumnIn(text: string, from: string, to: string): string {
+  let where: Node | undefined;
+  try {
+    where = nodeAs(parseSync(`SELECT 1 WHERE ${text}`).stmts?.[0]?.stmt, "SelectStmt")?.whereClause;
+  } catch {
+    return text;
+  }
+  if (!where) return text;
+  let changed = false;
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (typeof value !== "object" || value === null) return value;
+    const fields = (value as { ColumnRef?: { fields?: { String?: { sval?: string } }[] } }).ColumnRef?.fields;
+    const last = fields?.[fields.length - 1]?.String;
+    if (fields && last?.sval === from) {
+      changed = true;
+      return { ColumnRef: { fields: [...fields.slice(0, -1), { String: { sval: to } }] } };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[key] = walk(inner);
+    return out;
+  };
+  const renamed = walk(where) as Node;
+  return changed ? deparseExpr(renamed) : text;
 }
 
 /** Whitespace and redundant outer parentheses do not change a predicate. */

@@ -32,7 +32,7 @@ import {
   type TableDef,
   TEMP_SCHEMA,
 } from "./catalog.js";
-import { deparseExpr } from "./expr.js";
+import { deparseExpr, renameColumnIn } from "./expr.js";
 import { indexColumnNames, sameDefinition } from "./index-def.js";
 import { indexKey } from "./index-key.js";
 import { chooseRelationName } from "./names.js";
@@ -868,8 +868,13 @@ function rename(catalog: Catalog, stmt: RenameStmt): void {
       table.columns.set(newName, column);
       const swap = (c: string) => (c === oldName ? newName : c);
       for (const index of table.indexes.values()) {
-        for (const key of index.keys) if (key.column) key.column = swap(key.column);
+        for (const key of index.keys) {
+          if (key.column) key.column = swap(key.column);
+          // An expression key or a predicate refers to the column too, and follows the rename.
+          if (key.expression) key.expression = renameColumnIn(key.expression, oldName, newName);
+        }
         index.include = index.include.map(swap);
+        if (index.predicate) index.predicate = renameColumnIn(index.predicate, oldName, newName);
       }
       for (const fk of table.foreignKeys.values()) fk.columns = fk.columns.map(swap);
       const key = qualify(table.schema, table.name);

@@ -16,6 +16,7 @@ import type { Proof, VerifiedSet, VerifyContext } from "../rules/rule.js";
 import { Catalog } from "../schema/catalog.js";
 import { applyStatement } from "../schema/replay.js";
 import { type ApplyResult, applySet } from "./apply.js";
+import { createBookkeeping } from "./bookkeeping.js";
 import { compareCatalogs } from "./compare.js";
 import { chooseDatabaseUrl, openEngine } from "./connect.js";
 import type { Engine, OpenEngineOptions } from "./engine.js";
@@ -145,10 +146,11 @@ export async function verify(
   const engines: Promise<Engine>[] = [];
   const start = (i: number): Promise<Engine> => {
     const set = sets[i];
-    const engine =
-      i === 0 && early
-        ? early
-        : openEngine({ ...engineOptions(options), extensions: set ? extensionsOf(set) : [] });
+    const open = () => openEngine({ ...engineOptions(options), extensions: set ? extensionsOf(set) : [] });
+    // The early connection was attempted while check held the event loop: on a long history its
+    // connect timeout can run out before the server's answer is read. One more attempt, now that
+    // nothing else runs; a server that is really unreachable fails again with the same message.
+    const engine = i === 0 && early ? early.catch(open) : open();
     engine.catch(() => undefined);
     engines[i] = engine;
     return engine;
@@ -248,6 +250,8 @@ async function verifySet(
   report: VerifyReport,
   deadline: number | undefined,
 ): Promise<{ live: Catalog; measured: VerifiedSet }> {
+  // The runner's own table of applied versions exists before its first migration.
+  const bookkeeping = await createBookkeeping(engine.main, set.runner);
   // The schema the migrations start from goes in first, as it was there before them.
   const base = set.base ? await applySet(engine, { ...set, migrations: [set.base] }) : undefined;
   const total = set.migrations.length;
@@ -298,7 +302,7 @@ async function verifySet(
   }
   report.timedOut ||= applied.timedOut;
   const live = await readLiveCatalog(engine.main);
-  const differences = compareCatalogs(replayApplied(applied, base), live);
+  const differences = compareCatalogs(replayApplied(applied, base), live, bookkeeping);
   report.sets.push({
     path: set.path,
     runner: set.runner,

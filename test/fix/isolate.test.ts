@@ -121,6 +121,45 @@ describe("a CONCURRENTLY fix runs where its runner runs it", () => {
     );
   });
 
+  it("Prisma 7.4 and later: DROP INDEX CONCURRENTLY moves to a folder of its own, since the splitter cannot parse it", async () => {
+    const { finding, after, created } = await fixOnce(
+      {
+        runner: "prisma",
+        version: "7.6.0",
+        files: {
+          "20240101000000_init/migration.sql": `${TABLE}CREATE INDEX i ON t (a);\n`,
+          "20240102000000_drop/migration.sql": "DROP INDEX i;\nCREATE INDEX j ON t (b);\n",
+        },
+      },
+      "require-concurrent-index-deletion",
+    );
+    // In place, the file would go to PostgreSQL as one string: CONCURRENTLY in a transaction.
+    expect(finding?.help).toMatch(/send the whole file as one string/);
+    expect(created).toEqual(["20240102000001_drop_concurrently/migration.sql"]);
+    expect(after.filter((f) => [...rejected, "require-concurrent-index-deletion"].includes(f.rule))).toEqual(
+      [],
+    );
+  });
+
+  it("Prisma: with no number free before the next folder, the new folder is this one's name with a suffix", async () => {
+    const { after, created } = await fixOnce(
+      {
+        runner: "prisma",
+        version: "5.22.0",
+        files: {
+          "01_init/migration.sql": TABLE,
+          "02_idx/migration.sql": "CREATE TABLE u (id int);\nCREATE INDEX i ON t (a);\n",
+          "03_next/migration.sql": "CREATE TABLE v (id int);\n",
+        },
+      },
+      "require-concurrent-index-creation",
+    );
+    expect(created).toEqual(["02_idx_concurrently/migration.sql"]);
+    expect(after.filter((f) => [...rejected, "require-concurrent-index-creation"].includes(f.rule))).toEqual(
+      [],
+    );
+  });
+
   it("Drizzle: no fix, and the help says the migrator has no way out", async () => {
     const root = writeRepo({
       runner: "drizzle",

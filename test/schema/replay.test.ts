@@ -100,6 +100,28 @@ describe("schema replay", () => {
     });
   });
 
+  it("renames a column inside index expressions and predicates, as PostgreSQL's stored definition shows it", () => {
+    const c = replay(
+      'CREATE TABLE t (a text, "Flag" boolean, keep int);\nCREATE INDEX t_lower ON t (lower(a), keep) WHERE "Flag" AND keep > 0;\nCREATE INDEX t_keep ON t (keep) WHERE a IS NOT NULL;',
+      'ALTER TABLE t RENAME COLUMN a TO "Name";\nALTER TABLE t RENAME COLUMN "Flag" TO active;',
+    );
+    const lower = c.resolveIndex(undefined, "t_lower")?.index;
+    expect(lower?.keys.map((k) => k.expression ?? k.column)).toEqual(['lower("Name")', "keep"]);
+    expect(lower?.predicate).toBe("active AND keep > 0");
+    expect(c.resolveIndex(undefined, "t_keep")?.index.predicate).toBe('"Name" IS NOT NULL');
+  });
+
+  it("shows a function of public or pg_catalog unqualified in index keys, as pg_get_indexdef does", () => {
+    const c = replay(
+      "CREATE TABLE t (a timestamptz, b text);\nCREATE INDEX t_a ON t (public.sort_key(a) DESC, pg_catalog.lower(b));\nCREATE INDEX t_b ON t (other.f(b));",
+    );
+    expect(c.resolveIndex(undefined, "t_a")?.index.keys.map((k) => k.expression)).toEqual([
+      "sort_key(a)",
+      "lower(b)",
+    ]);
+    expect(c.resolveIndex(undefined, "t_b")?.index.keys[0]?.expression).toBe("other.f(b)");
+  });
+
   it("drops indexes and foreign keys with their column, and everything with the table", () => {
     const c = replay(
       "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE t (a int, b int REFERENCES p);\nCREATE INDEX t_a ON t (a);\nCREATE INDEX t_ab ON t (b) WHERE a > 0;\nCREATE INDEX t_b ON t (b);",
