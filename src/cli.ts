@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { closest } from "./did-you-mean.js";
 import { UserError } from "./errors.js";
+import { terminalLine } from "./report/escape.js";
 import { toolVersion } from "./version.js";
 
 export interface Io {
@@ -208,7 +209,7 @@ async function runPasses(
     ...(flags.trustMigrations ? { trustMigrations: true } : {}),
     // What verify does on the server (its scratch database and role, leftovers, limits) goes to
     // stderr, so that stdout stays the report.
-    onNote: (line: string) => io.stderr.write(`pg-index-lint note: ${line}\n`),
+    onNote: (line: string) => io.stderr.write(`pg-index-lint note: ${terminalLine(line)}\n`),
     ...(flags.timeout ? { timeoutMs: seconds("--timeout", flags.timeout) } : {}),
     ...(flags.statementTimeout
       ? { statementTimeoutMs: seconds("--statement-timeout", flags.statementTimeout) }

@@ -35,6 +35,17 @@ export async function readLiveCatalog(db: Connection): Promise<Catalog> {
     byOid.set(row.oid, table);
   }
 
+  // A partition's parent, so that partitions made at run time can be told from unknown tables.
+  const parents = await db.query<{ child: string; parent: string }>(
+    `SELECT i.inhrelid::bigint::text AS child, i.inhparent::bigint::text AS parent
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relispartition`,
+  );
+  for (const row of parents.rows) {
+    const child = byOid.get(row.child);
+    const parent = byOid.get(row.parent);
+    if (child && parent) child.partitionOf = qualify(parent.schema, parent.name);
+  }
+
   const columns = await db.query<{
     rel: string;
     attnum: number;
