@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { ESM_FOR_NODE } from "./esm-bundle.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
@@ -22,25 +23,11 @@ await build({
   absWorkingDir: root,
   entryPoints: ["src/cli.ts"],
   outfile: join(out, "cli-bundle.js"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  charset: "utf8",
+  ...ESM_FOR_NODE,
   logLevel: "warning",
   // The bundle sits in build/ as tsc's build/cli.js does, so paths taken from import.meta.url
   // (package.json, rules/, build/pglite/) resolve the same; src/verify/pglite.ts asks this.
   define: { __PG_INDEX_LINT_CLI_BUNDLE__: "true" },
   external: ["pg", "pg-native", "cloudflare:sockets", "@electric-sql/pglite", "@electric-sql/pglite/*"],
-  banner: {
-    js: [
-      'import { createRequire as __bundleCreateRequire } from "node:module";',
-      'import { fileURLToPath as __bundleFileURLToPath } from "node:url";',
-      'import { dirname as __bundleDirname } from "node:path";',
-      "const require = __bundleCreateRequire(import.meta.url);",
-      "const __filename = __bundleFileURLToPath(import.meta.url);",
-      "const __dirname = __bundleDirname(__filename);",
-    ].join("\n"),
-  },
 });
 copyFileSync(require.resolve("libpg-query/wasm/libpg-query.wasm"), join(out, "libpg-query.wasm"));

@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { ESM_FOR_NODE } from "./esm-bundle.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
@@ -52,26 +53,12 @@ await build({
   absWorkingDir: root,
   entryPoints: ["src/action-main.ts"],
   outfile: join(out, "index.js"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  charset: "utf8",
+  ...ESM_FOR_NODE,
   legalComments: "eof",
   logLevel: "warning",
   define: { __PG_INDEX_LINT_BUNDLE__: "true" },
   // pg's optional native binding and its Cloudflare socket are never used here.
   external: ["pg-native", "cloudflare:sockets"],
-  banner: {
-    js: [
-      'import { createRequire as __bundleCreateRequire } from "node:module";',
-      'import { fileURLToPath as __bundleFileURLToPath } from "node:url";',
-      'import { dirname as __bundleDirname } from "node:path";',
-      "const require = __bundleCreateRequire(import.meta.url);",
-      "const __filename = __bundleFileURLToPath(import.meta.url);",
-      "const __dirname = __bundleDirname(__filename);",
-    ].join("\n"),
-  },
 });
 
 copyFileSync(require.resolve("libpg-query/wasm/libpg-query.wasm"), join(out, "libpg-query.wasm"));

@@ -1,9 +1,3 @@
-/**
- * What `init` proposes: the PostgreSQL migration folders and ORM model folders of a repository,
- * and what it left out and why. Folders are judged by their name relative to the repository and by
- * their content (src/init/dialect.ts); runners come from the source registry.
- */
-import { readFileSync, statSync } from "node:fs";
 import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { UserError } from "../errors.js";
@@ -14,7 +8,7 @@ import { assumeVersion, detectRunner, ORM_IDS, runner } from "../sources/index.j
 import type { MigrationSource } from "../sources/source.js";
 import { dialectByName, judgeContent, type SqlSample } from "./dialect.js";
 import { sqlxDriver } from "./driver.js";
-import { type Folder, walkRepository } from "./walk.js";
+import { type Folder, readSmall, walkRepository } from "./walk.js";
 
 export interface ProposedMigrations {
   /** Relative to the repository root, forward slashes; "." for the root. */
@@ -64,7 +58,6 @@ const SAMPLE_FILES = 200;
 /** A module-level class whose own body (indented lines up to it) sets __tablename__. */
 const MODEL_CLASS =
   /^class\s+\w+\s*\([^)]*\)\s*:[ \t]*\r?\n(?:[ \t]+\S[^\n]*\n|[ \t]*\r?\n)*?[ \t]+__tablename__\s*=/m;
-const MAX_READ = 2 * 1024 * 1024;
 
 export function discover(root: string, options: DiscoverOptions = {}): Discovery {
   const orms = options.orms ?? ORM_IDS;
@@ -566,15 +559,6 @@ function commonFolder(rels: readonly string[]): string {
   let n = 0;
   while (n < first.length && split.every((s) => s[n] === first[n])) n++;
   return first.slice(0, n).join("/");
-}
-
-function readSmall(path: string): string | null {
-  try {
-    if (statSync(path).size > MAX_READ) return null;
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
 }
 
 function child(rel: string, name: string): string {

@@ -4,8 +4,9 @@
  * `migrate!("./migrations")` is relative to the crate (CARGO_MANIFEST_DIR), so the crate is the
  * nearest Cargo.toml with a `[package]` above the folder.
  */
-import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
+import { type Dirent, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { readSmall } from "./walk.js";
 
 const DRIVERS: Record<string, string> = { postgres: "PostgreSQL", sqlite: "SQLite", mysql: "MySQL" };
 const MAX_FILES = 400;
@@ -84,11 +85,4 @@ function rustFiles(dir: string): string[] {
   return out;
 }
 
-function read(path: string): string | null {
-  try {
-    if (statSync(path).size > MAX_READ) return null;
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-}
+const read = (path: string): string | null => readSmall(path, MAX_READ);

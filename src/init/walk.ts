@@ -4,7 +4,7 @@
  * under any parent folder). It honours each folder's `.gitignore`, skips what is never a project's
  * own source (node_modules, .git, vendor, virtualenvs, build output), and follows no symbolic link.
  */
-import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import picomatch from "picomatch";
 
@@ -110,4 +110,14 @@ export function gitignoreRules(file: string, base: string): IgnoreRule[] {
     rules.push({ base, negate, dirOnly, match: (path) => matcher(path) });
   }
   return rules;
+}
+
+/** A file's text when it is at most `limit` bytes (init reads to decide, never whole dumps), else null. */
+export function readSmall(path: string, limit = 2 * 1024 * 1024): string | null {
+  try {
+    if (statSync(path).size > limit) return null;
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
 }
