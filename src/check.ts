@@ -52,6 +52,7 @@ import type { AssumedVersion, MigrationFileRef, Runner, TransactionModel } from 
 import { assignTransactions } from "./runners/transactions.js";
 import { Catalog } from "./schema/catalog.js";
 import { SQL_MIGRATION_WORDS, type Words } from "./schema/change.js";
+import { inCreateOrder } from "./schema/create-order.js";
 import { applyStatement, doBlockStatements, dynamicDdl } from "./schema/replay.js";
 import {
   assumeVersion,
@@ -455,7 +456,11 @@ class CheckRun {
       detail: "the schema the migrations start from",
     };
     if ("models" in base) {
-      const statements = this.modelSets.flatMap((set) => set.files.flatMap((f) => f.statements));
+      // Applied by verify as they are declared, a model's foreign key could name a table that
+      // comes later: the tables go in the order create_all would make them.
+      const statements = inCreateOrder(
+        this.modelSets.flatMap((set) => set.files.flatMap((f) => f.statements)),
+      );
       return { file: "(the models' schema)", id: "base", runner: "base", statements, errors: [] };
     }
     const file = displayPath(base.file);
