@@ -54,12 +54,19 @@ export async function roleExists(name: string): Promise<boolean> {
   );
 }
 
-/** Every role on the server, to prove that a run added none. */
+/**
+ * Every role on the server but verify's throwaway ones, to prove that a run added none. Other
+ * runs on the same server (the other test files run in parallel, a developer's own verify) make
+ * and drop throwaway roles of their own meanwhile; whether a run dropped its own is asked of
+ * `scratchObjects` by name.
+ */
 export async function roleNames(): Promise<string[]> {
   return withAdmin(async (c) =>
-    (await c.query<{ rolname: string }>("SELECT rolname FROM pg_roles ORDER BY 1")).rows.map(
-      (r) => r.rolname,
-    ),
+    (
+      await c.query<{ rolname: string }>(
+        "SELECT rolname FROM pg_roles WHERE rolname !~ '^pgindexlint_[0-9]{10}_' ORDER BY 1",
+      )
+    ).rows.map((r) => r.rolname),
   );
 }
 
