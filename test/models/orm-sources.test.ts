@@ -88,6 +88,47 @@ describe("prisma models entry", () => {
     );
   });
 
+  it("widens an @@index on a prefix of a two-field relation instead of adding one beside it", async () => {
+    const schema = `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+
+model Account {
+  id     String
+  userId String
+  orders Order[]
+
+  @@id([id, userId])
+}
+
+model Order {
+  id            Int     @id
+  accountId     String
+  accountUserId String
+  account       Account @relation(fields: [accountId, accountUserId], references: [id, userId])
+
+  @@index([accountId])
+}
+`;
+    const root = repo(
+      { "prisma/schema.prisma": schema },
+      { models: [{ path: "prisma/schema.prisma", orm: "prisma" }] },
+    );
+    const result = await check({ paths: [root] });
+    const [finding] = byRule(result, "unindexed-foreign-key");
+    expect(finding).toMatchObject({ table: "Order", columns: ["accountId", "accountUserId"] });
+    expect(finding?.fix?.replacement).toBe("@@index([accountId, accountUserId])");
+    const after = await fixAndCheck(root, finding as Finding);
+    // The finding is gone and nothing new appears: no redundant @@index([accountId]) is left.
+    expect(after.findings.map((f) => f.rule)).toEqual(
+      result.findings.filter((f) => f !== finding).map((f) => f.rule),
+    );
+    expect(readFileSync(join(root, "prisma/schema.prisma"), "utf8")).toContain(
+      "  @@index([accountId, accountUserId])\n}",
+    );
+  });
+
   it("reads a prismaSchemaFolder across files, and reports in the file that declares the relation", async () => {
     const [head, models] = PRISMA.split("model User");
     const [user, post] = `model User${models}`.split("model Post");

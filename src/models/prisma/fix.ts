@@ -24,7 +24,9 @@ export function prismaIndexHelp(model: string, fields: string[]): string {
 /**
  * The edit that adds `@@index([fields])` to `model` in `schema`: a new line after the model's last
  * `@@` attribute, or after its last field (then preceded by a blank line, as `prisma format` lays
- * block attributes out), indented like that line. Null when the file has no such model block.
+ * block attributes out), indented like that line. A plain `@@index` on a prefix of the fields is
+ * widened in place instead, so that the fix leaves no redundant index behind. Null when the file
+ * has no such model block.
  */
 export function prismaIndexEdit(
   schema: { file: string; text: string },
@@ -39,6 +41,23 @@ export function prismaIndexEdit(
   const anchor = lastAttribute?.span ?? lastField?.span;
   const source = syntax.source;
   const attribute = prismaIndexAttribute(fields);
+  // A plain @@index on a prefix of the fields would become redundant beside the new one: widen it.
+  for (const existing of block.attributes) {
+    if (existing.name !== "index") continue;
+    const declared = /^@@index\(\s*\[([\w\s,]*)\]\s*\)$/.exec(
+      schema.text.slice(existing.span.start, existing.span.end),
+    );
+    const prefix = declared?.[1]
+      ?.split(",")
+      .map((f) => f.trim())
+      .filter(Boolean);
+    if (!prefix || prefix.length === 0 || prefix.length >= fields.length) continue;
+    if (prefix.every((f, i) => f === fields[i])) {
+      const start = source.position(existing.span.start);
+      const end = source.position(existing.span.end);
+      return { file: schema.file, ...start, endLine: end.line, endColumn: end.column, text: attribute };
+    }
+  }
   const close = source.position(block.closeAt);
   if (!anchor || source.position(anchor.end).line >= close.line) {
     // "}" shares its line with the header or the last declaration (`model A { id Int @id }`):
