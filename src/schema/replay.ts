@@ -155,7 +155,7 @@ export function dynamicDdl(node: Node, sql: string): string[] {
   }
   if (tree === undefined) return [];
   const out: string[] = [];
-  walkPlPgSql(tree, (node) => {
+  walkTree(tree, (node) => {
     const text = (
       node.PLpgSQL_stmt_dynexecute as { query?: { PLpgSQL_expr?: { query?: string } } } | undefined
     )?.query?.PLpgSQL_expr?.query;
@@ -276,27 +276,22 @@ function literalText(expression: string): string | undefined {
   return dollar?.[2];
 }
 
-function walkPlPgSql(tree: unknown, visit: (node: Record<string, unknown>) => void): void {
+/** Calls `visit` on every object in a parse tree (a PL/pgSQL tree or a query's), depth first. */
+function walkTree(tree: unknown, visit: (node: Record<string, unknown>) => void): void {
   if (Array.isArray(tree)) {
-    for (const item of tree) walkPlPgSql(item, visit);
+    for (const item of tree) walkTree(item, visit);
     return;
   }
   if (typeof tree !== "object" || tree === null) return;
   const node = tree as Record<string, unknown>;
   visit(node);
-  for (const child of Object.values(node)) walkPlPgSql(child, visit);
+  for (const child of Object.values(node)) walkTree(child, visit);
 }
 
 /** The SQL text of every static statement, and of every EXECUTE of a string literal, in a PL/pgSQL tree. */
 function staticQueries(tree: unknown): string[] {
   const out: string[] = [];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item);
-      return;
-    }
-    if (typeof value !== "object" || value === null) return;
-    const node = value as Record<string, unknown>;
+  walkTree(tree, (node) => {
     const exec = node.PLpgSQL_stmt_execsql as { sqlstmt?: { PLpgSQL_expr?: { query?: string } } } | undefined;
     const query = exec?.sqlstmt?.PLpgSQL_expr?.query;
     if (query) out.push(query);
@@ -305,9 +300,7 @@ function staticQueries(tree: unknown): string[] {
       | undefined;
     const literal = literalText(dynamic?.query?.PLpgSQL_expr?.query ?? "");
     if (literal !== undefined) out.push(literal);
-    for (const child of Object.values(node)) walk(child);
-  };
-  walk(tree);
+  });
   return out;
 }
 
@@ -822,18 +815,10 @@ function dropDependentViews(catalog: Catalog, schema: string | undefined, name: 
 /** The relations a query reads (every RangeVar in it), as `name` or `schema.name`. */
 function relationsRead(query: unknown): string[] {
   const out = new Set<string>();
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item);
-      return;
-    }
-    if (typeof value !== "object" || value === null) return;
-    const node = value as Record<string, unknown>;
+  walkTree(query, (node) => {
     const range = node.RangeVar as RangeVar | undefined;
     if (range?.relname) out.add(range.schemaname ? `${range.schemaname}.${range.relname}` : range.relname);
-    for (const child of Object.values(node)) walk(child);
-  };
-  walk(query);
+  });
   return [...out];
 }
 
