@@ -3,95 +3,37 @@
  * did the fix bring anything new? Locations follow the JSON v1 contract: lines and columns are
  * 1-based, columns count UTF-16 code units (as JavaScript strings do), and endColumn is exclusive.
  */
-
-/** Offset of (line, column) in `text`, or null when the position is outside it. */
-export function offsetOf(text, line, column) {
-  if (!Number.isInteger(line) || !Number.isInteger(column) || line < 1 || column < 1) return null;
-  let start = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = text.indexOf("\n", start);
-    if (nl < 0) return null;
-    start = nl + 1;
-  }
-  let lineEnd = text.indexOf("\n", start);
-  if (lineEnd < 0) lineEnd = text.length;
-  // endColumn may point just past the last character of the line (exclusive end), not further.
-  if (start + column - 1 > lineEnd) return null;
-  return start + column - 1;
-}
+import { applyEdits, fixEdits, offsetOf } from "../../build/fix/apply.js";
 
 /**
- * Every edit a finding's fix makes, the replacement first: `fix.replacement` replaces `fix.range`
- * (or the finding's own span when the fix has no range), then `fix.edits` (a new migration file
- * that holds the moved statement, an opt-out line rewritten). Same as src/fix/apply.ts.
- */
-export function fixEdits(finding) {
-  const range = finding.fix.range ?? finding;
-  return [
-    {
-      file: finding.file,
-      line: range.line,
-      column: range.column,
-      endLine: range.endLine,
-      endColumn: range.endColumn,
-      text: finding.fix.replacement,
-    },
-    ...(finding.fix.edits ?? []),
-  ];
-}
-
-/**
- * The fix applied: `read(file)` gives a file's text (null when it does not exist). Returns the new
- * texts by file, the files it creates, and where the replacement sits in the finding's own file
- * (`start`, `newEnd`, `text`), or `{ ok: false, reason }`.
+ * The fix applied, with the project's own src/fix/apply.ts (from build/): `read(file)` gives a
+ * file's text (null when it does not exist). Returns the new texts by file, the files it creates,
+ * and where the replacement sits in the finding's own file (`start`, `newEnd`, `text`), or
+ * `{ ok: false, reason }`. In the JSON report a fix's range carries no file: it is the finding's.
  */
 export function applyFix(finding, read) {
-  const byFile = new Map();
-  for (const e of fixEdits(finding)) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
-  const files = new Map();
-  const created = new Set();
-  let main = null;
-  for (const [file, list] of byFile) {
-    if (list.some((e) => e.create)) {
-      if (list.length > 1) return { ok: false, reason: `${file}: a created file takes one edit` };
-      if (read(file) !== null) return { ok: false, reason: `${file} already exists` };
-      files.set(file, list[0].text);
-      created.add(file);
-      continue;
-    }
-    const text = read(file);
-    if (text === null) return { ok: false, reason: `${file} does not exist` };
-    const spans = [];
-    for (const e of list) {
-      const start = offsetOf(text, e.line, e.column);
-      const end = offsetOf(text, e.endLine, e.endColumn);
-      if (start === null || end === null)
-        return {
-          ok: false,
-          reason: `${file}: range ${e.line}:${e.column}-${e.endLine}:${e.endColumn} is outside the file`,
-        };
-      if (end < start) return { ok: false, reason: `${file}: range ends before it starts` };
-      spans.push({ start, end, text: e.text, main: e === list[0] && file === finding.file });
-    }
-    spans.sort((a, b) => a.start - b.start);
-    for (let i = 1; i < spans.length; i++)
-      if (spans[i].start < spans[i - 1].end) return { ok: false, reason: `${file}: edits overlap` };
-    let out = text;
-    let shift = 0;
-    for (const sp of spans) {
-      out = out.slice(0, sp.start + shift) + sp.text + out.slice(sp.end + shift);
-      if (sp.main) main = { start: sp.start + shift, newEnd: sp.start + shift + sp.text.length };
-      shift += sp.text.length - (sp.end - sp.start);
-    }
-    files.set(file, out);
+  const range = { ...(finding.fix.range ?? finding), file: finding.file };
+  const edits = fixEdits({ ...finding, fix: { ...finding.fix, range } });
+  const result = applyEdits(edits, read);
+  if (!result.ok) return result;
+  // The replacement moves by what the edits before it in the same file add or remove.
+  const [main, ...others] = edits;
+  const original = read(main.file) ?? "";
+  let start = offsetOf(original, main.line, main.column) ?? 0;
+  const at = start;
+  for (const e of others) {
+    if (e.file !== main.file || e.create) continue;
+    const from = offsetOf(original, e.line, e.column) ?? 0;
+    const to = offsetOf(original, e.endLine, e.endColumn) ?? from;
+    if (to <= at) start += e.text.length - (to - from);
   }
   return {
     ok: true,
-    files,
-    created,
-    text: files.get(finding.file),
-    start: main?.start ?? 0,
-    newEnd: main?.newEnd ?? 0,
+    files: result.files,
+    created: new Set(edits.filter((e) => e.create).map((e) => e.file)),
+    text: result.files.get(finding.file),
+    start,
+    newEnd: start + main.text.length,
   };
 }
 

@@ -10,8 +10,7 @@ import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
 import {
   besides,
   keepFirstInPlace,
-  moveHelp,
-  moveToNewFiles,
+  moveToNewMigrations,
   sortsRightAfter,
   statementsText,
   versionsAfter,
@@ -248,12 +247,5 @@ function isolate(request: IsolateRequest): Isolation {
       help: "put it alone in a new migration right after this one, under `-- migrate:up transaction:false` (no file name is free between this one and the next)",
     };
   }
-  return moveToNewFiles(
-    request,
-    files,
-    moveHelp(
-      files.map((f) => f.path),
-      "under `-- migrate:up transaction:false`, alone in its section",
-    ),
-  );
+  return moveToNewMigrations(request, files, "under `-- migrate:up transaction:false`, alone in its section");
 }

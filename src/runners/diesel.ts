@@ -29,7 +29,7 @@ import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { readTextNear } from "../sources/read.js";
 import { atLeast, byVersionThenName, entries, isFile } from "./files.js";
-import { moveHelp, moveToNewFiles, statementsText } from "./isolate.js";
+import { moveToNewMigrations, statementsText } from "./isolate.js";
 import { fileTransactionOneString } from "./models.js";
 import { cargoPinnedVersion, DEFAULT_VERSION } from "./pinned-version.js";
 import type {
@@ -187,5 +187,5 @@ function isolate(request: IsolateRequest): Isolation {
   ]);
   const why =
     "Diesel runs a migration with run_in_transaction = false in its metadata.toml outside a transaction";
-  return moveToNewFiles(request, files, moveHelp(names, why));
+  return moveToNewMigrations(request, files, why, names);
 }

@@ -9,14 +9,7 @@ import { parseSql } from "../parse/sql.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { readText, repositoryRoot } from "../sources/read.js";
 import { atLeast, compareVersions, exists, filesRecursive, isFile } from "./files.js";
-import {
-  besides,
-  createFile,
-  keepFirstInPlace,
-  moveHelp,
-  moveToNewFiles,
-  statementsText,
-} from "./isolate.js";
+import { besides, createFile, keepFirstInPlace, moveToNewMigrations, statementsText } from "./isolate.js";
 import { DEFAULT_VERSION, flywayPinnedVersion } from "./pinned-version.js";
 import type {
   IsolateRequest,
@@ -203,15 +196,12 @@ function isolate(request: IsolateRequest): Isolation {
   }
   const moved = files([[first], ...(rest.length ? [rest] : [])]);
   if (!moved) return { help: txModel.optOut ?? "put the statement in a migration of its own" };
-  const move = moveToNewFiles(
+  const move = moveToNewMigrations(
     request,
     moved,
-    moveHelp(
-      moved.map((f) => f.path),
-      detected
-        ? "Flyway runs a migration made only of it without a transaction"
-        : "with a script config file executeInTransaction=false, since Flyway does not see that it cannot run in a transaction",
-    ),
+    detected
+      ? "Flyway runs a migration made only of it without a transaction"
+      : "with a script config file executeInTransaction=false, since Flyway does not see that it cannot run in a transaction",
   );
   if (!detected && move.fix && moved[0]) move.fix.edits = [...(move.fix.edits ?? []), conf(moved[0].path)];
   return move;

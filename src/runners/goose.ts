@@ -5,7 +5,7 @@
 import { basename, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
-import { besides, moveHelp, moveToNewFiles, statementsText, versionsAfter } from "./isolate.js";
+import { besides, moveToNewMigrations, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
 import type {
   IsolateRequest,
@@ -130,5 +130,5 @@ function isolate(request: IsolateRequest): Isolation {
   const path = besides(migration.file, `${versions[0]}${rest}_concurrently.sql`);
   // Without a transaction goose runs the statements one by one, each in autocommit.
   const text = `-- +goose NO TRANSACTION\n-- +goose Up\n${statementsText(request.sql)}\n-- +goose Down\n`;
-  return moveToNewFiles(request, [{ path, text }], moveHelp([path], "with `-- +goose NO TRANSACTION`"));
+  return moveToNewMigrations(request, [{ path, text }], "with `-- +goose NO TRANSACTION`");
 }

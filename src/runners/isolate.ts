@@ -137,6 +137,19 @@ export function moveToNewFiles(
 }
 
 /**
+ * `moveToNewFiles` with the help that names the new migrations and says why they run outside a
+ * transaction. `names`: what to call them, when that is not each file (a folder of several files).
+ */
+export function moveToNewMigrations(
+  request: IsolateRequest,
+  files: { path: string; text: string }[],
+  why: string,
+  names: readonly string[] = files.map((f) => f.path),
+): Isolation {
+  return moveToNewFiles(request, files, moveHelp(names, why));
+}
+
+/**
  * `count` integer versions right after `current`, with its zero padding, that no other migration
  * has and that stay below the next one; null when there is no room (1, 2, 3 …).
  */

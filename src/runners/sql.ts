@@ -4,7 +4,7 @@
 import { basename, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { fileNames } from "./files.js";
-import { besides, moveHelp, moveToNewFiles, sortsRightAfter, statementsText } from "./isolate.js";
+import { besides, moveToNewMigrations, sortsRightAfter, statementsText } from "./isolate.js";
 import { DEFAULT_VERSION } from "./pinned-version.js";
 import type { IsolateRequest, Isolation, SqlRunner, TransactionModel } from "./runner.js";
 
@@ -63,9 +63,9 @@ function isolate(request: IsolateRequest): Isolation {
     return { help: "move it out of the BEGIN … COMMIT block" };
   }
   const path = besides(request.migration.file, added[0] ?? "");
-  return moveToNewFiles(
+  return moveToNewMigrations(
     request,
     [{ path, text: statementsText(request.sql) }],
-    moveHelp([path], "psql runs each statement of it in autocommit"),
+    "psql runs each statement of it in autocommit",
   );
 }

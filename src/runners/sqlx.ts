@@ -32,7 +32,7 @@ import {
   createFile,
   keepFirstInPlace,
   moveHelp,
-  moveToNewFiles,
+  moveToNewMigrations,
   statementsText,
   versionsAfter,
 } from "./isolate.js";
@@ -164,15 +164,7 @@ function isolate(request: IsolateRequest): Isolation {
         ]
       : [up];
   });
-  if (!alone)
-    return moveToNewFiles(
-      request,
-      files,
-      moveHelp(
-        files.map((f) => f.path),
-        why,
-      ),
-    );
+  if (!alone) return moveToNewMigrations(request, files, why);
   // The line goes first in the file: in the statement's replacement when the statement starts it.
   const { line, column } = request.statement.range;
   const atStart = line === 1 && column === 1;

@@ -31,7 +31,7 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { entries, fileNames, isFile } from "./files.js";
-import { besides, moveHelp, moveToNewFiles, statementsText, versionsAfter } from "./isolate.js";
+import { besides, moveToNewMigrations, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION } from "./pinned-version.js";
 import type { IsolateRequest, Isolation, MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
@@ -126,12 +126,5 @@ function isolate(request: IsolateRequest): Isolation {
   }));
   const why =
     "the Supabase CLI runs a file's statements in one implicit transaction, which a CONCURRENTLY statement may only start";
-  return moveToNewFiles(
-    request,
-    files,
-    moveHelp(
-      files.map((f) => f.path),
-      why,
-    ),
-  );
+  return moveToNewMigrations(request, files, why);
 }
