@@ -29,16 +29,73 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// `check --cache`: a run whose command line, settings, tool and inputs are all as a snapshot in
+// the cache folder recorded them prints what that run printed, without loading the pipeline;
+// any other run under `--cache` is observed, and leaves such a snapshot (src/cache/snapshot.ts).
+const snapshotModule = new URL("../build/cache/snapshot.js", import.meta.url);
+const cacheDir = existsSync(snapshotModule) ? await cacheFolder() : undefined;
+let recorder;
+let context;
+if (cacheDir) {
+  const snapshot = await import(snapshotModule.href);
+  context = {
+    argv,
+    cwd: process.cwd(),
+    env: process.env,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    columns: process.stdout.columns,
+    toolRoot: new URL("..", import.meta.url).pathname,
+  };
+  const hit = snapshot.replayable(cacheDir, context);
+  const debug = argv.includes("--debug");
+  if (hit) {
+    process.stdout.write(hit.stdout);
+    process.exitCode = hit.exitCode;
+    if (debug)
+      process.stderr.write(
+        "pg-index-lint: nothing the last run read has changed: its output, from the cache\n",
+      );
+  } else recorder = new snapshot.Recorder(cacheDir, context);
+}
+
+async function cacheFolder() {
+  if (argv[0] !== "check" || !argv.some((a) => a === "--cache" || a.startsWith("--cache="))) return undefined;
+  const { cacheDirOf } = await import(snapshotModule.href);
+  return cacheDirOf(argv, process.cwd());
+}
+
+if (process.exitCode === undefined) await runCli();
+
 // check and verify load the pipeline, and do it faster from the bundle. Help, rules and init
 // load a few modules of build/ (src/cli.ts loads the rest on demand): reading the 3 MB bundle
 // would cost them more than it saves.
-const pipeline =
-  (argv[0] === "check" || argv[0] === "verify") && !argv.some((a) => a === "--help" || a === "-h");
-const bundle = new URL("../build/cli-bundle.js", import.meta.url);
-const { main } = await import(pipeline && existsSync(bundle) ? bundle.href : "../build/cli.js");
-const code = await main(argv, {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-});
-process.exitCode = code;
+async function runCli() {
+  const pipeline =
+    (argv[0] === "check" || argv[0] === "verify") && !argv.some((a) => a === "--help" || a === "-h");
+  const bundle = new URL("../build/cli-bundle.js", import.meta.url);
+  const { main } = await import(pipeline && existsSync(bundle) ? bundle.href : "../build/cli.js");
+  const stdout = recorder ? teed(process.stdout) : process.stdout;
+  const stderr = recorder ? teed(process.stderr) : process.stderr;
+  const code = await main(argv, { stdout, stderr, env: process.env });
+  const saved = recorder?.save(code, stdout.text(), stderr.text());
+  if (recorder && argv.includes("--debug"))
+    process.stderr.write(`pg-index-lint: run snapshot ${saved ? "saved" : "not saved"}\n`);
+  process.exitCode = code;
+}
+
+/** A stream that writes through to `stream` and keeps what was written, for the snapshot. */
+function teed(stream) {
+  const chunks = [];
+  return {
+    isTTY: stream.isTTY,
+    columns: stream.columns,
+    write(chunk, ...rest) {
+      chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+      return stream.write(chunk, ...rest);
+    },
+    on: (...args) => stream.on(...args),
+    once: (...args) => stream.once(...args),
+    text: () => chunks.join(""),
+  };
+}
