@@ -144,8 +144,11 @@ if (opts.warm && !opts["skip-ours"]) {
       for (const [i, f] of lastTwo.entries()) writeFileSync(f, originals[i]);
     },
   });
-  const prime = spawnSync(process.execPath, [...tools[0].args, "--cache", primed], { stdio: "ignore" });
+  // Primed in the folder the timed runs use: the command line (the folder included) is part of
+  // the run snapshot's key.
+  const prime = spawnSync(process.execPath, cached, { stdio: "ignore" });
   if (![0, 1].includes(prime.status)) fail(`priming run with --cache exited ${prime.status}`);
+  cpSync(live, primed, { recursive: true });
 }
 process.on("exit", () => rmSync(cacheDir, { recursive: true, force: true }));
 

@@ -93,6 +93,9 @@ export interface Replay {
   stdout: Buffer;
 }
 
+/** The parts of the tool's folder that are the tool (see `Recorder.own`). */
+const TOOL_PARTS = ["package.json", "bin", "build", "node_modules", "rules", "schema"];
+
 /** What decides a run's output besides what it reads: the command line, place, settings, tool. */
 export interface RunContext {
   argv: string[];
@@ -101,7 +104,7 @@ export interface RunContext {
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   columns: number | undefined;
-  /** The tool's own folder (its package root): files under it are the tool, not input. */
+  /** The tool's own folder (its package root): its build and dependencies are the tool, not input. */
   toolRoot: string;
 }
 
@@ -272,17 +275,13 @@ function see(kind: "list" | "stat" | "lstat" | "exists" | "real", path: string, 
   try {
     switch (kind) {
       case "list":
-        return (
-          real
-            .readdirSync(path, { withFileTypes: true })
-            // The cache folder is made by the first run under --cache: it is not the repository's.
-            .filter((e) => join(path, e.name) !== cacheDir)
-            .map(
-              (e) => `${e.name}:${e.isFile() ? "f" : e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : "o"}`,
-            )
-            .sort()
-            .join("/")
-        );
+        // Names only: what a listed file is, is observed where the run looked at it. The cache
+        // folder is made by the first run under --cache: it is not the repository's.
+        return real
+          .readdirSync(path)
+          .filter((name) => join(path, name) !== cacheDir)
+          .sort()
+          .join("/");
       case "stat":
         return kindOf(real.statSync(path));
       case "lstat":
@@ -290,7 +289,7 @@ function see(kind: "list" | "stat" | "lstat" | "exists" | "real", path: string, 
       case "exists":
         return String(real.existsSync(path));
       case "real":
-        return real.realpathSync(path);
+        return real.realpathSync.native(path);
     }
   } catch (error) {
     return `!${(error as { code?: string }).code ?? "error"}`;
@@ -337,6 +336,7 @@ export class Recorder {
     private readonly context: RunContext,
   ) {
     this.key = runKey(context);
+    this.own = TOOL_PARTS.map((part) => join(context.toolRoot, part));
     this.wrap();
   }
 
@@ -346,11 +346,17 @@ export class Recorder {
    */
   private busy = false;
 
+  /**
+   * The tool's own files: its build, its dependencies, its rule pages. Only these, not its whole
+   * folder: run from a checkout of the tool, the repository under check may be inside it.
+   */
+  private readonly own: string[];
+
   private wanted(path: string | undefined): path is string {
     return (
       !this.busy &&
       path !== undefined &&
-      !isUnder(path, this.context.toolRoot) &&
+      !this.own.some((dir) => isUnder(path, dir)) &&
       !isUnder(path, this.cacheDir)
     );
   }
@@ -535,7 +541,7 @@ export class Recorder {
       exitCode,
       stdoutBytes: out.length,
       stdoutHash: sha256(out),
-      observations: implied([...this.seen.values()]),
+      observations: implied([...this.seen.values()], this.cacheDir),
     };
     try {
       real.mkdirSync(this.cacheDir, { recursive: true });
@@ -554,24 +560,36 @@ export class Recorder {
 /**
  * The observations without those another one implies, so that a warm run makes one call per file:
  * a regular file that is still the same regular file (lstat) exists, has the size its stat said,
- * and, when its folder resolves to itself, resolves to itself too.
+ * and, when its folder resolves to itself, resolves to itself too. The folder's own resolution is
+ * observed here, once, when the run did not ask for it.
  */
-function implied(observations: Observation[]): Observation[] {
+function implied(observations: Observation[], cacheDir: string): Observation[] {
   const files = new Map<string, number>();
-  const selfReal = new Set<string>();
+  const reals = new Map<string, string>();
   for (const o of observations) {
     if (o.kind === "read" && !o.link) files.set(o.path, o.size);
-    if (o.kind === "real" && o.seen === o.path) selfReal.add(o.path);
+    if (o.kind === "real") reals.set(o.path, o.seen);
   }
-  return observations.filter((o) => {
+  const added: Observation[] = [];
+  const selfReal = (dir: string) => {
+    let seen = reals.get(dir);
+    if (seen === undefined) {
+      seen = see("real", dir, cacheDir);
+      reals.set(dir, seen);
+      added.push({ kind: "real", path: dir, seen });
+    }
+    return seen === dir;
+  };
+  const kept = observations.filter((o) => {
     if (o.kind === "exec" || o.kind === "read") return true;
     const size = files.get(o.path);
     if (size === undefined) return true;
     if (o.kind === "stat") return o.seen !== `file:${size}`;
     if (o.kind === "exists") return o.seen !== "true";
-    if (o.kind === "real") return !(o.seen === o.path && selfReal.has(dirname(o.path)));
+    if (o.kind === "real") return !(o.seen === o.path && selfReal(dirname(o.path)));
     return true;
   });
+  return [...added, ...kept];
 }
 
 /** Keeps the newest KEEP snapshots of a cache folder. */

@@ -25,6 +25,9 @@ function folder(): string {
   return dir;
 }
 
+/** The tool's folder as the tests see it; one test puts the repository inside it. */
+let toolRoot = ROOT;
+
 function contextFor(dir: string, argv = ["check", "--cache"]): RunContext {
   return {
     argv,
@@ -33,7 +36,7 @@ function contextFor(dir: string, argv = ["check", "--cache"]): RunContext {
     stdoutIsTTY: false,
     stderrIsTTY: false,
     columns: undefined,
-    toolRoot: ROOT,
+    toolRoot,
   };
 }
 
@@ -80,6 +83,19 @@ describe("the run snapshot", () => {
     writeFileSync(file, "CREATE TABLE c (id int);\n");
     fs.utimesSync(file, before.atime, before.mtime);
     expect(replay(dir)).toBeUndefined();
+  });
+
+  it("runs in full after an edit when the repository is inside the tool's folder", () => {
+    const dir = folder();
+    toolRoot = scratch;
+    try {
+      recordRun(dir);
+      expect(replay(dir)).toBeDefined();
+      writeFileSync(join(dir, "db", "002.sql"), "CREATE TABLE b (id bigint);\n");
+      expect(replay(dir)).toBeUndefined();
+    } finally {
+      toolRoot = ROOT;
+    }
   });
 
   it("runs in full after a file appears in a folder it listed", () => {
