@@ -19,7 +19,7 @@ import childProcess from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const FORMAT = "pg-index-lint run snapshot 1";
@@ -317,9 +317,9 @@ function pathArg(arg: unknown, cwd: string): string | undefined {
   return undefined;
 }
 
+/** Is `path` `dir` or inside it? Both are absolute and normalized (`resolve` made them). */
 function isUnder(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel === "" || (!isAbsolute(rel) && rel !== ".." && !rel.startsWith(`..${sep}`));
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : `${dir}${sep}`);
 }
 
 /** Records what a run looks at, until `stop()`; then `save()` writes the snapshot. */
