@@ -28,6 +28,31 @@ await build({
   // The bundle sits in build/ as tsc's build/cli.js does, so paths taken from import.meta.url
   // (package.json, rules/, build/pglite/) resolve the same; src/verify/pglite.ts asks this.
   define: { __PG_INDEX_LINT_CLI_BUNDLE__: "true" },
-  external: ["pg", "pg-native", "cloudflare:sockets", "@electric-sql/pglite", "@electric-sql/pglite/*"],
+  external: ["pg-native", "cloudflare:sockets", "@electric-sql/pglite", "@electric-sql/pglite/*"],
+  plugins: [lazyRequire("pg")],
 });
 copyFileSync(require.resolve("libpg-query/wasm/libpg-query.wasm"), join(out, "libpg-query.wasm"));
+
+/**
+ * Leaves the package `name` in node_modules, loaded by `require` when the module that imports it
+ * first runs, not when the bundle loads. An external `import` would be hoisted to the top of the
+ * bundle, so check would load the PostgreSQL driver that only verify uses (about 0.04 s). As a
+ * CommonJS module in the bundle, the import runs inside the lazy init of verify's modules.
+ */
+function lazyRequire(name) {
+  const filter = new RegExp(`^${name}$`);
+  return {
+    name: `lazy-require-${name}`,
+    setup(b) {
+      b.onResolve({ filter }, (args) =>
+        args.namespace === "lazy-require"
+          ? { path: name, external: true }
+          : { path: name, namespace: "lazy-require" },
+      );
+      b.onLoad({ filter: /.*/, namespace: "lazy-require" }, () => ({
+        contents: `module.exports = require(${JSON.stringify(name)});`,
+        loader: "js",
+      }));
+    },
+  };
+}

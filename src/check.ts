@@ -15,8 +15,10 @@ import {
   checkpointPositions,
   DEFAULT_CACHE_DIR,
   fileHash,
+  fileStat,
   ResultCache,
   type SavedCheckpoint,
+  sameFile,
   saveCheckpoint,
   setKey,
 } from "./cache/results.js";
@@ -62,7 +64,7 @@ import {
   runnerLabel,
   runnerList,
 } from "./sources/index.js";
-import { readText, repositoryRoot } from "./sources/read.js";
+import { readText, repositoryRoot, resolvesInside } from "./sources/read.js";
 import type { ModelSource, SourceFile } from "./sources/source.js";
 import { toolVersion } from "./version.js";
 
@@ -395,7 +397,13 @@ class CheckRun {
           const hash = cache.hashes[i];
           // A file that could not be read is read again next time.
           if (hash && "text" in read)
-            cachedFiles.push({ hash, migration, raw: this.raw.slice(rawBefore), ignores });
+            cachedFiles.push({
+              hash,
+              stat: cache.stats[i],
+              migration,
+              raw: this.raw.slice(rawBefore),
+              ignores,
+            });
           if (cache.positions.has(i + 1) && cachedFiles.length === i + 1)
             checkpoints.push(
               saveCheckpoint(i + 1, cache.key, {
@@ -564,14 +572,22 @@ class CheckRun {
       model,
       base: baseRead ? ("text" in baseRead ? fileHash("", "", baseRead.text) : baseRead.problem) : null,
     });
-    const reads: (ReturnType<typeof readText> | undefined)[] = files.map((ref) =>
-      readText(ref.absPath, this.root),
+    const startedAt = Date.now();
+    const prior = cache.read(slot, key, this.root);
+    // A file lstat finds as the cache recorded it keeps its hash unread; the others are read.
+    // The folder must still resolve inside the repository, as when the file was first read.
+    const inside = prior !== undefined && resolvesInside(dir, this.root);
+    const stats = files.map((ref) => fileStat(ref.absPath));
+    const reads: (ReturnType<typeof readText> | undefined)[] = files.map((ref, i) =>
+      inside && sameFile(stats[i], prior?.files[i]?.stat, prior?.startedAt ?? 0)
+        ? undefined
+        : readText(ref.absPath, this.root),
     );
     const hashes = reads.map((read, i) => {
       const ref = files[i] as MigrationFileRef;
-      return read && "text" in read ? fileHash(displayPath(ref.absPath), ref.id, read.text) : undefined;
+      if (!read) return prior?.files[i]?.hash;
+      return "text" in read ? fileHash(displayPath(ref.absPath), ref.id, read.text) : undefined;
     });
-    const prior = cache.read(slot, key, this.root);
     let same = 0;
     while (
       prior &&
@@ -593,12 +609,13 @@ class CheckRun {
       key,
       hashes,
       reads,
+      stats,
       files: prior?.files ?? [],
       checkpoints: prior?.checkpoints ?? [],
       resume,
       positions: checkpointPositions(files.length),
       save: (cachedFiles: CachedFile[], checkpoints: SavedCheckpoint[]) =>
-        cache.write(slot, key, cachedFiles, checkpoints),
+        cache.write(slot, key, startedAt, cachedFiles, checkpoints),
     };
   }
 

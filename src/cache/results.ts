@@ -13,14 +13,14 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type { InlineIgnore, Migration, SourceRange } from "../model.js";
 import type { RawFinding } from "../policy/judge.js";
 import type { Catalog } from "../schema/catalog.js";
 
-const FORMAT = "pg-index-lint result cache 1";
+const FORMAT = "pg-index-lint result cache 2";
 
 /** The default folder of `--cache` without a folder, relative to the working directory. */
 export const DEFAULT_CACHE_DIR = ".pg-index-lint-cache";
@@ -28,6 +28,12 @@ export const DEFAULT_CACHE_DIR = ".pg-index-lint-cache";
 /** What one file's load and replay contributed, replayed as is when the file is unchanged. */
 export interface CachedFile {
   hash: string;
+  /**
+   * The file as lstat saw it when it was read. A later run that sees the same regular file (path,
+   * size, inode, modification time, and not modified around when that run started) takes the
+   * hash as it is, without reading the file; any other file is read and hashed.
+   */
+  stat?: FileStat | undefined;
   migration: Migration;
   raw: RawFinding[];
   ignores: InlineIgnore[];
@@ -52,9 +58,49 @@ export interface SavedCheckpoint {
   bytes?: Buffer;
 }
 
+/** What lstat said of a migration file the replay read. */
+export interface FileStat {
+  path: string;
+  size: number;
+  ino: number;
+  mtimeMs: number;
+}
+
+/** A file modified this close to a run's start may have changed again unseen by its stat. */
+const RACY_MS = 2000;
+
+/** The stat of the regular file at `path`, or undefined for anything else. */
+export function fileStat(path: string): FileStat | undefined {
+  try {
+    const s = lstatSync(path);
+    return s.isFile() ? { path, size: s.size, ino: s.ino, mtimeMs: s.mtimeMs } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Is `now` the file `then` recorded, unchanged since a run that started at `startedAt` read it?
+ * A modification time that close to that start is not trusted: the file may have changed again
+ * within the same tick of the file system's clock.
+ */
+export function sameFile(now: FileStat | undefined, then: FileStat | undefined, startedAt: number): boolean {
+  return (
+    now !== undefined &&
+    then !== undefined &&
+    now.path === then.path &&
+    now.size === then.size &&
+    now.ino === then.ino &&
+    now.mtimeMs === then.mtimeMs &&
+    then.mtimeMs < startedAt - RACY_MS
+  );
+}
+
 interface SetEntry {
   format: typeof FORMAT;
   key: string;
+  /** When the run that wrote the entry started (ms since the epoch): see `sameFile`. */
+  startedAt: number;
   files: CachedFile[];
   checkpoints: number[];
 }
@@ -177,8 +223,20 @@ export class ResultCache {
   }
 
   /** Writes the entry's results; checkpoints without bytes were kept from the cache as they are. */
-  write(slot: string, key: string, files: CachedFile[], checkpoints: SavedCheckpoint[]): void {
-    const entry: SetEntry = { format: FORMAT, key, files, checkpoints: checkpoints.map((c) => c.after) };
+  write(
+    slot: string,
+    key: string,
+    startedAt: number,
+    files: CachedFile[],
+    checkpoints: SavedCheckpoint[],
+  ): void {
+    const entry: SetEntry = {
+      format: FORMAT,
+      key,
+      startedAt,
+      files,
+      checkpoints: checkpoints.map((c) => c.after),
+    };
     const put = (path: string, bytes: Buffer) => {
       const temporary = `${path}.${process.pid}.tmp`;
       writeFileSync(temporary, bytes);
@@ -222,6 +280,7 @@ function isSetEntry(value: unknown): value is SetEntry {
   return (
     entry.format === FORMAT &&
     typeof entry.key === "string" &&
+    typeof entry.startedAt === "number" &&
     Array.isArray(entry.files) &&
     Array.isArray(entry.checkpoints) &&
     entry.files.every(

@@ -233,8 +233,12 @@ function stillSo(o: Observation, startedAt: number, cacheDir: string): boolean {
     }
     case "exec":
       return execSeen(o.command, o.args, o.cwd) === o.seen;
-    default:
-      return see(o.kind, o.path, cacheDir) === o.seen;
+    default: {
+      if (see(o.kind, o.path, cacheDir) !== o.seen) return false;
+      // A file whose stat was taken for its content, modified around when the run started.
+      const mtime = o.seen.startsWith("file:") ? Number(o.seen.split(":")[3]) : Number.NEGATIVE_INFINITY;
+      return !(mtime >= startedAt - RACY_MS);
+    }
   }
 }
 
@@ -264,7 +268,9 @@ function contentHash(path: string): string {
 
 function kindOf(s: fs.Stats | undefined | null): string {
   if (!s) return "missing";
-  if (s.isFile()) return `file:${s.size}`;
+  // A file's size, inode and modification time: a run that only stats a file may still decide
+  // by it (the result cache takes an unchanged stat for unchanged content).
+  if (s.isFile()) return `file:${s.size}:${s.ino}:${s.mtimeMs}`;
   if (s.isDirectory()) return "dir";
   if (s.isSymbolicLink()) return "link";
   return "other";
@@ -559,8 +565,9 @@ export class Recorder {
 
 /**
  * The observations without those another one implies, so that a warm run makes one call per file:
- * a regular file that is still the same regular file (lstat) exists, has the size its stat said,
- * and, when its folder resolves to itself, resolves to itself too. The folder's own resolution is
+ * a regular file that is still the same regular file with the same content (lstat, else a hash)
+ * exists, is what its stat said as far as the run can tell, and, when its folder resolves to
+ * itself, resolves to itself too. The folder's own resolution is
  * observed here, once, when the run did not ask for it.
  */
 function implied(observations: Observation[], cacheDir: string): Observation[] {
@@ -584,7 +591,7 @@ function implied(observations: Observation[], cacheDir: string): Observation[] {
     if (o.kind === "exec" || o.kind === "read") return true;
     const size = files.get(o.path);
     if (size === undefined) return true;
-    if (o.kind === "stat") return o.seen !== `file:${size}`;
+    if (o.kind === "stat" || o.kind === "lstat") return !o.seen.startsWith(`file:${size}:`);
     if (o.kind === "exists") return o.seen !== "true";
     if (o.kind === "real") return !(o.seen === o.path && selfReal(dirname(o.path)));
     return true;

@@ -35,6 +35,15 @@ export function isInside(path: string, root: string): boolean {
   return rel === "" || (!isAbsolute(rel) && rel !== ".." && !rel.startsWith(`..${sep}`));
 }
 
+/** Does `path`, its links resolved, lie inside `root` (already resolved)? False when it cannot be resolved. */
+export function resolvesInside(path: string, root: string): boolean {
+  try {
+    return isInside(realpathSync(path), root);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Why `absPath` may not be read as a source file of the repository at `root`, or null when it may:
  * it must resolve to a regular file inside `root`. Nothing is opened to find out.

@@ -3,7 +3,16 @@
  * warm one, and after a migration changed; a corrupt, foreign or stale cache is ignored with a
  * note. Each repository is a copy in a temporary folder, so the edits stay there.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -135,6 +144,29 @@ describe("the result cache is a hint, never an input", () => {
     const edited = await findings(dir, cache);
     expect(edited.fromCache).toBe(72);
     expect(edited.list).toEqual((await findings(dir)).list);
+  });
+
+  it("takes an unchanged file's hash from its stat, and reads a file whose stat changed", async () => {
+    const dir = repository(6);
+    const cache = join(dir, ".cache");
+    // Modified well before the run: their stat can vouch for them (a recent one would be read).
+    const past = new Date(Date.now() - 60_000);
+    for (const f of readdirSync(dir)) if (f.endsWith(".sql")) utimesSync(join(dir, f), past, past);
+    const cold = await findings(dir, cache);
+    // The same size, inode and times, other content: taken as unchanged, so its findings stay.
+    const third = join(dir, "0003_t.sql");
+    const text = readFileSync(third, "utf8");
+    writeFileSync(third, text.replace("CREATE INDEX", "create index"));
+    utimesSync(third, past, past);
+    const unread = await findings(dir, cache);
+    expect(unread.fromCache).toBe(6);
+    expect(unread.list).toEqual(cold.list);
+    // A new modification time: read and hashed again, and the changed text replays from there.
+    writeFileSync(third, `${text}CREATE INDEX t1_stat ON t1 (ref);\n`);
+    const read = await findings(dir, cache);
+    expect(read.fromCache).toBeLessThan(6);
+    expect(read.list).toEqual((await findings(dir)).list);
+    expect(read.list.length).toBeGreaterThan(cold.list.length);
   });
 
   it("ignores a corrupt cache file with a note", async () => {

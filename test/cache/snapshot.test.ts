@@ -131,6 +131,18 @@ describe("the run snapshot", () => {
     expect(replay(dir)).toBeUndefined();
   });
 
+  it("runs in full when a file it only took the stat of was modified", () => {
+    const dir = folder();
+    const extra = join(dir, "extra.sql");
+    writeFileSync(extra, "SELECT 1;\n");
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(extra, past, past);
+    recordRun(dir, "report\n", () => fs.lstatSync(extra));
+    expect(replay(dir)).toBeDefined();
+    fs.utimesSync(extra, new Date(), new Date(Date.now() - 30_000));
+    expect(replay(dir)).toBeUndefined();
+  });
+
   it("runs in full for another command line", () => {
     const dir = folder();
     recordRun(dir);
