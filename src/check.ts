@@ -246,6 +246,8 @@ class CheckRun {
     Migration,
     Omit<PendingIsolateRequest, "statement" | "sql"> & { runner: Runner }
   >();
+  /** What runners keep between the statements of one run (`IsolateRequest.memo`). */
+  private readonly runnerMemo = new Map<string, unknown>();
   /** Clause locations of statements generated from code, into that code. */
   private readonly locators = new Map<Statement, (byteLocation: number | undefined) => SourceRange>();
   /** Clause locations of a SQL file's statements, into the file. */
@@ -379,6 +381,7 @@ class CheckRun {
         const read = cache?.reads[i] ?? readText(ref.absPath, this.root);
         const migration = this.loadMigration(runner, ref, model, label, read);
         this.isolation.set(migration, {
+          memo: this.runnerMemo,
           runner,
           dir: entry.dir,
           ref,

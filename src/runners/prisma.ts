@@ -7,7 +7,14 @@ import { sqlMigrationWords } from "../schema/change.js";
 import { atLeast, entries, exists, isFile } from "./files.js";
 import { oneStatementFiles, sortsRightAfter, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
-import type { IsolateRequest, Isolation, MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
+import {
+  type IsolateRequest,
+  type Isolation,
+  type MigrationFileRef,
+  remembered,
+  type SqlRunner,
+  type TransactionModel,
+} from "./runner.js";
 
 /** The first Prisma release whose schema engine splits a migration into statements (prisma-engines #5767). */
 export const PRISMA_SPLITS_STATEMENTS_SINCE = "7.4.0";
@@ -89,7 +96,7 @@ function isolate(request: IsolateRequest): Isolation {
   const match = /^(\d+)_(.*)$/.exec(folder);
   const alone = request.migration.statements.length === 1;
   const moved = alone ? request.sql.slice(1) : request.sql;
-  const names = migrationDirs(request.dir);
+  const names = remembered(request, `prisma-folders:${request.dir}`, () => migrationDirs(request.dir));
   const taken = names.flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []);
   const versions = match?.[1] ? versionsAfter(match[1], taken, moved.length) : null;
   let added = versions?.map((v, i) => `${v}_${match?.[2]}_concurrently${i ? "_2" : ""}`) ?? [];
