@@ -289,9 +289,9 @@ function see(kind: "list" | "stat" | "lstat" | "exists" | "real", path: string, 
           .sort()
           .join("/");
       case "stat":
-        return kindOf(real.statSync(path));
+        return kindOf(real.statSync(path, { throwIfNoEntry: false }));
       case "lstat":
-        return kindOf(real.lstatSync(path));
+        return kindOf(real.lstatSync(path, { throwIfNoEntry: false }));
       case "exists":
         return String(real.existsSync(path));
       case "real":
@@ -455,9 +455,26 @@ export class Recorder {
       replace(name, (original) => {
         const wrapped = (path: unknown, ...rest: unknown[]) => {
           const target = pathArg(path, cwd);
-          if (this.wanted(target) && !this.seen.has(`${kind}\0${target}`))
-            this.quietly(() => this.note({ kind, path: target, seen: see(kind, target, this.cacheDir) }));
-          return this.quietly(() => (original as (...a: unknown[]) => unknown)(path, ...rest));
+          const call = () => this.quietly(() => (original as (...a: unknown[]) => unknown)(path, ...rest));
+          if (!this.wanted(target) || this.seen.has(`${kind}\0${target}`)) return call();
+          // What the call answered is what it saw, when it can be told apart from the options;
+          // otherwise the path is looked at once more, as a warm run will look at it.
+          let result: unknown;
+          let failed: unknown;
+          try {
+            result = call();
+          } catch (error) {
+            failed = error;
+          }
+          const code = (failed as { code?: string } | undefined)?.code;
+          let seen: string;
+          if ((kind === "stat" || kind === "lstat") && (result instanceof fs.Stats || code === "ENOENT"))
+            seen = kindOf(result as fs.Stats | undefined);
+          else if (kind === "exists" && name === "existsSync") seen = String(result);
+          else seen = this.quietly(() => see(kind, target, this.cacheDir));
+          this.note({ kind, path: target, seen });
+          if (failed !== undefined) throw failed;
+          return result;
         };
         return wrapped as unknown as (typeof fs)[typeof name];
       });
