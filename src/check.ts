@@ -46,7 +46,7 @@ import { invalidMigration, syntaxError, unreadableFile } from "./rules/input-err
 import type { Rule, RuleFinding } from "./rules/rule.js";
 import { unknownTable } from "./rules/unknown-table.js";
 import { unsupportedConstruct } from "./rules/unsupported-construct.js";
-import { filesRecursive } from "./runners/files.js";
+import { filesRecursive, readingOnce } from "./runners/files.js";
 import { isolateWith, type PendingIsolateRequest } from "./runners/isolate.js";
 import type { AssumedVersion, MigrationFileRef, Runner, TransactionModel } from "./runners/runner.js";
 import { assignTransactions } from "./runners/transactions.js";
@@ -221,7 +221,8 @@ export async function analyze(options: CheckOptions = {}): Promise<Analysis> {
   const run = new CheckRun(config, options);
   // Models first: a migrations entry may start from the schema they declare (`base: { models: true }`).
   run.readModelSets();
-  run.readMigrationSets(targets);
+  // A runner lists its folder again for each statement it isolates: read once for the whole pass.
+  readingOnce(() => run.readMigrationSets(targets));
   run.runCatalogRules();
   return run.analysis(targets);
 }

@@ -4,7 +4,7 @@
  */
 import { basename, dirname, join, posix, resolve } from "node:path";
 import { sqlMigrationWords } from "../schema/change.js";
-import { atLeast, entries, exists, isFile } from "./files.js";
+import { atLeast, entries, exists, isFile, onceWhileReading } from "./files.js";
 import { oneStatementFiles, sortsRightAfter, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
 import type { IsolateRequest, Isolation, MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
@@ -65,9 +65,10 @@ export const prismaRunner: SqlRunner = {
   },
   list(dir): MigrationFileRef[] {
     // schema-engine lists the migrations directory's subfolders sorted by name.
-    return migrationDirs(dir)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-      .map((name) => ({ absPath: resolve(dir, name, "migration.sql"), id: name }));
+    return byName(migrationDirs(dir)).map((name) => ({
+      absPath: resolve(dir, name, "migration.sql"),
+      id: name,
+    }));
   },
   prepare: (text) => ({ sql: text, noTransaction: false }),
   // The prisma CLI carries the schema engine; @prisma/client is released in lockstep with it.
@@ -76,7 +77,7 @@ export const prismaRunner: SqlRunner = {
   isolate,
 };
 
-const byName = (names: string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const byName = (names: readonly string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /**
  * A migration that holds one statement runs it outside any transaction, in every Prisma version
@@ -115,8 +116,10 @@ function isolate(request: IsolateRequest): Isolation {
  * The subfolders that hold a `migration.sql` of any kind: one that is a link, a FIFO or a folder is
  * listed, so that reading it reports why it was refused rather than the migration going missing.
  */
-function migrationDirs(dir: string): string[] {
-  return entries(dir)
-    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && exists(join(dir, e.name, "migration.sql")))
-    .map((e) => e.name);
+function migrationDirs(dir: string): readonly string[] {
+  return onceWhileReading(`prisma migrationDirs\0${dir}`, () =>
+    entries(dir)
+      .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && exists(join(dir, e.name, "migration.sql")))
+      .map((e) => e.name),
+  );
 }
