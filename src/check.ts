@@ -391,7 +391,7 @@ class CheckRun {
         // Temporary tables end with the session that applied the file.
         catalog.dropTemporary();
         this.capturedIgnores = undefined;
-        if (!keepTrees) releaseTrees(migration);
+        if (!keepTrees) this.release(migration);
         if (cache) {
           const hash = cache.hashes[i];
           // A file that could not be read is read again next time.
@@ -526,6 +526,17 @@ class CheckRun {
     return migration;
   }
 
+  /**
+   * After its replay, without `keepTrees`, a migration is not replayed again: its syntax trees and
+   * what located and isolated its statements (the file's text positions) can go.
+   */
+  private release(migration: Migration): void {
+    for (const statement of migration.statements) this.locators.delete(statement);
+    releaseTrees(migration);
+    this.fileLocators.delete(migration);
+    this.isolation.delete(migration);
+  }
+
   private addIgnores(list: readonly InlineIgnore[]): void {
     this.ignores.add(list);
     this.capturedIgnores?.push(...list);
@@ -649,6 +660,13 @@ class CheckRun {
     const risky = migration.statements.some((s) => s.tx.inTransaction && mayBeRejected(s));
     const before = risky ? catalog.clone() : undefined;
     const rejections: Statement[] = [];
+    const isolation = this.isolation.get(migration);
+    const isolate = isolation
+      ? (s: Statement, sql: string[]) => {
+          const { runner, ...request } = isolation;
+          return isolateWith(runner, { ...request, statement: s, sql });
+        }
+      : undefined;
     for (const outer of migration.statements) {
       if (runRules) {
         for (const built of dynamicDdl(outer.node, outer.sql)) {
@@ -672,21 +690,9 @@ class CheckRun {
       for (const statement of units) {
         if (runRules && migrationIndex >= 0) this.noteUnknownTables(catalog, statement, migration.runner);
         let rejected = false;
-        const isolation = this.isolation.get(migration);
-        const isolate = isolation
-          ? (s: Statement, sql: string[]) => {
-              const { runner, ...request } = isolation;
-              return isolateWith(runner, { ...request, statement: s, sql });
-            }
-          : undefined;
+        const context = { statement, catalog, migration, migrationIndex, ...(isolate ? { isolate } : {}) };
         for (const rule of STATEMENT_RULES) {
-          for (const raw of rule.checkStatement?.({
-            statement,
-            catalog,
-            migration,
-            migrationIndex,
-            ...(isolate ? { isolate } : {}),
-          }) ?? []) {
+          for (const raw of rule.checkStatement?.(context) ?? []) {
             const { codeFix, ...found } = raw;
             // A text fix is built from the statement's SQL; generated SQL is not the file's text.
             const finding = statement.generated && found.fix && !codeFix ? withoutFix(found) : found;
@@ -712,12 +718,13 @@ class CheckRun {
 
   /** A statement that uses a table no migration created: say so once per table. */
   private noteUnknownTables(catalog: Catalog, statement: Statement, runnerId: string): void {
-    // The runner's own history table exists before the first migration runs.
-    const history = new Set(findRunner(runnerId)?.historyTables ?? []);
     for (const relation of usedRelations(statement.node)) {
       if (!relation.relname || catalog.resolveRelation(relation)) continue;
+      // The runner's own history table exists before the first migration runs.
+      const history = findRunner(runnerId)?.historyTables ?? [];
       const name = relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
-      if (history.has(name) || (relation.schemaname === "public" && history.has(relation.relname))) continue;
+      if (history.includes(name) || (relation.schemaname === "public" && history.includes(relation.relname)))
+        continue;
       if (this.unknownTables.has(name)) continue;
       this.unknownTables.add(name);
       this.report(unknownTable.meta.id, {
