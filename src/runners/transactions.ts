@@ -62,9 +62,17 @@ export function assignTransactions(
   return statements.map((statement) => {
     const tx = contexts.get(statement);
     if (!tx) throw new Error(`no transaction context for the statement at offset ${statement.offset}`);
-    return { ...statement, tx };
+    // Written out rather than spread: a literal of five fields is made faster and kept smaller.
+    const { node, sql, range, offset } = statement;
+    return { node, sql, range, offset, tx };
   });
 }
+
+/** Fails to compile when ParsedStatement gains a field that assignTransactions would not copy. */
+const copiesEveryField: [Exclude<keyof ParsedStatement, "node" | "sql" | "range" | "offset">] extends [never]
+  ? true
+  : false = true;
+void copiesEveryField;
 
 interface RunnerWrap {
   reason: "runner-file" | "runner-all";
