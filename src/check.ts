@@ -899,13 +899,13 @@ function usedRelations(node: Statement["node"]): RangeVar[] {
   }
   const create = nodeAs(node, "CreateStmt");
   if (create) {
+    const references = (c: { pktable?: RangeVar } | undefined) => {
+      if (c?.pktable && c.pktable.relname !== create.relation?.relname) out.push(c.pktable);
+    };
     for (const element of create.tableElts ?? []) {
-      const constraints = [
-        nodeAs(element, "Constraint"),
-        ...nodesAs(nodeAs(element, "ColumnDef")?.constraints, "Constraint"),
-      ];
-      for (const c of constraints)
-        if (c?.pktable && c.pktable.relname !== create.relation?.relname) out.push(c.pktable);
+      references(nodeAs(element, "Constraint"));
+      const column = nodeAs(element, "ColumnDef");
+      for (const c of column?.constraints ?? []) references(nodeAs(c, "Constraint"));
     }
   }
   return out;

@@ -108,7 +108,9 @@ export class Catalog {
   /** Resolves a possibly unqualified table name the way search_path does. */
   resolveTable(schema: string | undefined, name: string): TableDef | undefined {
     if (schema) return this.tables.get(qualify(schema, name));
-    for (const s of [TEMP_SCHEMA, ...this.searchPath]) {
+    const temporary = this.tables.get(qualify(TEMP_SCHEMA, name));
+    if (temporary) return temporary;
+    for (const s of this.searchPath) {
       const table = this.tables.get(qualify(s, name));
       if (table) return table;
     }
