@@ -190,7 +190,9 @@ function isolate(request: IsolateRequest): Isolation {
   const names = onceWhileReading(`dbmate names\0${request.dir}`, () =>
     fileNames(request.dir).filter((n) => MIGRATION_FILE.test(n)),
   );
-  const taken = names.flatMap((n) => MIGRATION_FILE.exec(n)?.[1] ?? []);
+  const taken = onceWhileReading(`dbmate versions\0${request.dir}`, () =>
+    names.flatMap((n) => MIGRATION_FILE.exec(n)?.[1] ?? []),
+  );
   const fileNamesOf = (list: { path: string }[]) =>
     list.map((f) => f.path.slice(f.path.lastIndexOf("/") + 1));
   /** New files right after this one, each with its up section; null when no name is free. */

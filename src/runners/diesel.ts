@@ -28,7 +28,7 @@ import { basename, dirname, join, posix, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { readTextNear } from "../sources/read.js";
-import { atLeast, byVersionThenName, entries, isFile } from "./files.js";
+import { atLeast, byVersionThenName, entries, isFile, onceWhileReading } from "./files.js";
 import { moveToNewMigrations, statementsText } from "./isolate.js";
 import { fileTransactionOneString } from "./models.js";
 import { cargoPinnedVersion, DEFAULT_VERSION } from "./pinned-version.js";
@@ -64,10 +64,21 @@ export function dieselVersion(folder: string): string {
 }
 
 /** The migration folders Diesel reads: not a dot folder, not empty. */
-function migrationFolders(dir: string): string[] {
-  return entries(dir)
-    .filter((e) => e.isDirectory() && !e.name.startsWith(".") && entries(join(dir, e.name)).length > 0)
-    .map((e) => e.name);
+function migrationFolders(dir: string): readonly string[] {
+  return onceWhileReading(`diesel migrationFolders\0${dir}`, () =>
+    entries(dir)
+      .filter((e) => e.isDirectory() && !e.name.startsWith(".") && entries(join(dir, e.name)).length > 0)
+      .map((e) => e.name),
+  );
+}
+
+/** The versions the migration folders of `dir` take: as text, and as numbers in ascending order. */
+function takenVersions(dir: string): { taken: ReadonlySet<string>; ascending: readonly bigint[] } {
+  return onceWhileReading(`diesel versions\0${dir}`, () => {
+    const taken = new Set(migrationFolders(dir).map(dieselVersion));
+    const ascending = [...taken].map((v) => BigInt(v)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { taken, ascending };
+  });
 }
 
 /**
@@ -157,13 +168,13 @@ function isolate(request: IsolateRequest): Isolation {
     };
   const folder = basename(dirname(request.ref.absPath));
   const match = /^(\d{4})-(\d{2})-(\d{2})-(\d{6})(-\d+)?_(.*)$/.exec(folder);
-  const taken = new Set(migrationFolders(request.dir).map(dieselVersion));
+  const { taken, ascending } = takenVersions(request.dir);
   const names: string[] = [];
   if (match) {
     const [, y, mo, d, hms, , name] = match;
     let version = BigInt(`${y}${mo}${d}${hms}`);
-    const later = [...taken].map((v) => BigInt(v)).filter((v) => v > version);
-    const next = later.sort((a, b) => (a < b ? -1 : 1))[0];
+    const current = version;
+    const next = ascending.find((v) => v > current);
     for (let i = 0; i < request.sql.length; i++) {
       version += 1n;
       const digits = version.toString();

@@ -155,7 +155,7 @@ export function moveToNewMigrations(
  */
 export function versionsAfter(current: string, taken: readonly string[], count: number): string[] | null {
   const cur = BigInt(current);
-  const others = taken.map((v) => BigInt(v));
+  const others = asNumbers(taken);
   let next: bigint | undefined;
   for (const v of others) if (v > cur && (next === undefined || v < next)) next = v;
   const out: string[] = [];
@@ -163,6 +163,18 @@ export function versionsAfter(current: string, taken: readonly string[], count: 
     const v = cur + BigInt(i);
     if (next !== undefined && v >= next) return null;
     out.push(v.toString().padStart(current.length, "0"));
+  }
+  return out;
+}
+
+const numbers = new WeakMap<readonly string[], readonly bigint[]>();
+
+/** `taken` as numbers, converted once per listing (a runner asks with the same one for each statement). */
+function asNumbers(taken: readonly string[]): readonly bigint[] {
+  let out = numbers.get(taken);
+  if (!out) {
+    out = taken.map((v) => BigInt(v));
+    numbers.set(taken, out);
   }
   return out;
 }

@@ -91,7 +91,9 @@ function isolate(request: IsolateRequest): Isolation {
   const alone = request.migration.statements.length === 1;
   const moved = alone ? request.sql.slice(1) : request.sql;
   const names = migrationDirs(request.dir);
-  const taken = names.flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []);
+  const taken = onceWhileReading(`prisma versions\0${request.dir}`, () =>
+    names.flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []),
+  );
   const versions = match?.[1] ? versionsAfter(match[1], taken, moved.length) : null;
   let added = versions?.map((v, i) => `${v}_${match?.[2]}_concurrently${i ? "_2" : ""}`) ?? [];
   // Prisma orders folders by name alone: with no number free before the next migration
