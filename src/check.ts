@@ -48,7 +48,7 @@ import { invalidMigration, syntaxError, unreadableFile } from "./rules/input-err
 import type { Rule, RuleFinding } from "./rules/rule.js";
 import { unknownTable } from "./rules/unknown-table.js";
 import { unsupportedConstruct } from "./rules/unsupported-construct.js";
-import { filesRecursive } from "./runners/files.js";
+import { filesRecursive, readingOnce } from "./runners/files.js";
 import { isolateWith, type PendingIsolateRequest } from "./runners/isolate.js";
 import type { AssumedVersion, MigrationFileRef, Runner, TransactionModel } from "./runners/runner.js";
 import { assignTransactions } from "./runners/transactions.js";
@@ -223,7 +223,8 @@ export async function analyze(options: CheckOptions = {}): Promise<Analysis> {
   const run = new CheckRun(config, options);
   // Models first: a migrations entry may start from the schema they declare (`base: { models: true }`).
   run.readModelSets();
-  run.readMigrationSets(targets);
+  // A runner lists its folder again for each statement it isolates: read once for the whole pass.
+  readingOnce(() => run.readMigrationSets(targets));
   run.runCatalogRules();
   return run.analysis(targets);
 }
@@ -246,8 +247,6 @@ class CheckRun {
     Migration,
     Omit<PendingIsolateRequest, "statement" | "sql"> & { runner: Runner }
   >();
-  /** What runners keep between the statements of one run (`IsolateRequest.memo`). */
-  private readonly runnerMemo = new Map<string, unknown>();
   /** Clause locations of statements generated from code, into that code. */
   private readonly locators = new Map<Statement, (byteLocation: number | undefined) => SourceRange>();
   /** Clause locations of a SQL file's statements, into the file. */
@@ -381,7 +380,6 @@ class CheckRun {
         const read = cache?.reads[i] ?? readText(ref.absPath, this.root);
         const migration = this.loadMigration(runner, ref, model, label, read);
         this.isolation.set(migration, {
-          memo: this.runnerMemo,
           runner,
           dir: entry.dir,
           ref,
@@ -395,7 +393,7 @@ class CheckRun {
         // Temporary tables end with the session that applied the file.
         catalog.dropTemporary();
         this.capturedIgnores = undefined;
-        if (!keepTrees) releaseTrees(migration);
+        if (!keepTrees) this.release(migration);
         if (cache) {
           const hash = cache.hashes[i];
           // A file that could not be read is read again next time.
@@ -536,6 +534,17 @@ class CheckRun {
     return migration;
   }
 
+  /**
+   * After its replay, without `keepTrees`, a migration is not replayed again: its syntax trees and
+   * what located and isolated its statements (the file's text positions) can go.
+   */
+  private release(migration: Migration): void {
+    for (const statement of migration.statements) this.locators.delete(statement);
+    releaseTrees(migration);
+    this.fileLocators.delete(migration);
+    this.isolation.delete(migration);
+  }
+
   private addIgnores(list: readonly InlineIgnore[]): void {
     this.ignores.add(list);
     this.capturedIgnores?.push(...list);
@@ -668,6 +677,13 @@ class CheckRun {
     const risky = migration.statements.some((s) => s.tx.inTransaction && mayBeRejected(s));
     const before = risky ? catalog.clone() : undefined;
     const rejections: Statement[] = [];
+    const isolation = this.isolation.get(migration);
+    const isolate = isolation
+      ? (s: Statement, sql: string[]) => {
+          const { runner, ...request } = isolation;
+          return isolateWith(runner, { ...request, statement: s, sql });
+        }
+      : undefined;
     for (const outer of migration.statements) {
       if (runRules) {
         for (const built of dynamicDdl(outer.node, outer.sql)) {
@@ -691,21 +707,9 @@ class CheckRun {
       for (const statement of units) {
         if (runRules && migrationIndex >= 0) this.noteUnknownTables(catalog, statement, migration.runner);
         let rejected = false;
-        const isolation = this.isolation.get(migration);
-        const isolate = isolation
-          ? (s: Statement, sql: string[]) => {
-              const { runner, ...request } = isolation;
-              return isolateWith(runner, { ...request, statement: s, sql });
-            }
-          : undefined;
+        const context = { statement, catalog, migration, migrationIndex, ...(isolate ? { isolate } : {}) };
         for (const rule of STATEMENT_RULES) {
-          for (const raw of rule.checkStatement?.({
-            statement,
-            catalog,
-            migration,
-            migrationIndex,
-            ...(isolate ? { isolate } : {}),
-          }) ?? []) {
+          for (const raw of rule.checkStatement?.(context) ?? []) {
             const { codeFix, ...found } = raw;
             // A text fix is built from the statement's SQL; generated SQL is not the file's text.
             const finding = statement.generated && found.fix && !codeFix ? withoutFix(found) : found;
@@ -731,12 +735,13 @@ class CheckRun {
 
   /** A statement that uses a table no migration created: say so once per table. */
   private noteUnknownTables(catalog: Catalog, statement: Statement, runnerId: string): void {
-    // The runner's own history table exists before the first migration runs.
-    const history = new Set(findRunner(runnerId)?.historyTables ?? []);
     for (const relation of usedRelations(statement.node)) {
       if (!relation.relname || catalog.resolveRelation(relation)) continue;
+      // The runner's own history table exists before the first migration runs.
+      const history = findRunner(runnerId)?.historyTables ?? [];
       const name = relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
-      if (history.has(name) || (relation.schemaname === "public" && history.has(relation.relname))) continue;
+      if (history.includes(name) || (relation.schemaname === "public" && history.includes(relation.relname)))
+        continue;
       if (this.unknownTables.has(name)) continue;
       this.unknownTables.add(name);
       this.report(unknownTable.meta.id, {
@@ -911,13 +916,13 @@ function usedRelations(node: Statement["node"]): RangeVar[] {
   }
   const create = nodeAs(node, "CreateStmt");
   if (create) {
+    const references = (c: { pktable?: RangeVar } | undefined) => {
+      if (c?.pktable && c.pktable.relname !== create.relation?.relname) out.push(c.pktable);
+    };
     for (const element of create.tableElts ?? []) {
-      const constraints = [
-        nodeAs(element, "Constraint"),
-        ...nodesAs(nodeAs(element, "ColumnDef")?.constraints, "Constraint"),
-      ];
-      for (const c of constraints)
-        if (c?.pktable && c.pktable.relname !== create.relation?.relname) out.push(c.pktable);
+      references(nodeAs(element, "Constraint"));
+      const column = nodeAs(element, "ColumnDef");
+      for (const c of column?.constraints ?? []) references(nodeAs(c, "Constraint"));
     }
   }
   return out;

@@ -100,15 +100,34 @@ export function parseSql(sql: string, file: string): ParsedSql {
  */
 export const DEEPEST_TREE = 1000;
 
-/** Is `tree` more than `limit` objects deep? Walked with a stack of its own, never recursively. */
+/**
+ * Is `tree` more than `limit` objects deep? Walked with a stack of its own, never recursively,
+ * and without building arrays of each object's values: it runs on every statement.
+ */
 function nestsDeeperThan(tree: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[tree, 1]];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const [value, depth] = item;
-    if (depth > limit) return true;
-    if (typeof value !== "object" || value === null) continue;
-    for (const child of Array.isArray(value) ? value : Object.values(value))
-      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  if (limit < 1) return true;
+  if (typeof tree !== "object" || tree === null) return false;
+  const objects: object[] = [tree];
+  const depths: number[] = [1];
+  while (objects.length > 0) {
+    const value = objects.pop() as Record<string, unknown>;
+    const depth = (depths.pop() as number) + 1;
+    if (Array.isArray(value)) {
+      for (const child of value) {
+        if (typeof child !== "object" || child === null) continue;
+        if (depth > limit) return true;
+        objects.push(child);
+        depths.push(depth);
+      }
+    } else {
+      for (const key in value) {
+        const child = value[key];
+        if (typeof child !== "object" || child === null) continue;
+        if (depth > limit) return true;
+        objects.push(child);
+        depths.push(depth);
+      }
+    }
   }
   return false;
 }

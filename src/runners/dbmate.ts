@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SourceText } from "../parse/source-text.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
-import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
+import { fileNames, keepOnly, onceWhileReading, sampleHasMarker } from "./files.js";
 import {
   besides,
   keepFirstInPlace,
@@ -166,7 +166,7 @@ export const dbmateRunner: SqlRunner = {
 };
 
 /** Go's sort on file names, as FindMigrations() orders them. */
-const byName = (names: string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const byName = (names: readonly string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /**
  * dbmate's own way out is `-- migrate:up transaction:false` (README, "Options"), and it still sends
@@ -187,8 +187,12 @@ function isolate(request: IsolateRequest): Isolation {
     migration.statements.filter((s) => s.offset >= section.start && s.offset < section.end).length === 1;
   const name = request.ref.absPath.slice(request.ref.absPath.lastIndexOf("/") + 1);
   const match = /^(\d+)(.*)\.sql$/.exec(name);
-  const names = fileNames(request.dir).filter((n) => MIGRATION_FILE.test(n));
-  const taken = names.flatMap((n) => MIGRATION_FILE.exec(n)?.[1] ?? []);
+  const names = onceWhileReading(`dbmate names\0${request.dir}`, () =>
+    fileNames(request.dir).filter((n) => MIGRATION_FILE.test(n)),
+  );
+  const taken = onceWhileReading(`dbmate versions\0${request.dir}`, () =>
+    names.flatMap((n) => MIGRATION_FILE.exec(n)?.[1] ?? []),
+  );
   const fileNamesOf = (list: { path: string }[]) =>
     list.map((f) => f.path.slice(f.path.lastIndexOf("/") + 1));
   /** New files right after this one, each with its up section; null when no name is free. */

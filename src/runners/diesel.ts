@@ -28,7 +28,7 @@ import { basename, dirname, join, posix, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
 import { readTextNear } from "../sources/read.js";
-import { atLeast, byVersionThenName, entries, isFile } from "./files.js";
+import { atLeast, byVersionThenName, entries, isFile, onceWhileReading } from "./files.js";
 import { moveToNewMigrations, statementsText } from "./isolate.js";
 import { fileTransactionOneString } from "./models.js";
 import { cargoPinnedVersion, DEFAULT_VERSION } from "./pinned-version.js";
@@ -40,7 +40,6 @@ import type {
   SqlRunner,
   TransactionModel,
 } from "./runner.js";
-import { remembered } from "./runner.js";
 
 /** The first Diesel release that reads `run_in_transaction` from metadata.toml. */
 export const DIESEL_OPT_OUT_SINCE = "2.0.0";
@@ -65,10 +64,21 @@ export function dieselVersion(folder: string): string {
 }
 
 /** The migration folders Diesel reads: not a dot folder, not empty. */
-function migrationFolders(dir: string): string[] {
-  return entries(dir)
-    .filter((e) => e.isDirectory() && !e.name.startsWith(".") && entries(join(dir, e.name)).length > 0)
-    .map((e) => e.name);
+function migrationFolders(dir: string): readonly string[] {
+  return onceWhileReading(`diesel migrationFolders\0${dir}`, () =>
+    entries(dir)
+      .filter((e) => e.isDirectory() && !e.name.startsWith(".") && entries(join(dir, e.name)).length > 0)
+      .map((e) => e.name),
+  );
+}
+
+/** The versions the migration folders of `dir` take: as text, and as numbers in ascending order. */
+function takenVersions(dir: string): { taken: ReadonlySet<string>; ascending: readonly bigint[] } {
+  return onceWhileReading(`diesel versions\0${dir}`, () => {
+    const taken = new Set(migrationFolders(dir).map(dieselVersion));
+    const ascending = [...taken].map((v) => BigInt(v)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { taken, ascending };
+  });
 }
 
 /**
@@ -158,34 +168,19 @@ function isolate(request: IsolateRequest): Isolation {
     };
   const folder = basename(dirname(request.ref.absPath));
   const match = /^(\d{4})-(\d{2})-(\d{2})-(\d{6})(-\d+)?_(.*)$/.exec(folder);
-  // One listing of the folder per run; a folder's own listing (Diesel skips empty ones) only
-  // for the versions that matter here. Listing every folder for each statement made a history
-  // of 342 migrations take 5 s.
-  const byVersion = remembered(request, `diesel-folders:${request.dir}`, () => {
-    const map = new Map<string, string[]>();
-    for (const e of entries(request.dir)) {
-      if (!e.isDirectory() || e.name.startsWith(".")) continue;
-      const version = dieselVersion(e.name);
-      map.set(version, [...(map.get(version) ?? []), e.name]);
-    }
-    return map;
-  });
-  const isTaken = (version: string) =>
-    (byVersion.get(version) ?? []).some((name) => entries(join(request.dir, name)).length > 0);
+  const { taken, ascending } = takenVersions(request.dir);
   const names: string[] = [];
   if (match) {
     const [, y, mo, d, hms, , name] = match;
     let version = BigInt(`${y}${mo}${d}${hms}`);
-    const next = [...byVersion.keys()]
-      .filter((v) => /^\d+$/.test(v) && BigInt(v) > version)
-      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
-      .map((v) => BigInt(v))
-      .find((v) => isTaken(v.toString()));
+    const current = version;
+    const next = ascending.find((v) => v > current);
     for (let i = 0; i < request.sql.length; i++) {
       version += 1n;
       const digits = version.toString();
       // A second past the current time of day must still be a time Diesel would write.
-      if ((next !== undefined && version >= next) || Number(digits.slice(-2)) > 59 || isTaken(digits)) break;
+      if ((next !== undefined && version >= next) || Number(digits.slice(-2)) > 59 || taken.has(digits))
+        break;
       names.push(
         `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}-${digits.slice(8)}_${name}_concurrently${i ? `_${i + 1}` : ""}`,
       );

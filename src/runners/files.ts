@@ -5,13 +5,43 @@
 import { closeSync, type Dirent, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-/** Entries of `dir`, or none when it is missing or not a directory. */
-export function entries(dir: string): Dirent[] {
+/** While `readingOnce` runs: what was read of the file system, by what and where. */
+let readOnce: Map<string, unknown> | undefined;
+
+/**
+ * Runs `fn`, in which the listings of this module, and what a runner derives from them with
+ * `onceWhileReading`, are read once per folder. A check lists a migrations folder for each
+ * statement it asks a runner to isolate, which made the cost of a history grow with the square of
+ * its length. `fn` must not write where it reads, and must be synchronous: the memory ends with it.
+ */
+export function readingOnce<T>(fn: () => T): T {
+  if (readOnce) return fn();
+  readOnce = new Map();
   try {
-    return readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
+    return fn();
+  } finally {
+    readOnce = undefined;
   }
+}
+
+/** `compute()`, or inside `readingOnce` what it returned the first time for this key. */
+export function onceWhileReading<T>(key: string, compute: () => T): T {
+  if (!readOnce) return compute();
+  if (readOnce.has(key)) return readOnce.get(key) as T;
+  const value = compute();
+  readOnce.set(key, value);
+  return value;
+}
+
+/** Entries of `dir`, or none when it is missing or not a directory. Callers must not change the array. */
+export function entries(dir: string): readonly Dirent[] {
+  return onceWhileReading(`entries\0${dir}`, () => {
+    try {
+      return readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**
@@ -19,10 +49,12 @@ export function entries(dir: string): Dirent[] {
  * listed too, not skipped in silence: reading one (src/sources/read.ts) refuses it with a reason,
  * at the file, unless it is a link to a regular file inside the repository.
  */
-export function fileNames(dir: string): string[] {
-  return entries(dir)
-    .filter((e) => !e.isDirectory())
-    .map((e) => e.name);
+export function fileNames(dir: string): readonly string[] {
+  return onceWhileReading(`fileNames\0${dir}`, () =>
+    entries(dir)
+      .filter((e) => !e.isDirectory())
+      .map((e) => e.name),
+  );
 }
 
 /**
@@ -45,20 +77,24 @@ export function filesRecursive(dir: string, prefix = ""): string[] {
 
 /** Does `path` name anything at all (a file, a folder, a link even to nowhere, a FIFO)? Nothing is opened. */
 export function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return onceWhileReading(`exists\0${path}`, () => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  return onceWhileReading(`isFile\0${path}`, () => {
+    try {
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { basename, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
-import { fileNames } from "./files.js";
+import { fileNames, onceWhileReading } from "./files.js";
 import { besides, oneStatementFiles, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
 import type { IsolateRequest, Isolation, SqlRunner, TransactionModel } from "./runner.js";
@@ -75,7 +75,9 @@ function isolate(request: IsolateRequest): Isolation {
   // follow it (ADD CONSTRAINT … USING INDEX) gets the next files.
   const alone = request.migration.statements.length === 1;
   const moved = alone ? request.sql.slice(1) : request.sql;
-  const taken = fileNames(request.dir).flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []);
+  const taken = onceWhileReading(`golang-migrate versions\0${request.dir}`, () =>
+    fileNames(request.dir).flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []),
+  );
   const versions = match?.[1] ? versionsAfter(match[1], taken, moved.length) : null;
   if (!match || !versions) {
     return {

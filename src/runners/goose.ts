@@ -4,7 +4,7 @@
  */
 import { basename, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
-import { fileNames, keepOnly, sampleHasMarker } from "./files.js";
+import { fileNames, keepOnly, onceWhileReading, sampleHasMarker } from "./files.js";
 import { besides, moveToNewMigrations, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, goPinnedVersion } from "./pinned-version.js";
 import type {
@@ -119,7 +119,9 @@ function isolate(request: IsolateRequest): Isolation {
     };
   }
   const match = MIGRATION_FILE.exec(basename(request.ref.absPath));
-  const taken = fileNames(request.dir).flatMap((name) => MIGRATION_FILE.exec(name)?.[1] ?? []);
+  const taken = onceWhileReading(`goose versions\0${request.dir}`, () =>
+    fileNames(request.dir).flatMap((name) => MIGRATION_FILE.exec(name)?.[1] ?? []),
+  );
   const versions = match?.[1] ? versionsAfter(match[1], taken, 1) : null;
   const rest = match ? basename(request.ref.absPath).slice(match[1]?.length ?? 0, -".sql".length) : "";
   if (!match?.[1] || !versions?.[0]) {

@@ -155,8 +155,9 @@ export function moveToNewMigrations(
  */
 export function versionsAfter(current: string, taken: readonly string[], count: number): string[] | null {
   const cur = BigInt(current);
-  const others = taken.map((v) => BigInt(v));
-  const next = others.filter((v) => v > cur).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[0];
+  const others = asNumbers(taken);
+  let next: bigint | undefined;
+  for (const v of others) if (v > cur && (next === undefined || v < next)) next = v;
   const out: string[] = [];
   for (let i = 1; i <= count; i++) {
     const v = cur + BigInt(i);
@@ -166,17 +167,55 @@ export function versionsAfter(current: string, taken: readonly string[], count: 
   return out;
 }
 
-/** Does every name in `added` sort right after `current` in `order`, before any other file? */
+const numbers = new WeakMap<readonly string[], readonly bigint[]>();
+
+/** `taken` as numbers, converted once per listing (a runner asks with the same one for each statement). */
+function asNumbers(taken: readonly string[]): readonly bigint[] {
+  let out = numbers.get(taken);
+  if (!out) {
+    out = taken.map((v) => BigInt(v));
+    numbers.set(taken, out);
+  }
+  return out;
+}
+
+/**
+ * Does every name in `added` sort right after `current` in `order`, before any other file?
+ * `order` filters names and sorts the rest by a comparison that never finds two different names
+ * equal. Asked once per statement to isolate, with the same listing (src/runners/files.ts), so
+ * the listing is sorted once, and then only `current`, `added` and the name after `current` are.
+ */
 export function sortsRightAfter(
-  order: (names: string[]) => string[],
+  order: (names: readonly string[]) => string[],
   names: readonly string[],
   current: string,
   added: readonly string[],
 ): boolean {
   if (added.some((name) => names.includes(name))) return false;
-  const sorted = order([...names, ...added]);
+  const sorted = sortedOnce(order, names);
   const at = sorted.indexOf(current);
-  return at >= 0 && added.every((name, i) => sorted[at + 1 + i] === name);
+  if (at < 0) return false;
+  // Only the names between `current` and the next one can come right after it.
+  const next = sorted[at + 1];
+  const expected = [current, ...added, ...(next === undefined ? [] : [next])];
+  const small = order(expected);
+  return small.length === expected.length && small.every((name, i) => name === expected[i]);
+}
+
+const sortedListings = new WeakMap<readonly string[], Map<unknown, readonly string[]>>();
+
+function sortedOnce(order: (names: readonly string[]) => string[], names: readonly string[]) {
+  let byOrder = sortedListings.get(names);
+  if (!byOrder) {
+    byOrder = new Map();
+    sortedListings.set(names, byOrder);
+  }
+  let sorted = byOrder.get(order);
+  if (!sorted) {
+    sorted = order(names);
+    byOrder.set(order, sorted);
+  }
+  return sorted;
 }
 
 /** The help for a move: which files it writes, and why they run outside a transaction. */

@@ -4,17 +4,10 @@
  */
 import { basename, dirname, join, posix, resolve } from "node:path";
 import { sqlMigrationWords } from "../schema/change.js";
-import { atLeast, entries, exists, isFile } from "./files.js";
+import { atLeast, entries, exists, isFile, onceWhileReading } from "./files.js";
 import { oneStatementFiles, sortsRightAfter, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION, npmPinnedVersion } from "./pinned-version.js";
-import {
-  type IsolateRequest,
-  type Isolation,
-  type MigrationFileRef,
-  remembered,
-  type SqlRunner,
-  type TransactionModel,
-} from "./runner.js";
+import type { IsolateRequest, Isolation, MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
 
 /** The first Prisma release whose schema engine splits a migration into statements (prisma-engines #5767). */
 export const PRISMA_SPLITS_STATEMENTS_SINCE = "7.4.0";
@@ -72,9 +65,10 @@ export const prismaRunner: SqlRunner = {
   },
   list(dir): MigrationFileRef[] {
     // schema-engine lists the migrations directory's subfolders sorted by name.
-    return migrationDirs(dir)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-      .map((name) => ({ absPath: resolve(dir, name, "migration.sql"), id: name }));
+    return byName(migrationDirs(dir)).map((name) => ({
+      absPath: resolve(dir, name, "migration.sql"),
+      id: name,
+    }));
   },
   prepare: (text) => ({ sql: text, noTransaction: false }),
   // The prisma CLI carries the schema engine; @prisma/client is released in lockstep with it.
@@ -83,7 +77,7 @@ export const prismaRunner: SqlRunner = {
   isolate,
 };
 
-const byName = (names: string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const byName = (names: readonly string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /**
  * A migration that holds one statement runs it outside any transaction, in every Prisma version
@@ -96,8 +90,10 @@ function isolate(request: IsolateRequest): Isolation {
   const match = /^(\d+)_(.*)$/.exec(folder);
   const alone = request.migration.statements.length === 1;
   const moved = alone ? request.sql.slice(1) : request.sql;
-  const names = remembered(request, `prisma-folders:${request.dir}`, () => migrationDirs(request.dir));
-  const taken = names.flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []);
+  const names = migrationDirs(request.dir);
+  const taken = onceWhileReading(`prisma versions\0${request.dir}`, () =>
+    names.flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []),
+  );
   const versions = match?.[1] ? versionsAfter(match[1], taken, moved.length) : null;
   let added = versions?.map((v, i) => `${v}_${match?.[2]}_concurrently${i ? "_2" : ""}`) ?? [];
   // Prisma orders folders by name alone: with no number free before the next migration
@@ -122,8 +118,10 @@ function isolate(request: IsolateRequest): Isolation {
  * The subfolders that hold a `migration.sql` of any kind: one that is a link, a FIFO or a folder is
  * listed, so that reading it reports why it was refused rather than the migration going missing.
  */
-function migrationDirs(dir: string): string[] {
-  return entries(dir)
-    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && exists(join(dir, e.name, "migration.sql")))
-    .map((e) => e.name);
+function migrationDirs(dir: string): readonly string[] {
+  return onceWhileReading(`prisma migrationDirs\0${dir}`, () =>
+    entries(dir)
+      .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && exists(join(dir, e.name, "migration.sql")))
+      .map((e) => e.name),
+  );
 }

@@ -166,18 +166,6 @@ export interface IsolateRequest {
   model: TransactionModel;
   /** The runner's version as the model assumes it. */
   version: string | null;
-  /**
-   * What a runner worked out about the folder for an earlier statement of the same run (its
-   * listing, say), kept by key: a history asks about hundreds of statements of one folder.
-   */
-  memo?: Map<string, unknown>;
-}
-
-/** The value `memo` holds under `key`, made by `make` when there is none (or no memo). */
-export function remembered<T>(request: { memo?: Map<string, unknown> }, key: string, make: () => T): T {
-  if (!request.memo) return make();
-  if (!request.memo.has(key)) request.memo.set(key, make());
-  return request.memo.get(key) as T;
 }
 
 /** A runner's answer: how, in words, and the edits that do it when they can be made safely. */

@@ -11,7 +11,7 @@ import type { IsolateRequest, Isolation, SqlRunner, TransactionModel } from "./r
 const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
 
 /** Natural file-name order, as `list` applies the files. */
-const order = (names: string[]) =>
+const order = (names: readonly string[]) =>
   names
     .filter((name) => name.endsWith(".sql"))
     .sort((a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0));

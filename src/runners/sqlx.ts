@@ -26,7 +26,7 @@
 import { basename, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
-import { atLeast, byVersionThenName, fileNames } from "./files.js";
+import { atLeast, byVersionThenName, fileNames, onceWhileReading } from "./files.js";
 import {
   besides,
   createFile,
@@ -141,7 +141,9 @@ function isolate(request: IsolateRequest): Isolation {
   const rest = request.sql.slice(1);
   const alone = request.migration.statements.length === 1;
   const moved = alone ? rest : request.sql;
-  const taken = fileNames(request.dir).flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []);
+  const taken = onceWhileReading(`sqlx versions\0${request.dir}`, () =>
+    fileNames(request.dir).flatMap((n) => /^(\d+)_/.exec(n)?.[1] ?? []),
+  );
   const versions = match?.[1] ? versionsAfter(match[1], taken, moved.length) : [];
   if (!match || !versions)
     return {

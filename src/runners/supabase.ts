@@ -30,7 +30,7 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { SQL_MIGRATION_WORDS } from "../schema/change.js";
-import { entries, fileNames, isFile } from "./files.js";
+import { entries, fileNames, isFile, onceWhileReading } from "./files.js";
 import { besides, moveToNewMigrations, statementsText, versionsAfter } from "./isolate.js";
 import { DEFAULT_VERSION } from "./pinned-version.js";
 import type { IsolateRequest, Isolation, MigrationFileRef, SqlRunner, TransactionModel } from "./runner.js";
@@ -114,7 +114,9 @@ function oldInit(name: string): boolean {
  */
 function isolate(request: IsolateRequest): Isolation {
   const match = MIGRATION_FILE.exec(basename(request.ref.absPath));
-  const taken = fileNames(request.dir).flatMap((n) => MIGRATION_FILE.exec(n)?.[1] ?? []);
+  const taken = onceWhileReading(`supabase versions\0${request.dir}`, () =>
+    fileNames(request.dir).flatMap((n) => MIGRATION_FILE.exec(n)?.[1] ?? []),
+  );
   const versions = match?.[1] ? versionsAfter(match[1], taken, request.sql.length) : null;
   if (!match || !versions)
     return {

@@ -98,11 +98,19 @@ export class Catalog {
   /** Qualified index name → qualified table key. Index names share the schema's namespace. */
   readonly indexOwners = new Map<string, string>();
   searchPath: string[] = ["public"];
+  /**
+   * False when no temporary table can be here: `dropTemporary` found none and none was made since
+   * (`markTemporary`). It runs after every migration file, and looking through every table each
+   * time made a long history quadratic.
+   */
+  private mayHoldTemporary = true;
 
   /** Resolves a possibly unqualified table name the way search_path does. */
   resolveTable(schema: string | undefined, name: string): TableDef | undefined {
     if (schema) return this.tables.get(qualify(schema, name));
-    for (const s of [TEMP_SCHEMA, ...this.searchPath]) {
+    const temporary = this.tables.get(qualify(TEMP_SCHEMA, name));
+    if (temporary) return temporary;
+    for (const s of this.searchPath) {
       const table = this.tables.get(qualify(s, name));
       if (table) return table;
     }
@@ -161,6 +169,7 @@ export class Catalog {
     this.indexOwners.clear();
     for (const [key, owner] of other.indexOwners) this.indexOwners.set(key, owner);
     this.searchPath = [...other.searchPath];
+    this.mayHoldTemporary = other.mayHoldTemporary;
   }
 
   /** The partitions of a partitioned table, as far as the replay saw them created or attached. */
@@ -169,13 +178,21 @@ export class Catalog {
     return [...this.tables.values()].filter((t) => t.partitionOf === key);
   }
 
+  /** Makes `table` a temporary one, which `dropTemporary` removes. */
+  markTemporary(table: TableDef): void {
+    table.temporary = true;
+    this.mayHoldTemporary = true;
+  }
+
   /** The session ended: its temporary tables and their indexes are gone. */
   dropTemporary(): void {
+    if (!this.mayHoldTemporary) return;
     for (const table of [...this.tables.values()]) {
       if (!table.temporary) continue;
       for (const index of [...table.indexes.keys()]) this.removeIndex(table, index);
       this.tables.delete(qualify(table.schema, table.name));
     }
+    this.mayHoldTemporary = false;
   }
 
   *allIndexes(): Iterable<[TableDef, IndexDef]> {

@@ -1,5 +1,3 @@
-import { parseSync } from "libpg-query";
-
 /**
  * PostgreSQL's naming rules: identifier folding for names typed by users, and the default names
  * the server chooses for indexes and constraints (ChooseRelationName / makeObjectName in
@@ -90,28 +88,33 @@ export function chooseRelationName(
   return candidate;
 }
 
-const quotedNames = new Map<string, string>();
+/**
+ * The keywords PostgreSQL does not take as a column name: its reserved keywords and those it
+ * reserves for types and functions (kwlist.h: RESERVED_KEYWORD and TYPE_FUNC_NAME_KEYWORD).
+ * Unreserved and column-name keywords are names like any other. test/schema/quote-ident.test.ts
+ * asks the installed parser about every keyword it knows, so an upgrade that changes the list fails there.
+ */
+export const KEYWORDS_NEEDING_QUOTES: ReadonlySet<string> = new Set(
+  `
+  all analyse analyze and any array as asc asymmetric authorization binary both case cast check
+  collate collation column concurrently constraint create cross current_catalog current_date
+  current_role current_schema current_time current_timestamp current_user default deferrable desc
+  distinct do else end except false fetch for foreign freeze from full grant group having ilike in
+  initially inner intersect into is isnull join lateral leading left like limit localtime
+  localtimestamp natural not notnull null offset on only or order outer overlaps placing primary
+  references returning right select session_user similar some symmetric system_user table
+  tablesample then to trailing true union unique user using variadic verbose when where window with
+  `
+    .trim()
+    .split(/\s+/),
+);
 
 /**
  * Quotes an identifier when PostgreSQL needs it, keywords included (`user`, `order`), as
- * quote_ident does. The keyword list is the parser's own: a name the parser does not take back
- * unchanged as a column name needs quotes.
+ * quote_ident does: a name the parser would not take back unchanged as a column name (a keyword
+ * above, or a name longer than 63 bytes, which it truncates) gets quotes.
  */
 export function quoteIdent(name: string): string {
   if (!/^[a-z_][a-z0-9_$]*$/.test(name)) return `"${name.replace(/"/g, '""')}"`;
-  let result = quotedNames.get(name);
-  if (result === undefined) {
-    let plain = false;
-    try {
-      const stmt = parseSync(`CREATE TABLE t (${name} int)`).stmts?.[0]?.stmt as
-        | { CreateStmt?: { tableElts?: { ColumnDef?: { colname?: string } }[] } }
-        | undefined;
-      plain = stmt?.CreateStmt?.tableElts?.[0]?.ColumnDef?.colname === name;
-    } catch {
-      plain = false;
-    }
-    result = plain ? name : `"${name}"`;
-    quotedNames.set(name, result);
-  }
-  return result;
+  return name.length > MAX_IDENTIFIER || KEYWORDS_NEEDING_QUOTES.has(name) ? `"${name}"` : name;
 }

@@ -323,7 +323,7 @@ function createTable(catalog: Catalog, stmt: CreateStmt, ctx: ReplayContext): vo
   const schema = tableSchema(catalog, relation, temporary);
   if (catalog.tables.has(qualify(schema, relation.relname))) return; // IF NOT EXISTS, or a replay of a table we already know
   const table = newTable(schema, relation, ctx, Boolean(stmt.partspec));
-  if (temporary) table.temporary = true;
+  if (temporary) catalog.markTemporary(table);
   // CREATE TABLE … PARTITION OF parent: the parent's indexes are made on the partition too.
   const parent = stmt.partbound
     ? catalog.resolveRelation(nodeAs(stmt.inhRelations?.[0], "RangeVar"))
@@ -460,7 +460,7 @@ function createTableAs(catalog: Catalog, stmt: CreateTableAsStmt, ctx: ReplayCon
   const schema = tableSchema(catalog, relation, temporary);
   if (catalog.tables.has(qualify(schema, relation.relname))) return;
   const table = newTable(schema, relation, ctx, false);
-  if (temporary) table.temporary = true;
+  if (temporary) catalog.markTemporary(table);
   if (stmt.objtype === "OBJECT_MATVIEW") {
     table.materialized = true;
     table.reads = relationsRead(stmt.query);
