@@ -484,6 +484,18 @@ export class Recorder {
     observing("existsSync", "exists");
     observing("accessSync", "exists");
     observing("realpathSync", "real");
+    // `realpathSync.native` (one realpath(3) call) is a property of the function just wrapped,
+    // copied as it was: it is wrapped on its own, as the same observation.
+    const wrappedReal = fs.realpathSync as unknown as Record<string, unknown>;
+    const native = wrappedReal.native as (...a: unknown[]) => unknown;
+    wrappedReal.native = (path: unknown, ...rest: unknown[]) => {
+      const target = pathArg(path, cwd);
+      if (this.wanted(target) && !this.seen.has(`real\0${target}`))
+        this.quietly(() =>
+          this.note({ kind: "real", path: target, seen: see("real", target, this.cacheDir) }),
+        );
+      return this.quietly(() => native(path, ...rest));
+    };
     // The asynchronous and streaming calls are not observed: a run that uses one is not saved.
     for (const name of [
       "readFile",

@@ -49,20 +49,29 @@ export function resolvesInside(path: string, root: string): boolean {
  * it must resolve to a regular file inside `root`. Nothing is opened to find out.
  */
 export function refusal(absPath: string, root: string): string | null {
+  const checked = readable(absPath, root);
+  return "problem" in checked ? checked.problem : null;
+}
+
+/** The resolved path of `absPath` when it may be read (see `refusal`), or why not. */
+function readable(absPath: string, root: string): { real: string } | { problem: string } {
   let real: string;
   try {
-    real = realpathSync(absPath);
+    // One realpath(3) call; the JS realpathSync lstat()s every component of the path.
+    real = realpathSync.native(absPath);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    return `This file cannot be read${code ? ` (${code})` : ""}.`;
+    return { problem: `This file cannot be read${code ? ` (${code})` : ""}.` };
   }
   if (!isInside(real, root))
-    return "This file is a link to a place outside the repository, so it was not read.";
+    return { problem: "This file is a link to a place outside the repository, so it was not read." };
   const stat = statSync(real);
-  if (stat.isDirectory()) return "This is a directory, not a file.";
+  if (stat.isDirectory()) return { problem: "This is a directory, not a file." };
   if (!stat.isFile())
-    return `This is ${stat.isFIFO() ? "a FIFO" : stat.isSocket() ? "a socket" : "a device"}, not a regular file, so it was not read.`;
-  return null;
+    return {
+      problem: `This is ${stat.isFIFO() ? "a FIFO" : stat.isSocket() ? "a socket" : "a device"}, not a regular file, so it was not read.`,
+    };
+  return { real };
 }
 
 /**
@@ -70,11 +79,11 @@ export function refusal(absPath: string, root: string): string | null {
  * read as text (see `refusal`).
  */
 export function readText(absPath: string, root: string): { text: string } | { problem: string } {
-  const refused = refusal(absPath, root);
-  if (refused) return { problem: refused };
+  const checked = readable(absPath, root);
+  if ("problem" in checked) return checked;
   let bytes: Buffer;
   try {
-    bytes = readFileSync(realpathSync(absPath));
+    bytes = readFileSync(checked.real);
   } catch (error) {
     const code = (error as { code?: string }).code;
     return { problem: `This file cannot be read${code ? ` (${code})` : ""}.` };

@@ -122,6 +122,19 @@ describe("the run snapshot", () => {
     expect(replay(dir)).toBeUndefined();
   });
 
+  it("runs in full after a path it resolved (realpathSync.native) resolves elsewhere", () => {
+    const dir = folder();
+    const outside = join(scratch, `outside-${made}.sql`);
+    writeFileSync(outside, "CREATE TABLE z (id int);\n");
+    const link = join(dir, "linked.sql");
+    fs.symlinkSync(outside, link);
+    recordRun(dir, "report\n", () => fs.realpathSync.native(link));
+    expect(replay(dir)).toBeDefined();
+    rmSync(link);
+    writeFileSync(link, "CREATE TABLE z (id int);\n");
+    expect(replay(dir)).toBeUndefined();
+  });
+
   it("runs in full when a command it ran prints something else", () => {
     const dir = folder();
     writeFileSync(join(dir, "note.txt"), "one\n");
