@@ -6,7 +6,13 @@
  */
 import type { MigrationSet } from "../check.js";
 import type { Migration, Statement } from "../model.js";
-import { cannotRunInTransaction, endsBlock, opensBlock, transactionControl } from "../parse/classify.js";
+import {
+  cannotRunInTransaction,
+  endsBlock,
+  opensBlock,
+  statementShape,
+  transactionControl,
+} from "../parse/classify.js";
 import { nodeAs } from "../parse/nodes.js";
 import { type Connection, type DatabaseError, type Engine, isDatabaseError } from "./engine.js";
 
@@ -112,6 +118,13 @@ function stateSql(candidates?: string, parents?: string): string {
   ${parents ? `(SELECT coalesce(string_agg(p.inhparent::text, ','), '') FROM (${parents}) p)` : "NULL::text"} AS parents,
   ${DEFERRABLE_TRIGGER} AS deferrable`;
 }
+
+/** Statements that cannot run in a transaction block and write no table's rows. */
+const ROWLESS_SHAPES = new Set<string>([
+  "create-index-concurrently",
+  "drop-index-concurrently",
+  "reindex-concurrently",
+]);
 
 interface StateRow {
   max: string | number | null;
@@ -356,6 +369,10 @@ class Session {
       // nothing, and lets us read its locks before they are released.
       const wrap = bare && !cannotWrap;
       const traced = wrap || (this.inTransaction && control === null);
+      // An index built, rebuilt or dropped CONCURRENTLY writes no table's rows (index expressions
+      // and predicates must be immutable, and PostgreSQL runs immutable SQL and PL/pgSQL functions
+      // read-only): the tables that hold rows stay as they were.
+      const writesNoRows = bare && cannotWrap && ROWLESS_SHAPES.has(statementShape(statement.node) ?? "");
       // The migration's starting state rides ahead of its first statement, in the same string.
       const state = await this.prelude(traced);
       const ahead = state ? `${state};\n` : "";
@@ -376,7 +393,7 @@ class Session {
           if (state) this.takeState(results[0]?.rows[0] as StateRow | undefined);
           st.locks = this.freshLocks((results[1 + skip]?.rows ?? []) as unknown as LockRow[], false);
         } else await this.db.query(statement.sql);
-        if (!traced) this.untraced = true;
+        if (!traced && !writesNoRows) this.untraced = true;
         st.durationMs = performance.now() - started;
         if (opensBlock(control)) this.opened();
         else if (endsBlock(control)) this.closed();
