@@ -6,7 +6,13 @@
  */
 import type { MigrationSet } from "../check.js";
 import type { Migration, Statement } from "../model.js";
-import { cannotRunInTransaction, endsBlock, opensBlock, transactionControl } from "../parse/classify.js";
+import {
+  cannotRunInTransaction,
+  endsBlock,
+  opensBlock,
+  statementShape,
+  transactionControl,
+} from "../parse/classify.js";
 import { nodeAs } from "../parse/nodes.js";
 import { type Connection, type DatabaseError, type Engine, isDatabaseError } from "./engine.js";
 
@@ -93,6 +99,43 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, l.mod
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384 AND c.relkind <> 't'`;
 
+/** A deferrable trigger the SQL made: a COMMIT may fire it, and it may write anywhere. */
+const DEFERRABLE_TRIGGER =
+  "EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgdeferrable AND NOT t.tgisinternal)";
+
+/**
+ * The state query (Session.stateQuery): the largest OID; the user tables that hold rows, among
+ * those that `candidates` (a condition on pg_class c) keeps, or all; the parents a partial read
+ * covered (null for a full one); whether a deferrable trigger exists.
+ */
+function stateSql(candidates?: string, parents?: string): string {
+  return `SELECT (SELECT max(oid)::bigint FROM pg_catalog.pg_class) AS max,
+  (SELECT string_agg(c.oid::text, ',') FROM pg_catalog.pg_class c
+    WHERE c.oid >= 16384${candidates ? ` AND (${candidates})` : ""}
+      AND ((c.relkind = 'r' AND pg_catalog.pg_relation_size(c.oid) > 0)
+        OR (c.relkind = 'p' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+              WHERE i.inhparent = c.oid AND pg_catalog.pg_relation_size(i.inhrelid) > 0)))) AS filled,
+  ${parents ? `(SELECT coalesce(string_agg(p.inhparent::text, ','), '') FROM (${parents}) p)` : "NULL::text"} AS parents,
+  ${DEFERRABLE_TRIGGER} AS deferrable`;
+}
+
+/** Statements that cannot run in a transaction block and write no table's rows. */
+const ROWLESS_SHAPES = new Set<string>([
+  "create-index-concurrently",
+  "drop-index-concurrently",
+  "reindex-concurrently",
+]);
+
+interface StateRow {
+  max: string | number | null;
+  /** OIDs, comma-separated; null for none. */
+  filled: string | null;
+  parents: string | null;
+  deferrable: boolean;
+}
+
+const oidList = (text: string | null | undefined): number[] => (text ? text.split(",").map(Number) : []);
+
 interface LockRow {
   schema: string;
   name: string;
@@ -116,6 +159,16 @@ class Session {
   /** Before each migration applied: its index in the set and the largest OID then. */
   private boundaries: { migration: number; maxOid: number }[] = [];
   private pid = 0;
+  /** The migration whose starting state (largest OID, tables with rows) is still to be read. */
+  private unread: number | undefined;
+  /** Relations the applying session held a lock on since the state was last read, by OID. */
+  private touched = new Set<number>();
+  /**
+   * Something ran whose locks were not read (nothing yet, a CONCURRENTLY statement, a transaction
+   * control statement, a failure), or the database has a deferrable trigger of its own that a
+   * COMMIT may fire: the next read checks every table for rows, not only the touched ones.
+   */
+  private untraced = true;
 
   constructor(
     private readonly engine: Engine,
@@ -134,25 +187,75 @@ class Session {
 
   /**
    * Remembers where the relations that exist before a migration end: OIDs only grow in a
-   * database this young, so a relation with a larger OID was created by the migration.
+   * database this young, so a relation with a larger one was created by the migration. The state
+   * is read with the migration's first statement when that can carry it (stateQuery), else on its own.
    */
-  async beforeMigration(migration: number): Promise<void> {
-    const rows = await this.db.query<{ max: string | number | null }>(
-      "SELECT max(oid::bigint) AS max FROM pg_class",
-    );
-    this.maxOldOid = Number(rows.rows[0]?.max ?? 0);
-    this.boundaries.push({ migration, maxOid: this.maxOldOid });
-    // A table's main fork stays empty until a row is written to it (and after a DELETE it keeps its
-    // pages until VACUUM: counted as holding rows, the safe side). One query for the user's tables
-    // (OIDs from 16384, FirstNormalObjectId, on).
-    const filled = await this.db.query<{ oid: string | number }>(
-      `SELECT c.oid::bigint AS oid FROM pg_catalog.pg_class c
-        WHERE c.oid >= 16384
-          AND ((c.relkind = 'r' AND pg_catalog.pg_relation_size(c.oid) > 0)
-            OR (c.relkind = 'p' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
-                  WHERE i.inhparent = c.oid AND pg_catalog.pg_relation_size(i.inhrelid) > 0)))`,
-    );
-    this.filled = new Set(filled.rows.map((row) => Number(row.oid)));
+  beforeMigration(migration: number): void {
+    this.unread = migration;
+  }
+
+  /**
+   * One query for the state a migration starts from: the largest OID, and the tables that hold
+   * rows. A table's main fork stays empty until a row is written to it (and after a DELETE it
+   * keeps its pages until VACUUM: counted as holding rows, the safe side); a partitioned table
+   * holds rows when one of its partitions does. User relations only (OIDs from 16384,
+   * FirstNormalObjectId, on).
+   *
+   * Reading every table's size costs a file lookup per table, and would make a long history
+   * quadratic. Rows are written under a lock that lasts until the transaction ends, and the lock
+   * query after each statement lists those locks: so, while every statement since the last read
+   * was traced, only the tables it touched (and their partitioned parents) can have changed. A
+   * COMMIT can fire a deferred trigger, which writes where nothing was traced; triggers PostgreSQL
+   * makes for constraints never write, and a deferrable one of the SQL's own makes the query read
+   * every table again. `null` when every table must be read: then the query runs on its own.
+   */
+  private stateQuery(): string | null {
+    if (this.untraced) return null;
+    const touched = `'{${[...this.touched].join(",")}}'::pg_catalog.oid[]`;
+    const parents = `SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = ANY (${touched})`;
+    return stateSql(`c.oid = ANY (${touched}) OR c.oid IN (${parents}) OR ${DEFERRABLE_TRIGGER}`, parents);
+  }
+
+  /** Reads the state on its own, when it is still unread. */
+  private async readState(): Promise<void> {
+    if (this.unread === undefined) return;
+    const result = await this.db.query<StateRow>(this.stateQuery() ?? stateSql());
+    this.takeState(result.rows[0]);
+  }
+
+  /**
+   * Before a statement is sent: the state query it is to carry, when the state is unread and the
+   * statement goes in a string of its own (`canCarry`); otherwise the state is read first, on its own.
+   */
+  private async prelude(canCarry: boolean): Promise<string | null> {
+    if (this.unread === undefined) return null;
+    const sql = canCarry ? this.stateQuery() : null;
+    if (sql === null) await this.readState();
+    return sql;
+  }
+
+  /** After a failure: the state a carried query did not bring back is read now, best effort. */
+  private async afterFailure(): Promise<void> {
+    this.untraced = true;
+    await this.readState().catch(() => undefined);
+    this.untraced = true;
+  }
+
+  /** Takes a state query's row. */
+  private takeState(row: StateRow | undefined): void {
+    if (this.unread === undefined) return;
+    this.maxOldOid = Number(row?.max ?? 0);
+    this.boundaries.push({ migration: this.unread, maxOid: this.maxOldOid });
+    const filled = oidList(row?.filled);
+    if (row?.parents === undefined || row.parents === null || row.deferrable) this.filled = new Set(filled);
+    else {
+      // Only the touched tables and their parents were read: the others keep what they had.
+      for (const oid of [...this.touched, ...oidList(row.parents)]) this.filled.delete(oid);
+      for (const oid of filled) this.filled.add(oid);
+    }
+    this.touched.clear();
+    this.untraced = Boolean(row?.deferrable);
+    this.unread = undefined;
   }
 
   private locksQuery(): string {
@@ -164,6 +267,7 @@ class Session {
     if (alone) this.lockBaseline = new Set();
     const fresh: LockRecord[] = [];
     for (const row of rows) {
+      this.touched.add(Number(row.oid));
       const key = `${row.oid}:${row.mode}`;
       if (this.lockBaseline.has(key)) continue;
       this.lockBaseline.add(key);
@@ -253,25 +357,43 @@ class Session {
       const st = trace.statements[i] as StatementTrace;
       const control = transactionControl(statement.node);
       if (wantsRunner(statement) && !this.inTransaction) await this.begin();
-      if (statement.tx.reason === "autocommit" && this.inTransaction && !control) await this.commit();
+      if (statement.tx.reason === "autocommit" && this.inTransaction && !control) {
+        // The state comes first: the COMMIT may fire deferred triggers.
+        await this.readState();
+        await this.commit();
+      }
 
       const bare = !this.inTransaction && control === null;
       const cannotWrap = cannotRunInTransaction(statement.node);
       // A lone statement in autocommit is its own transaction; wrapping it in one changes
       // nothing, and lets us read its locks before they are released.
       const wrap = bare && !cannotWrap;
+      const traced = wrap || (this.inTransaction && control === null);
+      // An index built, rebuilt or dropped CONCURRENTLY writes no table's rows (index expressions
+      // and predicates must be immutable, and PostgreSQL runs immutable SQL and PL/pgSQL functions
+      // read-only): the tables that hold rows stay as they were.
+      const writesNoRows = bare && cannotWrap && ROWLESS_SHAPES.has(statementShape(statement.node) ?? "");
+      // The migration's starting state rides ahead of its first statement, in the same string.
+      const state = await this.prelude(traced);
+      const ahead = state ? `${state};\n` : "";
+      const skip = state ? 1 : 0;
       const started = performance.now();
       try {
         if (wrap) {
           // BEGIN, the statement, the lock query and COMMIT in one round trip: tracing costs
           // no extra trips to the server.
-          const results = await this.db.exec(`BEGIN;\n${statement.sql}\n;\n${this.locksQuery()};\nCOMMIT;`);
-          st.locks = this.freshLocks((results[2]?.rows ?? []) as unknown as LockRow[], true);
+          const results = await this.db.exec(
+            `BEGIN;\n${ahead}${statement.sql}\n;\n${this.locksQuery()};\nCOMMIT;`,
+          );
+          if (state) this.takeState(results[1]?.rows[0] as StateRow | undefined);
+          st.locks = this.freshLocks((results[2 + skip]?.rows ?? []) as unknown as LockRow[], true);
         } else if (bare && cannotWrap) st.locks = await this.runWatched(statement);
         else if (this.inTransaction && control === null) {
-          const results = await this.db.exec(`${statement.sql}\n;\n${this.locksQuery()};`);
-          st.locks = this.freshLocks((results[1]?.rows ?? []) as unknown as LockRow[], false);
+          const results = await this.db.exec(`${ahead}${statement.sql}\n;\n${this.locksQuery()};`);
+          if (state) this.takeState(results[0]?.rows[0] as StateRow | undefined);
+          st.locks = this.freshLocks((results[1 + skip]?.rows ?? []) as unknown as LockRow[], false);
         } else await this.db.query(statement.sql);
+        if (!traced && !writesNoRows) this.untraced = true;
         st.durationMs = performance.now() - started;
         if (opensBlock(control)) this.opened();
         else if (endsBlock(control)) this.closed();
@@ -284,9 +406,11 @@ class Session {
         // A failed BEGIN … COMMIT string leaves its transaction aborted and open.
         if (wrap) this.inTransaction = true;
         await this.rollbackIfOpen();
+        await this.afterFailure();
         return st;
       }
     }
+    await this.readState();
     if (this.inTransaction && (!this.set.model.allFilesInOneTransaction || lastOfSet)) await this.commit();
     return null;
   }
@@ -308,12 +432,15 @@ class Session {
     for (const [i, statement] of migration.statements.entries()) {
       const st = trace.statements[i] as StatementTrace;
       const control = transactionControl(statement.node);
+      const skipped = opensBlock(control) && this.inTransaction;
+      const state = skipped ? null : await this.prelude(control === null);
       const started = performance.now();
       try {
-        if (opensBlock(control) && this.inTransaction) {
+        if (skipped) {
           // In the string, BEGIN turns the implicit block into an explicit one: ours already is.
         } else if (control !== null) {
           await this.db.query(statement.sql);
+          this.untraced = true;
           if (opensBlock(control)) this.opened();
           else if (control === "rollback" || control === "rollback-and-chain") {
             this.rolledBack();
@@ -322,7 +449,10 @@ class Session {
           } else if (endsBlock(control)) this.closed();
         } else {
           if (!this.inTransaction) await this.begin();
-          const results = await this.db.exec(`${statement.sql}\n;\n${this.locksQuery()};`);
+          const results = await this.db.exec(
+            `${state ? `${state};\n` : ""}${statement.sql}\n;\n${this.locksQuery()};`,
+          );
+          if (state) this.takeState(results[0]?.rows[0] as StateRow | undefined);
           st.locks = this.freshLocks((results.at(-1)?.rows ?? []) as unknown as LockRow[], false);
         }
         st.durationMs = performance.now() - started;
@@ -333,9 +463,11 @@ class Session {
         st.status = "failed";
         st.error = toDatabaseError(error);
         await this.rollbackIfOpen();
+        await this.afterFailure();
         return st;
       }
     }
+    await this.readState();
     if (this.inTransaction && (!this.set.model.allFilesInOneTransaction || lastOfSet)) await this.commit();
     return null;
   }
@@ -427,7 +559,7 @@ export async function applySet(
       break;
     }
     options.onMigration?.(n, chosen.length, trace.migration);
-    await session.beforeMigration(migrations.indexOf(trace));
+    session.beforeMigration(migrations.indexOf(trace));
     const started = performance.now();
     const failed = await session.apply(trace.migration, trace, n === chosen.length - 1);
     trace.durationMs = performance.now() - started;

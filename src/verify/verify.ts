@@ -18,7 +18,7 @@ import { applyStatement } from "../schema/replay.js";
 import { type ApplyResult, applySet } from "./apply.js";
 import { createBookkeeping } from "./bookkeeping.js";
 import { compareCatalogs } from "./compare.js";
-import { chooseDatabaseUrl, openEngine } from "./connect.js";
+import { openEngine } from "./connect.js";
 import type { Engine, OpenEngineOptions } from "./engine.js";
 import { readLiveCatalog } from "./live-catalog.js";
 import { type ProbeResult, runProbe, timeProbe } from "./probes.js";
@@ -98,12 +98,14 @@ function engineOptions(options: VerifyOptions): OpenEngineOptions {
 }
 
 /**
- * A server's scratch database takes a few hundred milliseconds to create: `run()` starts it while
- * check runs. PGlite waits for check, which tells it the extensions to load: null here.
+ * A server's scratch database takes a few hundred milliseconds to create, and PGlite a second or
+ * more to start: `run()` starts either while check runs. PGlite starts without extensions, as
+ * most histories create none; when the first set's migrations create one, verify() closes it
+ * and starts another that loads them.
  */
-export function openEngineEarly(options: VerifyOptions): Promise<Engine> | null {
-  const engine = chooseDatabaseUrl(engineOptions(options)) ? openEngine(engineOptions(options)) : null;
-  engine?.catch(() => undefined);
+export function openEngineEarly(options: VerifyOptions): Promise<Engine> {
+  const engine = openEngine({ ...engineOptions(options), extensions: [] });
+  engine.catch(() => undefined);
   return engine;
 }
 
@@ -146,11 +148,20 @@ export async function verify(
   const engines: Promise<Engine>[] = [];
   const start = (i: number): Promise<Engine> => {
     const set = sets[i];
-    const open = () => openEngine({ ...engineOptions(options), extensions: set ? extensionsOf(set) : [] });
+    const extensions = set ? extensionsOf(set) : [];
+    const open = () => openEngine({ ...engineOptions(options), extensions });
     // The early connection was attempted while check held the event loop: on a long history its
     // connect timeout can run out before the server's answer is read. One more attempt, now that
     // nothing else runs; a server that is really unreachable fails again with the same message.
-    const engine = i === 0 && early ? early.catch(open) : open();
+    // An early PGlite has no extensions loaded: it serves only a set that creates none.
+    const engine =
+      i === 0 && early
+        ? early.then(async (e) => {
+            if (e.kind !== "pglite" || extensions.length === 0) return e;
+            await e.close();
+            return open();
+          }, open)
+        : open();
     engine.catch(() => undefined);
     engines[i] = engine;
     return engine;
