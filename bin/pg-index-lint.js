@@ -42,12 +42,15 @@ for (const stream of [process.stdout, process.stderr]) {
 // the cache folder recorded them prints what that run printed, without loading the pipeline;
 // any other run under `--cache` is observed, and leaves such a snapshot (src/cache/snapshot.ts).
 const snapshotModule = new URL("../build/cache/snapshot.js", import.meta.url);
-const cacheDir = existsSync(snapshotModule) ? await cacheFolder() : undefined;
+const cached =
+  argv[0] === "check" &&
+  argv.some((a) => a === "--cache" || a.startsWith("--cache=")) &&
+  existsSync(snapshotModule);
 let recorder;
-let context;
-if (cacheDir) {
+if (cached) {
   const snapshot = await import(snapshotModule.href);
-  context = {
+  const cacheDir = snapshot.cacheDirOf(argv, process.cwd());
+  const context = {
     argv,
     cwd: process.cwd(),
     env: process.env,
@@ -56,22 +59,15 @@ if (cacheDir) {
     columns: process.stdout.columns,
     toolRoot: new URL("..", import.meta.url).pathname,
   };
-  const hit = snapshot.replayable(cacheDir, context);
-  const debug = argv.includes("--debug");
+  const hit = cacheDir ? snapshot.replayable(cacheDir, context) : undefined;
   if (hit) {
     process.stdout.write(hit.stdout);
     process.exitCode = hit.exitCode;
-    if (debug)
+    if (argv.includes("--debug"))
       process.stderr.write(
         "pg-index-lint: nothing the last run read has changed: its output, from the cache\n",
       );
-  } else recorder = new snapshot.Recorder(cacheDir, context);
-}
-
-async function cacheFolder() {
-  if (argv[0] !== "check" || !argv.some((a) => a === "--cache" || a.startsWith("--cache="))) return undefined;
-  const { cacheDirOf } = await import(snapshotModule.href);
-  return cacheDirOf(argv, process.cwd());
+  } else if (cacheDir) recorder = new snapshot.Recorder(cacheDir, context);
 }
 
 if (process.exitCode === undefined) await runCli();

@@ -7,12 +7,12 @@
  * that uses it.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { closest } from "./did-you-mean.js";
 import { UserError } from "./errors.js";
 import { terminalLine } from "./report/escape.js";
+import { gitTopLevel } from "./sources/read.js";
 import { toolVersion } from "./version.js";
 
 export interface Io {
@@ -261,12 +261,7 @@ function repositoryRoot(env: NodeJS.ProcessEnv): string | undefined {
   // git's top level is the first folder upwards that holds `.git` (a folder in a clone, a file
   // in a worktree or submodule), with its links resolved. Found without starting git, which costs
   // more than the rest of a small run, unless the environment moves git's folders.
-  if (!env.GIT_DIR && !env.GIT_WORK_TREE) {
-    for (let dir = process.cwd(); ; dir = dirname(dir)) {
-      if (existsSync(join(dir, ".git"))) return realpathSync(dir);
-      if (dirname(dir) === dir) return undefined;
-    }
-  }
+  if (!env.GIT_DIR && !env.GIT_WORK_TREE) return gitTopLevel(process.cwd());
   try {
     return execFileSync("git", ["rev-parse", "--show-toplevel"], {
       encoding: "utf8",

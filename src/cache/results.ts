@@ -67,7 +67,7 @@ export interface FileStat {
 }
 
 /** A file modified this close to a run's start may have changed again unseen by its stat. */
-const RACY_MS = 2000;
+export const RACY_MS = 2000;
 
 /** The stat of the regular file at `path`, or undefined for anything else. */
 export function fileStat(path: string): FileStat | undefined {
@@ -254,23 +254,28 @@ export class ResultCache {
 
   /** Is any file of the cache folder tracked by git in the repository under check? Asked once. */
   private trackedByGit(root: string): boolean {
-    if (this.refused === undefined) {
-      const inside = relative(root, this.dir);
-      if (inside.startsWith("..") || resolve(root, inside) !== this.dir) this.refused = "";
-      else {
-        try {
-          const listed = execFileSync("git", ["ls-files", "--", inside || "."], {
-            cwd: root,
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "ignore"],
-          });
-          this.refused = listed.trim() ? "tracked" : "";
-        } catch {
-          this.refused = "";
-        }
-      }
-    }
+    if (this.refused === undefined) this.refused = tracksAny(root, this.dir) ? "tracked" : "";
     return this.refused !== "";
+  }
+}
+
+/**
+ * Does git, in the work tree at `root`, track a file in `dir`? A cache from the repository under
+ * check could hide its findings, so a tracked one is never used. A folder outside `root`, or no
+ * git that can read it, tracks nothing.
+ */
+export function tracksAny(root: string, dir: string): boolean {
+  const inside = relative(root, dir);
+  if (inside.startsWith("..") || resolve(root, inside) !== dir) return false;
+  try {
+    const listed = execFileSync("git", ["ls-files", "--", inside || "."], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return listed.trim() !== "";
+  } catch {
+    return false;
   }
 }
 

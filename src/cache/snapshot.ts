@@ -13,14 +13,17 @@
  *
  * Like the result cache (./results.ts), a snapshot is a hint, never trusted: one that cannot be
  * read, does not parse, has another key, or lies in a folder git tracks is passed over, and the
- * run is a full one. This module loads before the pipeline, so it uses Node's built-ins only.
+ * run is a full one. This module loads before the pipeline: it and the two it imports (the result
+ * cache's stat test, git's top level) use Node's built-ins only.
  */
 import childProcess from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gitTopLevel } from "../sources/read.js";
+import { fileStat, RACY_MS, sameFile, tracksAny } from "./results.js";
 
 const FORMAT = "pg-index-lint run snapshot 1";
 
@@ -40,11 +43,6 @@ const real = {
 };
 /** Snapshots kept per cache folder (one per distinct command line and settings). */
 const KEEP = 8;
-/**
- * A file modified this close to when the run started may have changed again within the same
- * clock tick after the run read it ("racy" timestamps): its content is compared, not its stat.
- */
-const RACY_MS = 2000;
 
 /** The environment variables that change what `check` prints. */
 const ENV_KEYS = [
@@ -194,25 +192,10 @@ export function replayable(cacheDir: string, context: RunContext): Replay | unde
  * check could print "no findings" for any change, so a tracked one is never used.
  */
 function trackedByGit(cacheDir: string): boolean {
-  let top: string | undefined;
-  for (let dir = cacheDir; ; dir = dirname(dir)) {
-    if (real.existsSync(join(dir, ".git"))) {
-      top = dir;
-      break;
-    }
-    if (dirname(dir) === dir) return false;
-  }
-  try {
-    const listed = real.execFileSync("git", ["ls-files", "--", relative(top, cacheDir) || "."], {
-      cwd: top,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    return listed.trim() !== "";
-  } catch {
-    // No git, or not a work tree git can read: nothing can be tracked by it.
-    return false;
-  }
+  // Both with links resolved, as git's top level is: the one is then a prefix of the other.
+  const dir = real.realpathSync.native(cacheDir);
+  const top = gitTopLevel(dir);
+  return top !== undefined && tracksAny(top, dir);
 }
 
 /** Is the thing observed as it was when the snapshot was recorded? */
@@ -220,16 +203,9 @@ function stillSo(o: Observation, startedAt: number, cacheDir: string): boolean {
   switch (o.kind) {
     case "read": {
       if (o.link) return contentHash(o.path) === o.hash;
-      const now = lstatOrNull(o.path);
-      if (!now?.isFile()) return false;
-      if (
-        now.size === o.size &&
-        now.ino === o.ino &&
-        now.mtimeMs === o.mtimeMs &&
-        now.mtimeMs < startedAt - RACY_MS
-      )
-        return true;
-      return contentHash(o.path) === o.hash;
+      // Still a regular file, and the same one (the result cache's test), else the same content.
+      const now = fileStat(o.path);
+      return now !== undefined && (sameFile(now, o, startedAt) || contentHash(o.path) === o.hash);
     }
     case "exec":
       return execSeen(o.command, o.args, o.cwd) === o.seen;
@@ -245,14 +221,6 @@ function stillSo(o: Observation, startedAt: number, cacheDir: string): boolean {
 function statOrNull(path: string): fs.Stats | null {
   try {
     return real.statSync(path);
-  } catch {
-    return null;
-  }
-}
-
-function lstatOrNull(path: string): fs.Stats | null {
-  try {
-    return real.lstatSync(path);
   } catch {
     return null;
   }
@@ -386,7 +354,7 @@ export class Recorder {
 
   private noteRead(path: string, bytes?: Uint8Array): void {
     if (this.seen.has(`read\0${path}`)) return;
-    const link = lstatOrNull(path)?.isSymbolicLink() ?? false;
+    const link = real.lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
     const s = statOrNull(path);
     if (!s?.isFile()) {
       // A read that failed, or of something that is not a file: what it looks like is the input.

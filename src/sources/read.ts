@@ -10,15 +10,19 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * The repository `start` belongs to: the first folder from it upwards that holds `.git` (a folder
- * in a clone, a file in a worktree), else `start` itself; with its links resolved.
+ * git's top level for `start`: the first folder from it upwards that holds `.git` (a folder in a
+ * clone, a file in a worktree or submodule), with its links resolved; undefined outside git.
  */
-export function repositoryRoot(start: string): string {
-  const from = resolve(start);
-  for (let dir = from; ; dir = dirname(dir)) {
+export function gitTopLevel(start: string): string | undefined {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
     if (existsSync(join(dir, ".git"))) return realOrSelf(dir);
-    if (dirname(dir) === dir) return realOrSelf(from);
+    if (dirname(dir) === dir) return undefined;
   }
+}
+
+/** The repository `start` belongs to: its git top level, else `start` itself, links resolved. */
+export function repositoryRoot(start: string): string {
+  return gitTopLevel(start) ?? realOrSelf(resolve(start));
 }
 
 function realOrSelf(path: string): string {
