@@ -30,6 +30,11 @@ await build({
   define: { __PG_INDEX_LINT_CLI_BUNDLE__: "true" },
   external: ["pg-native", "cloudflare:sockets", "@electric-sql/pglite", "@electric-sql/pglite/*"],
   plugins: [lazyRequire("pg")],
+  // Without comments and indentation V8 reads 2.4 MB instead of 3.4 MB at each start; names stay
+  // as they are, so a stack trace still says which function failed. And in ASCII: V8 keeps a
+  // source with any other character as UTF-16, twice the memory (6.7 MB on the heap for 3.4 MB).
+  minifyWhitespace: true,
+  charset: "ascii",
 });
 copyFileSync(require.resolve("libpg-query/wasm/libpg-query.wasm"), join(out, "libpg-query.wasm"));
 

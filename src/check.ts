@@ -21,6 +21,7 @@ import {
   sameFile,
   saveCheckpoint,
   setKey,
+  statementCount,
 } from "./cache/results.js";
 import type { LoadedConfig } from "./config/load.js";
 import { insideRepository, migrationEntries, resolveConfig } from "./config/resolve.js";
@@ -427,7 +428,7 @@ class CheckRun {
           .map((after) => ({ after }));
         cache.save(cachedFiles, [...kept, ...checkpoints]);
       }
-      this.statements += migrations.reduce((n, m) => n + m.statements.length, 0);
+      this.statements += migrations.reduce((n, m) => n + statementCount(m), 0);
       let downgrades: Migration[] | undefined;
       if (this.options.downgrade && runner.load) {
         downgrades = this.loadDowngrades(runner, migrations, files, model, label);

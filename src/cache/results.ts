@@ -16,11 +16,13 @@ import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import type { InlineIgnore, Migration, SourceRange } from "../model.js";
+import type { InlineIgnore, InputError, Migration, SourceRange, Statement } from "../model.js";
 import type { RawFinding } from "../policy/judge.js";
 import type { Catalog } from "../schema/catalog.js";
 
-const FORMAT = "pg-index-lint result cache 2";
+const FORMAT = "pg-index-lint result cache 3";
+/** How an entry's file starts: a file that does not is another program's, or an older format's. */
+const MAGIC = Buffer.from("pg-index-lint result cache 3\n");
 
 /** The default folder of `--cache` without a folder, relative to the working directory. */
 export const DEFAULT_CACHE_DIR = ".pg-index-lint-cache";
@@ -34,7 +36,71 @@ export interface CachedFile {
    * hash as it is, without reading the file; any other file is read and hashed.
    */
   stat?: FileStat | undefined;
-  migration: Migration;
+  /** A migration replayed in this run, or one from the cache (its statements decoded on demand). */
+  migration: Migration | CachedMigration;
+  raw: RawFinding[];
+  ignores: InlineIgnore[];
+}
+
+/**
+ * An unchanged migration from the cache. The replay does not need its statements (their findings
+ * and the catalog they made are cached), and a report rarely does: `--changed` reads those of the
+ * changed files. So they stay the bytes the cache holds, decoded on first use, and are written back
+ * as they are. At 3,000 files this is most of the cache: decoding them all cost more than the
+ * replay of the changed files did.
+ */
+export class CachedMigration implements Migration {
+  private decoded: Pick<Migration, "statements" | "errors"> | undefined;
+
+  constructor(
+    readonly file: string,
+    readonly id: string,
+    readonly runner: string,
+    /** How many statements it has, without decoding them. */
+    readonly count: number,
+    /** Its statements and errors, serialized. */
+    readonly bytes: Buffer,
+  ) {}
+
+  private decode(): Pick<Migration, "statements" | "errors"> {
+    this.decoded ??= deserialize(this.bytes) as Pick<Migration, "statements" | "errors">;
+    return this.decoded;
+  }
+
+  get statements(): Statement[] {
+    return this.decode().statements;
+  }
+
+  get errors(): InputError[] {
+    return this.decode().errors;
+  }
+
+  toJSON(): Migration {
+    return {
+      file: this.file,
+      id: this.id,
+      runner: this.runner,
+      statements: this.statements,
+      errors: this.errors,
+    };
+  }
+}
+
+/** How many statements a migration has; one from the cache says so without decoding them. */
+export function statementCount(migration: Migration): number {
+  return migration instanceof CachedMigration ? migration.count : migration.statements.length;
+}
+
+/** One file as the entry stores it: the migration's statements are a slice of the entry's tail. */
+interface StoredFile {
+  hash: string;
+  stat?: FileStat | undefined;
+  file: string;
+  id: string;
+  runner: string;
+  count: number;
+  /** Where its serialized statements and errors are in the entry's tail: offset, length. */
+  at: [number, number];
   raw: RawFinding[];
   ignores: InlineIgnore[];
 }
@@ -96,10 +162,22 @@ export function sameFile(now: FileStat | undefined, then: FileStat | undefined, 
   );
 }
 
-interface SetEntry {
+/**
+ * An entry's file: MAGIC, the header's length (4 bytes), this header (v8-serialized), then the
+ * migrations' statements, each serialized on its own, one after the other.
+ */
+interface SetHeader {
   format: typeof FORMAT;
   key: string;
   /** When the run that wrote the entry started (ms since the epoch): see `sameFile`. */
+  startedAt: number;
+  files: StoredFile[];
+  checkpoints: number[];
+}
+
+/** An entry as a run reads it. */
+export interface SetEntry {
+  key: string;
   startedAt: number;
   files: CachedFile[];
   checkpoints: number[];
@@ -202,24 +280,59 @@ export class ResultCache {
       );
       return undefined;
     }
-    let entry: unknown;
+    if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+      // Older formats were one v8 value: such a file is not corrupt, only not of this version.
+      let value: unknown;
+      try {
+        value = deserialize(bytes);
+      } catch {}
+      this.note(
+        typeof value === "object" && value !== null
+          ? `cache ${where} ignored: it is not a pg-index-lint result cache of this version`
+          : `cache ${where} ignored: it cannot be read (corrupt); checking without it`,
+      );
+      return undefined;
+    }
+    let header: unknown;
+    let tail: Buffer;
     try {
-      entry = deserialize(bytes);
+      const at = MAGIC.length + 4;
+      const length = bytes.readUInt32LE(MAGIC.length);
+      if (at + length > bytes.length) throw new RangeError("truncated");
+      header = deserialize(bytes.subarray(at, at + length));
+      tail = bytes.subarray(at + length);
     } catch {
       this.note(`cache ${where} ignored: it cannot be read (corrupt); checking without it`);
       return undefined;
     }
-    if (!isSetEntry(entry)) {
+    if (!isSetHeader(header, tail.length)) {
       this.note(`cache ${where} ignored: it is not a pg-index-lint result cache of this version`);
       return undefined;
     }
-    if (entry.key !== key) {
+    if (header.key !== key) {
       this.note(
         `cache ${where} ignored: it was made by another version or under another config or runner model`,
       );
       return undefined;
     }
-    return entry;
+    return {
+      key: header.key,
+      startedAt: header.startedAt,
+      checkpoints: header.checkpoints,
+      files: header.files.map((f) => ({
+        hash: f.hash,
+        stat: f.stat,
+        migration: new CachedMigration(
+          f.file,
+          f.id,
+          f.runner,
+          f.count,
+          tail.subarray(f.at[0], f.at[0] + f.at[1]),
+        ),
+        raw: f.raw,
+        ignores: f.ignores,
+      })),
+    };
   }
 
   /** Writes the entry's results; checkpoints without bytes were kept from the cache as they are. */
@@ -230,22 +343,50 @@ export class ResultCache {
     files: CachedFile[],
     checkpoints: SavedCheckpoint[],
   ): void {
-    const entry: SetEntry = {
+    // Unchanged migrations are written back as the bytes they were read as.
+    const parts: Buffer[] = [];
+    let offset = 0;
+    const stored = files.map((f): StoredFile => {
+      const m = f.migration;
+      const bytes =
+        m instanceof CachedMigration ? m.bytes : serialize({ statements: m.statements, errors: m.errors });
+      // Unchanged files are slices of the old entry, one after the other: one copy for a run of them.
+      const last = parts.at(-1);
+      if (last && last.buffer === bytes.buffer && last.byteOffset + last.length === bytes.byteOffset)
+        parts[parts.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + bytes.length);
+      else parts.push(bytes);
+      offset += bytes.length;
+      return {
+        hash: f.hash,
+        stat: f.stat,
+        file: m.file,
+        id: m.id,
+        runner: m.runner,
+        count: statementCount(m),
+        at: [offset - bytes.length, bytes.length],
+        raw: f.raw,
+        ignores: f.ignores,
+      };
+    });
+    const header: SetHeader = {
       format: FORMAT,
       key,
       startedAt,
-      files,
+      files: stored,
       checkpoints: checkpoints.map((c) => c.after),
     };
-    const put = (path: string, bytes: Buffer) => {
+    const put = (path: string, bytes: Buffer | Buffer[]) => {
       const temporary = `${path}.${process.pid}.tmp`;
-      writeFileSync(temporary, bytes);
+      writeFileSync(temporary, Array.isArray(bytes) ? Buffer.concat(bytes) : bytes);
       renameSync(temporary, path);
     };
     try {
       mkdirSync(this.dir, { recursive: true });
       for (const c of checkpoints) if (c.bytes) put(this.pathOf(slot, c.after), c.bytes);
-      put(this.pathOf(slot), serialize(entry));
+      const head = serialize(header);
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(head.length);
+      put(this.pathOf(slot), [MAGIC, length, head, ...parts]);
     } catch (error) {
       const code = (error as { code?: string }).code;
       this.note(`cache not written to ${this.dir}${code ? ` (${code})` : ""}`);
@@ -279,9 +420,9 @@ export function tracksAny(root: string, dir: string): boolean {
   }
 }
 
-function isSetEntry(value: unknown): value is SetEntry {
+function isSetHeader(value: unknown, tail: number): value is SetHeader {
   if (typeof value !== "object" || value === null) return false;
-  const entry = value as Partial<SetEntry>;
+  const entry = value as Partial<SetHeader>;
   return (
     entry.format === FORMAT &&
     typeof entry.key === "string" &&
@@ -293,7 +434,16 @@ function isSetEntry(value: unknown): value is SetEntry {
         typeof f === "object" &&
         f !== null &&
         typeof f.hash === "string" &&
-        typeof f.migration === "object" &&
+        typeof f.file === "string" &&
+        typeof f.id === "string" &&
+        typeof f.runner === "string" &&
+        Number.isSafeInteger(f.count) &&
+        Array.isArray(f.at) &&
+        Number.isSafeInteger(f.at[0]) &&
+        Number.isSafeInteger(f.at[1]) &&
+        f.at[0] >= 0 &&
+        f.at[1] >= 0 &&
+        f.at[0] + f.at[1] <= tail &&
         Array.isArray(f.raw) &&
         Array.isArray(f.ignores),
     ) &&

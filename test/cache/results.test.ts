@@ -16,7 +16,9 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { CachedMigration } from "../../src/cache/results.js";
 import { check } from "../../src/check.js";
+import { run } from "../../src/run.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "pil-cache-test-"));
@@ -167,6 +169,76 @@ describe("the result cache is a hint, never an input", () => {
     expect(read.fromCache).toBeLessThan(6);
     expect(read.list).toEqual((await findings(dir)).list);
     expect(read.list.length).toBeGreaterThan(cold.list.length);
+  });
+
+  it("keeps an unchanged migration's statements as bytes, and gives them back as they were", async () => {
+    const dir = repository(12);
+    const cache = join(dir, ".cache");
+    const cold = await check({ paths: [dir], cache });
+    const warm = await check({ paths: [dir], cache });
+    expect(warm.fromCache).toBe(12);
+    const before = cold.sets[0]?.migrations ?? [];
+    const after = warm.sets[0]?.migrations ?? [];
+    expect(after.map((m) => m.file)).toEqual(before.map((m) => m.file));
+    expect(after.every((m) => m instanceof CachedMigration)).toBe(true);
+    // The count comes without decoding; the statements (their trees released) decode as they were.
+    expect(warm.statements).toBe(cold.statements);
+    for (const [i, m] of after.entries()) {
+      expect((m as CachedMigration).count).toBe(before[i]?.statements.length);
+      expect(m.statements.map((st) => [st.sql, st.range, st.tx])).toEqual(
+        before[i]?.statements.map((st) => [st.sql, st.range, st.tx]),
+      );
+      expect(JSON.parse(JSON.stringify(m)).statements.length).toBe(before[i]?.statements.length);
+    }
+  });
+
+  it("scopes a change the same from cached migrations as from replayed ones", async () => {
+    // A required index on a table the last migration drops: whether the change answers for it
+    // is decided by the changed migration's SQL, read from the cache on a warm run.
+    const dir = repository(4);
+    writeFileSync(join(dir, "0005_t9.sql"), "CREATE TABLE t9 (id int PRIMARY KEY, ref int);\n");
+    writeFileSync(join(dir, "0006_drop.sql"), "DROP TABLE t9;\n");
+    writeFileSync(
+      join(dir, ".pg-index-lint.yml"),
+      "migrations:\n  - path: .\n    runner: sql\nrequired-indexes:\n  - table: t9\n    columns: [ref]\n",
+    );
+    const cache = join(dir, ".cache");
+    const scope = async (file: string, withCache: boolean) => {
+      const report = await run({
+        command: "check",
+        paths: [dir],
+        ...(withCache ? { cache } : {}),
+        changed: new Set([relative(process.cwd(), join(dir, file))]),
+      });
+      const where = (list: { rule: string; file: string }[]) =>
+        list.map((f) => `${f.rule} ${relative(dir, f.file)}`);
+      return {
+        fromCache: report.sets[0]?.migrations.filter((m) => m instanceof CachedMigration).length,
+        reported: where(report.findings),
+        outOfScope: where(report.outOfScope),
+      };
+    };
+    await run({ command: "check", paths: [dir], cache });
+    const cold = await scope("0006_drop.sql", false);
+    expect(cold.reported).toContain("missing-required-index .pg-index-lint.yml");
+    expect(await scope("0006_drop.sql", true)).toEqual({ ...cold, fromCache: 6 });
+    const elsewhere = await scope("0003_t.sql", false);
+    expect(elsewhere.outOfScope).toContain("missing-required-index .pg-index-lint.yml");
+    expect(await scope("0003_t.sql", true)).toEqual({ ...elsewhere, fromCache: 6 });
+  });
+
+  it("takes a truncated entry for a corrupt one", async () => {
+    const dir = repository(5);
+    const cache = join(dir, ".cache");
+    const cold = await findings(dir, cache);
+    for (const f of readdirSync(cache)) {
+      const bytes = readFileSync(join(cache, f));
+      writeFileSync(join(cache, f), bytes.subarray(0, Math.floor(bytes.length / 3)));
+    }
+    const after = await findings(dir, cache);
+    expect(after.fromCache).toBe(0);
+    expect(after.list).toEqual(cold.list);
+    expect(after.notes.join("\n")).toMatch(/ignored: it cannot be read \(corrupt\)/);
   });
 
   it("ignores a corrupt cache file with a note", async () => {
