@@ -13,7 +13,16 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writevSync,
+} from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type { InlineIgnore, InputError, Migration, SourceRange, Statement } from "../model.js";
@@ -377,7 +386,8 @@ export class ResultCache {
     };
     const put = (path: string, bytes: Buffer | Buffer[]) => {
       const temporary = `${path}.${process.pid}.tmp`;
-      writeFileSync(temporary, Array.isArray(bytes) ? Buffer.concat(bytes) : bytes);
+      if (Array.isArray(bytes)) writeAll(temporary, bytes);
+      else writeFileSync(temporary, bytes);
       renameSync(temporary, path);
     };
     try {
@@ -397,6 +407,25 @@ export class ResultCache {
   private trackedByGit(root: string): boolean {
     if (this.refused === undefined) this.refused = tracksAny(root, this.dir) ? "tracked" : "";
     return this.refused !== "";
+  }
+}
+
+/** Writes `parts` one after the other to a new file at `path`, without joining them first. */
+export function writeAll(path: string, parts: Buffer[]): void {
+  const fd = openSync(path, "w");
+  try {
+    let rest = parts.filter((p) => p.length > 0);
+    while (rest.length > 0) {
+      let written = writevSync(fd, rest);
+      // A short write (or more parts than one call takes): go on after what was written.
+      while (rest.length > 0 && written >= (rest[0] as Buffer).length) {
+        written -= (rest[0] as Buffer).length;
+        rest = rest.slice(1);
+      }
+      if (written > 0 && rest.length > 0) rest[0] = (rest[0] as Buffer).subarray(written);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -23,7 +23,7 @@ import { syncBuiltinESMExports } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gitTopLevel } from "../sources/read.js";
-import { fileStat, RACY_MS, sameFile, tracksAny } from "./results.js";
+import { fileStat, RACY_MS, sameFile, tracksAny, writeAll } from "./results.js";
 
 const FORMAT = "pg-index-lint run snapshot 1";
 
@@ -550,7 +550,7 @@ export class Recorder {
       real.mkdirSync(this.cacheDir, { recursive: true });
       const path = snapshotPath(this.cacheDir, this.key);
       const temporary = `${path}.${process.pid}.tmp`;
-      real.writeFileSync(temporary, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), out]));
+      writeAll(temporary, [Buffer.from(`${JSON.stringify(header)}\n`), out]);
       real.renameSync(temporary, path);
       prune(this.cacheDir);
       return true;
