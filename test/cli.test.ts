@@ -386,3 +386,21 @@ describe("a CLI that behaves like the tools people know", () => {
     }
   });
 });
+
+describe("a large report is written in parts", () => {
+  it("keeps every byte, and never cuts a surrogate pair", async () => {
+    const { writeInParts } = await import("../src/cli.js");
+    // "𝄞" is two UTF-16 units: with parts of 3 units, a cut would fall inside a pair 4 times in 12.
+    const text = `a${"𝄞".repeat(4)}b\u00e9${"x".repeat(7)}𝄞`;
+    const parts: string[] = [];
+    writeInParts({ write: (part: string) => parts.push(part) }, text, 3);
+    expect(parts.join("")).toBe(text);
+    expect(parts.length).toBeGreaterThan(3);
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(4);
+      expect(Buffer.from(part, "utf8").toString("utf8")).toBe(part);
+      expect(part).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/);
+    }
+    expect(Buffer.concat(parts.map((p) => Buffer.from(p, "utf8")))).toEqual(Buffer.from(text, "utf8"));
+  });
+});
