@@ -11,7 +11,6 @@
  * the repository under check, and a pull request could plant one that hides its findings.
  */
 
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -23,6 +22,7 @@ import {
   writeFileSync,
   writevSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { join, relative, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type { InlineIgnore, InputError, Migration, SourceRange, Statement } from "../model.js";
@@ -438,6 +438,10 @@ export function tracksAny(root: string, dir: string): boolean {
   const inside = relative(root, dir);
   if (inside.startsWith("..") || resolve(root, inside) !== dir) return false;
   try {
+    // Loaded here: the run snapshot's replay imports this module, and most replays run no git.
+    const { execFileSync } = createRequire(import.meta.url)(
+      "node:child_process",
+    ) as typeof import("node:child_process");
     const listed = execFileSync("git", ["ls-files", "--", inside || "."], {
       cwd: root,
       encoding: "utf8",

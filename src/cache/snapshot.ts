@@ -16,10 +16,9 @@
  * run is a full one. This module loads before the pipeline: it and the two it imports (the result
  * cache's stat test, git's top level) use Node's built-ins only.
  */
-import childProcess from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { syncBuiltinESMExports } from "node:module";
+import { createRequire, syncBuiltinESMExports } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gitTopLevel } from "../sources/read.js";
@@ -39,8 +38,23 @@ const real = {
   writeFileSync: fs.writeFileSync,
   renameSync: fs.renameSync,
   rmSync: fs.rmSync,
-  execFileSync: childProcess.execFileSync,
 };
+
+type ChildProcess = typeof import("node:child_process");
+let childProcessModule: ChildProcess | undefined;
+let realExecFileSync: ChildProcess["execFileSync"] | undefined;
+
+/**
+ * node:child_process, loaded when first needed: a replay that runs no git need not load it (6 ms
+ * of a replay's 0.1 s). Its `execFileSync` as Node has it is kept then, before a recorder wraps it.
+ */
+function loadChildProcess(): ChildProcess {
+  if (!childProcessModule) {
+    childProcessModule = createRequire(import.meta.url)("node:child_process") as ChildProcess;
+    realExecFileSync = childProcessModule.execFileSync;
+  }
+  return childProcessModule;
+}
 /** Snapshots kept per cache folder (one per distinct command line and settings). */
 const KEEP = 8;
 
@@ -272,7 +286,8 @@ function see(kind: "list" | "stat" | "lstat" | "exists" | "real", path: string, 
 
 function execSeen(command: string, args: string[], cwd: string): string {
   try {
-    const out = real.execFileSync(command, args, {
+    loadChildProcess();
+    const out = (realExecFileSync as ChildProcess["execFileSync"])(command, args, {
       cwd,
       encoding: "buffer",
       stdio: ["ignore", "pipe", "ignore"],
@@ -481,6 +496,7 @@ export class Recorder {
         };
         return wrapped as unknown as (typeof fs)[typeof name];
       });
+    const childProcess = loadChildProcess();
     const execFileSync = childProcess.execFileSync;
     const wrappedExec = (command: string, args?: readonly string[], options?: { cwd?: string }) => {
       const observed = { command, args: [...(args ?? [])], cwd: resolve(cwd, options?.cwd ?? ".") };
