@@ -191,14 +191,31 @@ export function replayable(cacheDir: string, context: RunContext): Replay | unde
       return undefined;
     if (header.exitCode !== 0 && header.exitCode !== 1) return undefined;
     const stdout = bytes.subarray(end + 1);
-    if (stdout.length !== header.stdoutBytes || sha256(stdout) !== header.stdoutHash) return undefined;
-    if (trackedByGit(cacheDir)) return undefined;
+    if (stdout.length !== header.stdoutBytes) return undefined;
     const startedAt = Number(header.startedAt);
-    for (const o of header.observations) if (!stillSo(o, startedAt, cacheDir)) return undefined;
+    // Most likely changed first, so that a stale snapshot costs little: a new or removed file (a
+    // folder listing), then the files read last (the newest migrations, the ones being edited).
+    // The commands come last, and only once the cache folder is known not to come from the
+    // repository under check: a snapshot from there could name any command.
+    const order = [...header.observations].reverse().sort((a, b) => rank(a) - rank(b));
+    let tracked: boolean | undefined;
+    for (const o of order) {
+      if (o.kind === "exec" && (tracked ??= trackedByGit(cacheDir))) return undefined;
+      if (!stillSo(o, startedAt, cacheDir)) return undefined;
+    }
+    if (tracked ?? trackedByGit(cacheDir)) return undefined;
+    if (sha256(stdout) !== header.stdoutHash) return undefined;
     return { exitCode: header.exitCode, stdout };
   } catch {
     return undefined;
   }
+}
+
+/** Observations of a kind that changes more often come first: listings, then files read; commands last. */
+function rank(o: Observation): number {
+  if (o.kind === "list") return 0;
+  if (o.kind === "read" || o.kind === "lstat" || o.kind === "stat") return 1;
+  return o.kind === "exec" ? 3 : 2;
 }
 
 /**
@@ -222,7 +239,8 @@ function stillSo(o: Observation, startedAt: number, cacheDir: string): boolean {
       return now !== undefined && (sameFile(now, o, startedAt) || contentHash(o.path) === o.hash);
     }
     case "exec":
-      return execSeen(o.command, o.args, o.cwd) === o.seen;
+      // The tool runs git and nothing else: a snapshot that names another command is not its own.
+      return o.command === "git" && execSeen(o.command, o.args, o.cwd) === o.seen;
     default: {
       if (see(o.kind, o.path, cacheDir) !== o.seen) return false;
       // A file whose stat was taken for its content, modified around when the run started.

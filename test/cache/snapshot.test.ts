@@ -138,10 +138,20 @@ describe("the run snapshot", () => {
   it("runs in full when a command it ran prints something else", () => {
     const dir = folder();
     writeFileSync(join(dir, "note.txt"), "one\n");
-    recordRun(dir, "report\n", () => execFileSync("cat", ["note.txt"], { cwd: dir }));
+    recordRun(dir, "report\n", () => execFileSync("git", ["hash-object", "note.txt"], { cwd: dir }));
     expect(replay(dir)).toBeDefined();
     writeFileSync(join(dir, "note.txt"), "two\n");
     expect(replay(dir)).toBeUndefined();
+  });
+
+  it("never runs a command other than git to check a snapshot, and is not used then", () => {
+    const dir = folder();
+    const marker = join(dir, "ran");
+    recordRun(dir, "report\n", () => execFileSync("touch", [marker]));
+    expect(fs.existsSync(marker)).toBe(true);
+    fs.rmSync(marker);
+    expect(replay(dir)).toBeUndefined();
+    expect(fs.existsSync(marker)).toBe(false);
   });
 
   it("runs in full when a file it only took the stat of was modified", () => {
