@@ -4,8 +4,9 @@
  * repository once its symbolic links are resolved: a migration that is a link to /etc/passwd, a
  * FIFO (opening one blocks) or /dev/zero (it never ends) is refused without being opened.
  */
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { onceWhileReading } from "../runners/files.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -59,6 +60,25 @@ export function refusal(absPath: string, root: string): string | null {
 
 /** The resolved path of `absPath` when it may be read (see `refusal`), or why not. */
 function readable(absPath: string, root: string): { real: string } | { problem: string } {
+  // A regular file (not a link) is where its folder resolves to: inside a pass that reads a
+  // folder's files, the folder is resolved once and each file needs one lstat, not a realpath(3)
+  // that looks at every component of its path (18,000 readlink calls at 3,000 files).
+  const realDir = onceWhileReading(`realpath\0${dirname(absPath)}`, () => {
+    try {
+      return realpathSync.native(dirname(absPath));
+    } catch {
+      return null;
+    }
+  });
+  if (realDir !== null) {
+    const stat = lstatSync(absPath, { throwIfNoEntry: false });
+    if (stat?.isFile()) {
+      const real = join(realDir, basename(absPath));
+      if (!isInside(real, root))
+        return { problem: "This file is a link to a place outside the repository, so it was not read." };
+      return { real };
+    }
+  }
   let real: string;
   try {
     // One realpath(3) call; the JS realpathSync lstat()s every component of the path.

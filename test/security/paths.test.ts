@@ -86,6 +86,25 @@ describe("runner files are read only as regular files inside the repository", ()
     expect(out.stdout).toContain("NOT_SQL_BUT_INSIDE");
   });
 
+  it("refuses a migration whose folder is a link outside the repository, though the file itself is no link", () => {
+    const { root, outside } = hostileRepo({
+      "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+      "prisma/migrations/20240101000000_a/migration.sql": "CREATE TABLE a (id int);\n",
+    });
+    writeFileSync(join(outside, "migration.sql"), `CREATE TABLE ${SECRET} (id int);\n`);
+    symlinkSync(outside, join(root, "prisma/migrations/20240102000000_b"));
+    const out = cli(root, ["check", "prisma/migrations", "--format", "json"]);
+    expectNothingFromOutside(out);
+    expect(out.status).toBe(2);
+    const [finding, ...rest] = findings(out.stdout);
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({
+      rule: "unreadable-file",
+      file: "prisma/migrations/20240102000000_b/migration.sql",
+    });
+    expect(finding?.message).toContain("outside the repository");
+  });
+
   it("refuses a FIFO among the migrations without opening it (opening one would block)", () => {
     const { root } = hostileRepo(FIRST);
     execFileSync("mkfifo", [join(root, "migrations/002_fifo.sql")]);
