@@ -200,7 +200,10 @@ export function replayable(cacheDir: string, context: RunContext): Replay | unde
     const order = [...header.observations].reverse().sort((a, b) => rank(a) - rank(b));
     let tracked: boolean | undefined;
     for (const o of order) {
-      if (o.kind === "exec" && (tracked ??= trackedByGit(cacheDir))) return undefined;
+      if (o.kind === "exec") {
+        tracked ??= trackedByGit(cacheDir);
+        if (tracked) return undefined;
+      }
       if (!stillSo(o, startedAt, cacheDir)) return undefined;
     }
     if (tracked ?? trackedByGit(cacheDir)) return undefined;
