@@ -125,8 +125,11 @@ function runBundle(url) {
   const { fileURLToPath } = require("node:url");
   const file = fileURLToPath(url);
   const writeCache = process.env.PG_INDEX_LINT_WRITE_CODE_CACHE;
-  // The cache is check's: V8 rejects it in a process with other flags, as verify's are.
+  // The cache is check's: V8 rejects it in a process with other flags, as verify's are. V8 reads
+  // a damaged cache without a question and crashes, unless it checks its checksum: a flag, which
+  // must then be set when the cache is made as well (it is part of the flags V8 compares).
   let cachedData;
+  if (argv[0] === "check") setFlagsFromString("--verify-snapshot-checksum");
   if (!writeCache && argv[0] === "check") {
     try {
       cachedData = readFileSync(`${file}.cache`);
