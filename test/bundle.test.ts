@@ -67,7 +67,7 @@ function executed(repo: string, target: string): { names: Set<string>; builtins:
   // Which of Node's modules the process loaded, printed when it exits.
   writeFileSync(
     probe,
-    'process.on("exit", () => process.stderr.write(`\\nBUILTINS ${process.moduleLoadList.join(",")}\\n`));\n',
+    'process.on("exit", () => process.stderr.write("\\nBUILTINS " + process.moduleLoadList.join(",") + "\\n"));\n',
   );
   const run = bin(["check", target, "--format", "json"], {
     cwd: repo,
