@@ -113,8 +113,8 @@ function teed(stream) {
 }
 
 /**
- * Runs build/cli-bundle.js, a CommonJS script (scripts/bundle-cli.mjs), as Node runs a CommonJS
- * module, but compiled by `vm.Script` with the V8 code cache the build left beside it, when V8
+ * Runs build/cli-bundle.js, a CommonJS module in the function Node wraps one in
+ * (scripts/bundle-cli.mjs), as Node runs a CommonJS module, but compiled by `vm.Script` with the V8 code cache the build left beside it, when V8
  * takes it (same Node, same V8 flags); else it compiles as it would without one. Returns the
  * bundle's exports, and `afterRun`, which writes the cache when the build asks for it: the
  * bytecode of every function the run compiled (PG_INDEX_LINT_WRITE_CODE_CACHE, set by the build).
@@ -137,12 +137,10 @@ function runBundle(url) {
       // No cache: compile.
     }
   }
-  // ASCII (the build checks it): latin1 decodes it the fastest, into a one-byte string.
+  // ASCII (the build escapes the rest): latin1 decodes it the fastest, into a one-byte string.
   const source = readFileSync(file, "latin1");
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: file,
-    ...(cachedData ? { cachedData } : {}),
-  });
+  // The bundle is one function expression: `(function (exports, require, module, …) {…})`.
+  const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return {

@@ -1,7 +1,8 @@
 /**
  * The CLI's bundle as bin/pg-index-lint.js runs it (scripts/bundle-cli.mjs, after `npm run
  * build`): a CommonJS script compiled with a V8 code cache, whose model readers, config parser,
- * deparser and some of Node's modules load on first use. What it prints must be what the library
+ * deparser and some of Node's modules load on first use, the packages behind them from
+ * build/vendor/. What it prints must be what the library
  * (build/cli.js) prints; what a plain check does not use must not load.
  */
 import { spawnSync } from "node:child_process";
@@ -60,14 +61,22 @@ process.exitCode = await main(${JSON.stringify(args)}, { stdout: process.stdout,
  * The code cache is not read (the build's variable makes the bin write one instead), so that
  * every function is compiled, and logged, by name.
  */
-function executed(repo: string, target: string): { names: Set<string>; builtins: string[] } {
+function executed(
+  repo: string,
+  target: string,
+): { names: Set<string>; builtins: string[]; vendor: string[] } {
   const dir = scratchDir("pil-bundle-log-");
   const log = join(dir, "v8.log");
   const probe = join(dir, "probe.cjs");
   // Which of Node's modules the process loaded, printed when it exits.
   writeFileSync(
     probe,
-    'process.on("exit", () => process.stderr.write("\\nBUILTINS " + process.moduleLoadList.join(",") + "\\n"));\n',
+    [
+      'process.on("exit", () => {',
+      '  process.stderr.write("\\nBUILTINS " + process.moduleLoadList.join(",") + "\\n");',
+      '  process.stderr.write("\\nREQUIRED " + Object.keys(require.cache).join(",") + "\\n");',
+      "});",
+    ].join("\n"),
   );
   const run = bin(["check", target, "--format", "json"], {
     cwd: repo,
@@ -83,7 +92,12 @@ function executed(repo: string, target: string): { names: Set<string>; builtins:
     names.add(line.slice(line.lastIndexOf(",") + 1).replace(/^"|"$/g, ""));
   }
   const builtins = (/BUILTINS (.*)/.exec(run.stderr)?.[1] ?? "").split(",");
-  return { names, builtins };
+  const vendor = (/REQUIRED (.*)/.exec(run.stderr)?.[1] ?? "")
+    .split(",")
+    .filter((f) => f.includes("/build/vendor/"))
+    .map((f) => f.slice(f.lastIndexOf("/") + 1))
+    .sort();
+  return { names, builtins, vendor };
 }
 
 const LAZY = [
@@ -133,10 +147,12 @@ describe("the CLI bundle", () => {
     expect(plain.builtins).not.toContain("NativeModule child_process");
     expect(plain.builtins).not.toContain("NativeModule crypto");
     expect(plain.builtins).toContain("NativeModule fs");
+    expect(plain.vendor).toEqual([]);
 
     const withModels = executed(modelsRepo(), ".");
     for (const name of ["src/config/parse.ts", "src/config/schema.ts", "src/models/drizzle/index.ts"])
       expect(withModels.names, name).toContain(name);
+    expect(withModels.vendor).toEqual(["babel-parser.cjs", "yaml.cjs", "zod.cjs"]);
   });
 
   it("has a code cache that V8 takes under check's flags", () => {
@@ -147,7 +163,7 @@ v8.setFlagsFromString("--liftoff-only");
 v8.setFlagsFromString("--semi-space-growth-factor=1");
 v8.setFlagsFromString("--verify-snapshot-checksum");
 const file = ${JSON.stringify(join(ROOT, "build/cli-bundle.js"))};
-const script = new Script("(function (exports, require, module, __filename, __dirname) {" + readFileSync(file, "latin1") + "\\n})", { filename: file, cachedData: readFileSync(file + ".cache") });
+const script = new Script(readFileSync(file, "latin1"), { filename: file, cachedData: readFileSync(file + ".cache") });
 process.stdout.write(String(script.cachedDataRejected));`;
     const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
     expect(run.stderr).toBe("");
@@ -158,6 +174,7 @@ process.stdout.write(String(script.cachedDataRejected));`;
     // A copy of the package's files, with a damaged cache beside the bundle.
     const copy = scratchDir("pil-bundle-copy-");
     for (const dir of ["bin", "build", "rules"]) mkdirSync(join(copy, dir));
+    cpSync(join(ROOT, "build/vendor"), join(copy, "build/vendor"), { recursive: true });
     copyFileSync(BIN, join(copy, "bin/pg-index-lint.js"));
     for (const file of ["cli-bundle.js", "libpg-query.wasm"])
       copyFileSync(join(ROOT, "build", file), join(copy, "build", file));
