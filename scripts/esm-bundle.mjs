@@ -1,6 +1,6 @@
-// What the two esbuild bundles (the Action's dist/index.js, the CLI's build/cli-bundle.js) share:
-// ESM for Node 20, and a banner that gives the bundled CommonJS modules `require`, `__filename`
-// and `__dirname`, which an ES module lacks.
+// The options of the Action's bundle (dist/index.js, scripts/bundle.mjs): ESM for Node 20, and a
+// banner that gives the bundled CommonJS modules `require`, `__filename` and `__dirname`, which an
+// ES module lacks. The CLI's bundle is a CommonJS script of its own (scripts/bundle-cli.mjs).
 export const ESM_FOR_NODE = {
   bundle: true,
   platform: "node",
