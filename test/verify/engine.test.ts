@@ -307,6 +307,21 @@ describe.skipIf(!serverUrl)(serverSuite("PostgreSQL server"), () => {
     expect(await databaseExists(name)).toBe(false);
   });
 
+  it("applies with asynchronous commit, whose commits the observer sees at once", async () => {
+    const engine = await open(serverUrl);
+    try {
+      const setting = await engine.main.query("SELECT current_setting('synchronous_commit') AS value");
+      expect(setting.rows).toEqual([{ value: "off" }]);
+      await engine.main.exec("CREATE TABLE seen (id int)");
+      const found = await engine.observer?.query(
+        "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'seen'",
+      );
+      expect(found?.rows).toEqual([{ n: 1 }]);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("drops the scratch database after a failure mid-way, with a transaction left open", async () => {
     const engine = await open(serverUrl);
     const name = await scratchName(engine);
