@@ -4,12 +4,17 @@
  * `psql -f`, on the same PostgreSQL server, in one run; what a one-file verify on embedded PGlite
  * costs from a fresh process; and how fast PGlite starts.
  *
- *   node bench/verify.mjs [--files 300] [--runs 3] [--database-url URL] [--json]
+ *   node bench/verify.mjs [--files 300] [--runs 3] [--database-url URL] [--peer DIR] [--json]
  *
  * Both sides apply the same generated files to an empty database: psql as one process with one
  * -f per file (autocommit, stop on the first error), verify as the whole CLI process (check,
  * scratch database, per-statement lock tracing, catalog read-back, comparison, drop). The runs
  * alternate. With GNU time (/usr/bin/time) each process also reports its CPU time and peak RSS.
+ *
+ * psql also runs with synchronous_commit=off, as verify's applying session does (src/verify/server.ts):
+ * the ratio against it is the cost of verify's own work, without the disk's flush latency.
+ * --peer DIR runs another build of pg-index-lint (a worktree with its build/) in the same pairs, on
+ * the same files, for a before/after comparison under the same load.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +27,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
     json: { type: "boolean", default: false },
+    peer: { type: "string" },
   },
 });
 const files = Number(values.files);
@@ -94,14 +100,14 @@ function measure(command, args, options = {}) {
   };
 }
 
-function psql(database, args, timed = false) {
+function psql(database, args, timed = false, env = process.env) {
   const target = new URL(url);
   target.pathname = `/${database}`;
   const argv = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", target.toString(), ...args];
-  return timed ? measure("psql", argv) : spawnSync("psql", argv, { encoding: "utf8" });
+  return timed ? measure("psql", argv, { env }) : spawnSync("psql", argv, { encoding: "utf8" });
 }
 
-function timePsql() {
+function timePsql(async = false) {
   psql(url.pathname.slice(1), [
     "-c",
     "DROP DATABASE IF EXISTS pil_bench_psql",
@@ -111,14 +117,15 @@ function timePsql() {
   const fileArgs = [];
   for (let i = 1; i <= files; i++)
     fileArgs.push("-f", join(dir, "migrations", `${String(i).padStart(4, "0")}_m.sql`));
-  const run = psql("pil_bench_psql", fileArgs, true);
+  const env = async ? { ...process.env, PGOPTIONS: "-c synchronous_commit=off" } : process.env;
+  const run = psql("pil_bench_psql", fileArgs, true, env);
   psql(url.pathname.slice(1), ["-c", "DROP DATABASE IF EXISTS pil_bench_psql"]);
   if (run.result.status !== 0) throw new Error(`psql failed: ${run.result.stderr}`);
   return run;
 }
 
-function timeVerify(databaseUrl, repo = dir, count = files) {
-  const args = ["bin/pg-index-lint.js", "verify", repo, "--format", "json"];
+function timeVerify(databaseUrl, repo = dir, count = files, tool = root) {
+  const args = [join(tool, "bin/pg-index-lint.js"), "verify", repo, "--format", "json"];
   if (databaseUrl) args.push("--database-url", databaseUrl);
   const run = measure(process.execPath, args, { cwd: root });
   const { result } = run;
@@ -148,24 +155,44 @@ const statements = generate();
 const one = generateOne();
 const best = (xs) => Math.min(...xs);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const peer = values.peer ? join(process.cwd(), values.peer) : undefined;
 const psqlRuns = [];
+const asyncRuns = [];
 const verifyRuns = [];
 const oneRuns = [];
+const peerRuns = [];
+const peerOneRuns = [];
 for (let r = 0; r < runs; r++) {
   // Alternate which side goes first, so that a busy spell on the machine falls on both.
-  const pair =
-    r % 2
-      ? [() => verifyRuns.push(timeVerify(url.toString())), () => psqlRuns.push(timePsql())]
-      : [() => psqlRuns.push(timePsql()), () => verifyRuns.push(timeVerify(url.toString()))];
-  for (const run of pair) run();
-  oneRuns.push(timeVerify(undefined, one, 1));
+  const sides = [
+    () => psqlRuns.push(timePsql()),
+    () => asyncRuns.push(timePsql(true)),
+    () => verifyRuns.push(timeVerify(url.toString())),
+    ...(peer ? [() => peerRuns.push(timeVerify(url.toString(), dir, files, peer))] : []),
+  ];
+  for (const run of r % 2 ? sides.reverse() : sides) run();
+  const ones = [
+    () => oneRuns.push(timeVerify(undefined, one, 1)),
+    ...(peer ? [() => peerOneRuns.push(timeVerify(undefined, one, 1, peer))] : []),
+  ];
+  for (const run of r % 2 ? ones.reverse() : ones) run();
+  const ms = (runs) => runs.at(-1).ms.toFixed(0);
   process.stderr.write(
-    `run ${r + 1}/${runs}: psql ${psqlRuns.at(-1).ms.toFixed(0)} ms, verify ${verifyRuns.at(-1).ms.toFixed(0)} ms (ratio ${(verifyRuns.at(-1).ms / psqlRuns.at(-1).ms).toFixed(2)}), one-file PGlite verify ${oneRuns.at(-1).ms.toFixed(0)} ms\n`,
+    `run ${r + 1}/${runs}: psql ${ms(psqlRuns)} ms (async commit ${ms(asyncRuns)} ms), verify ${ms(verifyRuns)} ms (ratio ${(verifyRuns.at(-1).ms / psqlRuns.at(-1).ms).toFixed(2)})${peer ? `, peer ${ms(peerRuns)} ms (ratio ${(peerRuns.at(-1).ms / psqlRuns.at(-1).ms).toFixed(2)})` : ""}, one-file PGlite verify ${ms(oneRuns)} ms${peer ? ` (peer ${ms(peerOneRuns)} ms)` : ""}\n`,
   );
 }
 const psqlTimes = psqlRuns.map((r) => r.ms);
 const verifyTimes = verifyRuns.map((r) => r.ms);
 const ratios = verifyRuns.map((r, i) => r.ms / (psqlRuns[i]?.ms ?? Number.NaN));
+const asyncRatios = verifyRuns.map((r, i) => r.ms / (asyncRuns[i]?.ms ?? Number.NaN));
+const peerRatios = peerRuns.map((r, i) => r.ms / (psqlRuns[i]?.ms ?? Number.NaN));
+/** Time, CPU and peak memory of a series of runs. */
+const sideOf = (series) => ({
+  bestMs: best(series.map((r) => r.ms)),
+  medianMs: median(series.map((r) => r.ms)),
+  medianCpuMs: median(series.map((r) => r.cpuMs)),
+  peakRssMiB: Math.max(...series.map((r) => r.rssMiB)),
+});
 const pgliteVerify = timeVerify(undefined);
 const starts = [pgliteStart(true), pgliteStart(true), pgliteStart(false)];
 const summary = {
@@ -183,6 +210,18 @@ const summary = {
     peakRssMiB: Math.max(...verifyRuns.map((r) => r.rssMiB)),
   },
   medianPairedRatio: median(ratios),
+  psqlAsyncCommit: sideOf(asyncRuns),
+  medianPairedRatioAsyncCommit: median(asyncRatios),
+  ...(peer
+    ? {
+        peer: {
+          dir: peer,
+          verify: sideOf(peerRuns),
+          medianPairedRatio: median(peerRatios),
+          oneFilePglite: sideOf(peerOneRuns),
+        },
+      }
+    : {}),
   pgliteVerifyMs: pgliteVerify.ms,
   pgliteVerifyPeakRssMiB: pgliteVerify.rssMiB,
   oneFilePglite: {
@@ -213,6 +252,15 @@ console.log(
 console.log(
   `  verify on embedded PGlite (whole CLI, ${files} files): ${pgliteVerify.ms.toFixed(0)} ms, peak RSS ${mib(pgliteVerify.rssMiB)}`,
 );
+console.log(
+  `  psql -f with synchronous_commit=off: median ${summary.psqlAsyncCommit.medianMs.toFixed(0)} ms; ratio verify/that ${summary.medianPairedRatioAsyncCommit.toFixed(2)} (median of the paired runs)`,
+);
+if (summary.peer) {
+  const p = summary.peer;
+  console.log(
+    `  peer ${p.dir}: verify median ${p.verify.medianMs.toFixed(0)} ms (CPU ${p.verify.medianCpuMs.toFixed(0)} ms), ratio verify/psql ${p.medianPairedRatio.toFixed(2)}; one-file PGlite median ${p.oneFilePglite.medianMs.toFixed(0)} ms (CPU ${p.oneFilePglite.medianCpuMs.toFixed(0)} ms), peak RSS ${mib(p.oneFilePglite.peakRssMiB)}`,
+  );
+}
 const o = summary.oneFilePglite;
 console.log(
   `  one-file verify on PGlite (fresh process): median ${o.medianMs.toFixed(0)} ms, best ${o.bestMs.toFixed(0)} ms (CPU ${o.medianCpuMs.toFixed(0)} ms), peak RSS ${mib(o.peakRssMiB)} — target ≤ 2500 ms and ≤ 250 MB: ${o.medianMs <= 2500 && o.peakRssMiB * 1.048576 <= 250 ? "met" : "MISSED"}`,

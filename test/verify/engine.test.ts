@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import pg from "pg";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -228,6 +229,43 @@ describe("PGlite", () => {
     if (built) expect(engine.startup.from).toBe("snapshot");
   });
 
+  it.skipIf(!existsSync(join(DEFAULT_SNAPSHOT_DIR, "snapshot.json")))(
+    "starts from a snapshot of 1 MB WAL segments without spares, and goes on past its segment",
+    async () => {
+      // Every byte of the snapshot is memory for the whole run (scripts/pglite-snapshot.mjs).
+      const tar = gunzipSync(readFileSync(join(DEFAULT_SNAPSHOT_DIR, "snapshot.tar.gz")));
+      const segments: { name: string; size: number }[] = [];
+      for (let at = 0; at + 512 <= tar.length && tar[at] !== 0; ) {
+        const name = tar
+          .subarray(at, at + 100)
+          .toString("latin1")
+          .replace(/\0.*$/s, "");
+        const size = Number.parseInt(tar.subarray(at + 124, at + 135).toString("latin1"), 8);
+        if (/pg_wal\/[0-9A-F]{24}$/.test(name)) segments.push({ name, size });
+        at += 512 + Math.ceil(size / 512) * 512;
+      }
+      expect(segments.map((s) => s.size)).toEqual([1024 * 1024]);
+      const engine = await open(undefined);
+      try {
+        expect(engine.startup.from).toBe("snapshot");
+        const setting = await engine.main.query("SELECT current_setting('wal_segment_size') AS size");
+        expect(setting.rows).toEqual([{ size: "1MB" }]);
+        // Several megabytes of WAL: PostgreSQL makes the segments the snapshot left out.
+        await engine.main.exec(
+          "CREATE TABLE filler AS SELECT g AS id, repeat('x', 100) AS pad FROM generate_series(1, 50000) g",
+        );
+        const wal = await engine.main.query<{ segments: number }>(
+          "SELECT count(*)::int AS segments FROM pg_ls_waldir()",
+        );
+        expect(wal.rows[0]?.segments).toBeGreaterThan(1);
+        const count = await engine.main.query("SELECT count(*)::int AS n FROM filler");
+        expect(count.rows).toEqual([{ n: 50000 }]);
+      } finally {
+        await engine.close();
+      }
+    },
+  );
+
   it("runs initdb when the snapshot was built by another PGlite version", async () => {
     const dir = scratchDir("pglite-snapshot-");
     writeFileSync(join(dir, "snapshot.json"), JSON.stringify({ pglite: "0.0.1" }));
@@ -267,6 +305,21 @@ describe.skipIf(!serverUrl)(serverSuite("PostgreSQL server"), () => {
     await engine.close();
     await engine.close();
     expect(await databaseExists(name)).toBe(false);
+  });
+
+  it("applies with asynchronous commit, whose commits the observer sees at once", async () => {
+    const engine = await open(serverUrl);
+    try {
+      const setting = await engine.main.query("SELECT current_setting('synchronous_commit') AS value");
+      expect(setting.rows).toEqual([{ value: "off" }]);
+      await engine.main.exec("CREATE TABLE seen (id int)");
+      const found = await engine.observer?.query(
+        "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'seen'",
+      );
+      expect(found?.rows).toEqual([{ n: 1 }]);
+    } finally {
+      await engine.close();
+    }
   });
 
   it("drops the scratch database after a failure mid-way, with a transaction left open", async () => {
