@@ -24,8 +24,8 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 // TurboFan costs more CPU than it saves on any history we measured (0.7 s of 1.6 s CPU in a parse
 // of 3,000 files; even at 30,000 files); the output is the same. The flag must be set before the
 // WASM module compiles, which starts as soon as libpg-query is imported, so it is set here.
-// verify on PGlite runs PGlite's WASM too, for as long as the migrations take: it keeps V8's
-// default. verify against a server runs no PGlite in this process, so it takes the flag as well.
+// verify on PGlite sets the flag itself before PGlite's WASM compiles (src/verify/pglite.ts).
+// verify against a server runs no PGlite in this process, so it takes the flag here as well.
 const onServer =
   argv[0] === "verify" &&
   (argv.some((a) => a === "--database-url" || a.startsWith("--database-url=")) ||

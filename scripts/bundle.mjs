@@ -99,7 +99,12 @@ console.log(`bundle: ${out} (PGlite ${pglitePackage.version})`);
 function sameVersionSnapshot(dir) {
   try {
     const manifest = JSON.parse(readFileSync(join(dir, "snapshot.json"), "utf8"));
-    return manifest.pglite === pglitePackage.version && existsSync(join(dir, "snapshot.tar.gz"));
+    // format: scripts/pglite-snapshot.mjs bumps it when the snapshot's contents change (2: 1 MB WAL segments).
+    return (
+      manifest.pglite === pglitePackage.version &&
+      manifest.format === 2 &&
+      existsSync(join(dir, "snapshot.tar.gz"))
+    );
   } catch {
     return false;
   }
