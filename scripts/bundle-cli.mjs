@@ -39,24 +39,8 @@ rmSync(codeCache, { force: true });
 const VENDOR = ["zod", "yaml", "@babel/parser", "@lezer/python", "pgsql-deparser"];
 const vendorFile = (name) => `vendor/${name.replace(/^@/, "").replace("/", "-")}.cjs`;
 rmSync(join(out, "vendor"), { recursive: true, force: true });
-for (const name of VENDOR) {
-  await build({
-    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: "js" },
-    outfile: join(out, vendorFile(name)),
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    charset: "ascii",
-    minifyWhitespace: true,
-    logLevel: "warning",
-  });
-}
-
-await build({
-  absWorkingDir: root,
-  entryPoints: ["src/cli.ts"],
-  outfile: bundle,
+// What the bundle and the vendor files share: CommonJS for Node 20, ASCII, without whitespace.
+const CJS_FOR_NODE = {
   bundle: true,
   platform: "node",
   format: "cjs",
@@ -64,6 +48,20 @@ await build({
   charset: "ascii",
   minifyWhitespace: true,
   logLevel: "warning",
+};
+for (const name of VENDOR) {
+  await build({
+    ...CJS_FOR_NODE,
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: "js" },
+    outfile: join(out, vendorFile(name)),
+  });
+}
+
+await build({
+  absWorkingDir: root,
+  entryPoints: ["src/cli.ts"],
+  outfile: bundle,
+  ...CJS_FOR_NODE,
   // The modules are ES modules, which are strict; so is the bundle. `import.meta.url` is the
   // bundle's own URL: it sits in build/ as tsc's build/cli.js does, so paths taken from it
   // (package.json, rules/, build/pglite/) resolve the same; src/verify/pglite.ts asks
