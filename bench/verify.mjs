@@ -18,7 +18,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
@@ -130,7 +130,14 @@ function timeVerify(databaseUrl, repo = dir, count = files, tool = root) {
   const run = measure(process.execPath, args, { cwd: root });
   const { result } = run;
   if (result.status === 2) throw new Error(`verify failed: ${result.stderr}`);
-  const report = JSON.parse(result.stdout);
+  let report;
+  try {
+    report = JSON.parse(result.stdout);
+  } catch {
+    throw new Error(
+      `${tool} verify ${repo} printed no JSON (exit ${result.status}, signal ${result.signal}): ${result.stderr.slice(-2000)}`,
+    );
+  }
   const applied = report.verify.sets[0].migrations.filter((m) => m.status === "applied").length;
   if (applied !== count) throw new Error(`verify applied ${applied} of ${count} migrations`);
   if (report.verify.sets[0].differences !== 0) throw new Error("the replay and the database differ");
@@ -155,7 +162,7 @@ const statements = generate();
 const one = generateOne();
 const best = (xs) => Math.min(...xs);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const peer = values.peer ? join(process.cwd(), values.peer) : undefined;
+const peer = values.peer ? resolve(values.peer) : undefined;
 const psqlRuns = [];
 const asyncRuns = [];
 const verifyRuns = [];
