@@ -31,7 +31,7 @@ import type { Catalog } from "../schema/catalog.js";
 
 const FORMAT = "pg-index-lint result cache 3";
 /** How an entry's file starts: a file that does not is another program's, or an older format's. */
-const MAGIC = Buffer.from("pg-index-lint result cache 3\n");
+const MAGIC = Buffer.from(`${FORMAT}\n`);
 
 /** The default folder of `--cache` without a folder, relative to the working directory. */
 export const DEFAULT_CACHE_DIR = ".pg-index-lint-cache";

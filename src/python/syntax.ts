@@ -133,7 +133,7 @@ export interface PythonIgnore {
 }
 
 const IGNORE_RE =
-  /^#\s*pg-index-lint:\s*ignore\[([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)\]\s*(?:[:\-\u2013\u2014]+\s*)?(.*)$/;
+  /^#\s*pg-index-lint:\s*ignore\[([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)\]\s*(?:[:\-–—]+\s*)?(.*)$/;
 
 /** `# pg-index-lint: ignore[rule-a, rule-b] reason`, on the code's line or the line before it. */
 export function pythonIgnores(py: PythonFile): PythonIgnore[] {

@@ -63,9 +63,10 @@ function readable(absPath: string, root: string): { real: string } | { problem: 
   // A regular file (not a link) is where its folder resolves to: inside a pass that reads a
   // folder's files, the folder is resolved once and each file needs one lstat, not a realpath(3)
   // that looks at every component of its path (18,000 readlink calls at 3,000 files).
-  const realDir = onceWhileReading(`realpath\0${dirname(absPath)}`, () => {
+  const dir = dirname(absPath);
+  const realDir = onceWhileReading(`realpath\0${dir}`, () => {
     try {
-      return realpathSync.native(dirname(absPath));
+      return realpathSync.native(dir);
     } catch {
       return null;
     }
